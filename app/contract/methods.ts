@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import * as S from './schemas.ts';
+
+const Empty = z.strictObject({});
+const Page = { offset: z.int().min(0).default(0), limit: z.int().min(1).max(1000).default(200) };
+
+/**
+ * The whole API: every method every host serves, with the schema of its request
+ * and of its reply. Hosts validate both; the renderer's types derive from here.
+ */
+export const METHODS = {
+  'app:info': {
+    request: Empty,
+    reply: z.object({ version: z.string(), host: z.string(), project: S.ProjectInfo.nullable() }),
+  },
+  'project:create': {
+    request: z.strictObject({ file: z.string().min(1), imagesDir: z.string().min(1).optional() }),
+    reply: z.object({ project: S.ProjectInfo, job: S.JobInfo.nullable() }),
+  },
+  'project:open': { request: z.strictObject({ file: z.string().min(1) }), reply: S.ProjectInfo },
+  'project:info': { request: Empty, reply: S.ProjectInfo },
+  'project:close': { request: Empty, reply: z.object({ closed: z.boolean() }) },
+  'images:import': {
+    request: z.strictObject({ dir: z.string().min(1), pixelLimit: z.int().positive().optional() }),
+    reply: S.JobInfo,
+  },
+  'images:list': {
+    request: z.strictObject(Page),
+    reply: z.object({ total: z.int(), offset: z.int(), items: z.array(S.ImageItem) }),
+  },
+  'images:get': { request: z.strictObject({ id: S.Id }), reply: S.ImageItem },
+  'images:failures': {
+    request: z.strictObject(Page),
+    reply: z.object({ total: z.int(), items: z.array(S.Failure) }),
+  },
+  'classes:list': { request: Empty, reply: z.array(S.ClassDef) },
+  'classes:create': {
+    request: z.strictObject({ name: S.ClassName, color: S.Color.optional(), hotkey: S.Hotkey.nullable().optional() }),
+    reply: S.ClassDef,
+  },
+  'classes:update': {
+    request: z.strictObject({
+      id: S.Id,
+      name: S.ClassName.optional(),
+      color: S.Color.optional(),
+      hotkey: S.Hotkey.nullable().optional(),
+      position: z.int().min(0).optional(),
+    }),
+    reply: S.ClassDef,
+  },
+  'classes:delete': { request: z.strictObject({ id: S.Id }), reply: z.object({ deleted: z.boolean() }) },
+  'boxes:list': {
+    request: z.strictObject({ imageId: S.Id }),
+    reply: z.object({ boxes: z.array(S.Box), annotatorId: S.Id, undo: z.int(), redo: z.int() }),
+  },
+  'boxes:apply': { request: z.strictObject({ imageId: S.Id, diff: S.BoxDiff }), reply: S.EditResult },
+  'edits:undo': { request: z.strictObject({ imageId: S.Id }), reply: S.EditResult },
+  'edits:redo': { request: z.strictObject({ imageId: S.Id }), reply: S.EditResult },
+  'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
+  'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
+} as const;
+
+export type Methods = typeof METHODS;
+export type MethodName = keyof Methods;
+/** What a caller sends (defaults optional). */
+export type Req<M extends MethodName> = z.input<Methods[M]['request']>;
+/** What a handler receives (defaults applied). */
+export type ParsedReq<M extends MethodName> = z.output<Methods[M]['request']>;
+export type Res<M extends MethodName> = z.output<Methods[M]['reply']>;
+
+/** Every reply across a host boundary. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** Events pushed from the core to the UI. */
+export type LoupeEvent =
+  | { type: 'job'; job: Res<'jobs:list'>[number] }
+  | { type: 'project'; project: Res<'project:info'> | null };
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+/** Narrow a string to a contract method name. */
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(METHODS, name);
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Shared value schemas used by the contract's requests and replies. */
+export const Id = z.int().positive();
+const Num = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const Rect = z.strictObject({ x: Num, y: Num, w: Num, h: Num });
+export const BoxState = z.strictObject({ id: Id, classId: Id, x: Num, y: Num, w: Num, h: Num });
+export const NewBox = z.strictObject({ id: Id.optional(), classId: Id, x: Num, y: Num, w: Num, h: Num });
+export const BoxDiff = z.strictObject({
+  added: z.array(NewBox),
+  updated: z.array(z.tuple([BoxState, BoxState])),
+  removed: z.array(BoxState),
+});
+
+export const Box = z.object({
+  id: Id,
+  imageId: Id,
+  annotatorId: Id,
+  classId: Id,
+  x: z.number(),
+  y: z.number(),
+  w: z.number(),
+  h: z.number(),
+  score: z.number().nullable(),
+  provenance: z.enum(['drawn', 'accepted', 'edited', 'imported', 'predicted']),
+  modelRunId: Id.nullable(),
+  sourceBoxId: Id.nullable(),
+});
+
+export const ClassDef = z.object({
+  id: Id,
+  name: z.string(),
+  color: z.string(),
+  hotkey: z.string().nullable(),
+  position: z.int(),
+});
+
+export const ClassName = z.string().trim().min(1, 'class name is empty').max(100);
+export const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #rrggbb');
+export const Hotkey = z.string().regex(/^[0-9a-z]$/, 'hotkey must be one key: 0–9 or a–z');
+
+export const ImageItem = z.object({
+  id: Id,
+  path: z.string(),
+  width: z.int(),
+  height: z.int(),
+  format: z.string().nullable(),
+  boxCount: z.int(),
+});
+
+export const EditResult = z.object({
+  diff: BoxDiff,
+  boxes: z.array(Box),
+  undo: z.int(),
+  redo: z.int(),
+});
+
+export const JobInfo = z.object({
+  id: z.string(),
+  kind: z.string(),
+  label: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  done: z.number(),
+  total: z.number(),
+  message: z.string(),
+  etaSeconds: z.number().nullable(),
+  startedAt: z.string(),
+  error: z.string().nullable(),
+  result: z.unknown(),
+});
+
+export const Failure = z.object({ path: z.string(), root: z.string(), reason: z.string() });
+
+export const ProjectInfo = z.object({
+  file: z.string(),
+  name: z.string(),
+  annotator: z.object({ id: Id, name: z.string() }),
+  imageCount: z.int(),
+  failedCount: z.int(),
+  classes: z.array(ClassDef.extend({ boxCount: z.int() })),
+  boxCount: z.int(),
+  roots: z.array(z.string()),
+});

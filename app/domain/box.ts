@@ -1,0 +1,55 @@
+/** A box in original-image pixels: top-left origin, floats, never normalised. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A stored box with its author. */
+export interface Box extends Rect {
+  id: number;
+  imageId: number;
+  annotatorId: number;
+  classId: number;
+  score: number | null;
+  provenance: 'drawn' | 'accepted' | 'edited' | 'imported' | 'predicted';
+  modelRunId: number | null;
+  sourceBoxId: number | null;
+}
+
+/** What a diff carries for a box: everything but the image and author, which the edit fixes. */
+export interface BoxState extends Rect {
+  id: number;
+  classId: number;
+}
+
+/** A box to add: the id is assigned by the store unless redoing a known box. */
+export interface NewBox extends Rect {
+  id?: number;
+  classId: number;
+}
+
+/**
+ * Clamp a rectangle to the image [0,W]×[0,H]. Returns null when what remains has
+ * no area, since a zero-area box is never stored.
+ */
+export function clampRect(r: Rect, width: number, height: number): Rect | null {
+  const x1 = Math.min(Math.max(r.x, 0), width);
+  const y1 = Math.min(Math.max(r.y, 0), height);
+  const x2 = Math.min(Math.max(r.x + r.w, 0), width);
+  const y2 = Math.min(Math.max(r.y + r.h, 0), height);
+  const w = x2 - x1;
+  const h = y2 - y1;
+  if (!(w > 0) || !(h > 0)) return null;
+  return { x: x1, y: y1, w, h };
+}
+
+/** Intersection over union of two rectangles (0 when either has no area). */
+export function iou(a: Rect, b: Rect): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}

@@ -1,0 +1,56 @@
+/** File extensions an import picks up, mapped to the format name used in errors. */
+export const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.webp': 'webp',
+  '.bmp': 'bmp',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+};
+
+/** The format an extension claims, or undefined when imports ignore the file. */
+export function formatOfPath(p: string): string | undefined {
+  const dot = p.lastIndexOf('.');
+  return dot < 0 ? undefined : IMAGE_EXTENSIONS[p.slice(dot).toLowerCase()];
+}
+
+/** The format the first bytes show, regardless of the extension. */
+export function sniffFormat(buf: Buffer): string | undefined {
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
+  if (buf.length >= 8 && buf.readUInt32BE(0) === 0x89504e47 && buf.readUInt32BE(4) === 0x0d0a1a0a) return 'png';
+  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return 'bmp';
+  if (buf.length >= 4 && (buf.toString('latin1', 0, 4) === 'II*\0' || buf.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
+  return undefined;
+}
+
+/**
+ * Cheap structural check that a file was written to the end: header reads alone
+ * cannot see a truncated file, and a full decode per image is too slow for imports.
+ * Returns a reason, or null when the file looks complete.
+ */
+export function truncationReason(format: string, buf: Buffer): string | null {
+  switch (format) {
+    case 'jpeg': {
+      // The EOI marker may be followed by padding or trailers; look near the end.
+      const tail = buf.subarray(Math.max(0, buf.length - 4096));
+      return tail.lastIndexOf(Buffer.from([0xff, 0xd9])) >= 0 ? null : 'truncated JPEG (no end-of-image marker)';
+    }
+    case 'png': {
+      const tail = buf.subarray(Math.max(0, buf.length - 4096));
+      return tail.lastIndexOf(Buffer.from('IEND', 'latin1')) >= 0 ? null : 'truncated PNG (no IEND chunk)';
+    }
+    case 'webp': {
+      const declared = buf.readUInt32LE(4) + 8;
+      return buf.length >= declared ? null : `truncated WebP (${buf.length} of ${declared} bytes)`;
+    }
+    case 'bmp': {
+      if (buf.length < 14) return 'truncated BMP header';
+      const declared = buf.readUInt32LE(2);
+      return declared === 0 || buf.length >= declared ? null : `truncated BMP (${buf.length} of ${declared} bytes)`;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,52 @@
+import sharp from 'sharp';
+import { bmpSize } from './bmp.ts';
+import { sniffFormat, truncationReason } from './formats.ts';
+
+/** What an import stores about an image file. */
+export interface ProbeResult {
+  format: string;
+  /** Display size: after EXIF orientation, as boxes are drawn. */
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+/** Default pixel limit per image (sharp's limitInputPixels): 100 megapixels. */
+export const DEFAULT_PIXEL_LIMIT = 100_000_000;
+
+/**
+ * Read an image's size from its header; throws an Error whose message is the
+ * reason shown to the user (empty, not an image, truncated, too large, unreadable).
+ */
+export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT): Promise<ProbeResult> {
+  if (buf.length === 0) throw new Error('empty file');
+  const format = sniffFormat(buf);
+  if (!format) throw new Error('not an image (unrecognised content)');
+  const truncated = truncationReason(format, buf);
+  if (truncated) throw new Error(truncated);
+
+  let width: number;
+  let height: number;
+  let orientation = 1;
+  if (format === 'bmp') {
+    ({ width, height } = bmpSize(buf));
+  } else {
+    let meta: sharp.Metadata;
+    try {
+      meta = await sharp(buf, { limitInputPixels: pixelLimit }).metadata();
+    } catch (err) {
+      throw new Error(`unreadable ${format}: ${(err as Error).message}`);
+    }
+    if (!meta.width || !meta.height) throw new Error(`unreadable ${format}: no size in header`);
+    width = meta.width;
+    height = meta.height;
+    orientation = meta.orientation ?? 1;
+  }
+  if (width * height > pixelLimit) {
+    const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`;
+    throw new Error(`too large: ${width}×${height} (${mp(width * height)}) exceeds the limit of ${mp(pixelLimit)}`);
+  }
+  // EXIF orientations 5–8 rotate by 90°, so the displayed image is transposed.
+  if (orientation >= 5 && orientation <= 8) [width, height] = [height, width];
+  return { format, width, height, orientation };
+}

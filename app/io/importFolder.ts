@@ -1,0 +1,133 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LoupeError } from '../domain/errors.ts';
+import { DEFAULT_PIXEL_LIMIT, probeImage } from '../images/probe.ts';
+import type { JobContext } from '../jobs/JobRunner.ts';
+import type { NewImage } from '../store/ImageRepo.ts';
+import type { Project } from '../store/Project.ts';
+import { listImageFiles } from './walk.ts';
+
+export interface ImportOptions {
+  pixelLimit?: number;
+  /** Files probed at once. */
+  concurrency?: number;
+  /** Rows written per transaction: a kill loses at most the batch in flight, never half of one. */
+  batchSize?: number;
+}
+
+/** What an import did, for the summary line and `loupe info`. */
+export interface ImportSummary {
+  root: string;
+  found: number;
+  added: number;
+  alreadyPresent: number;
+  failed: { path: string; reason: string }[];
+}
+
+type Outcome = { rel: string; image: NewImage } | { rel: string; error: string };
+
+/**
+ * Import every image under a folder into the project. Already-imported paths are
+ * skipped; unreadable files are recorded with their reason and the import goes on.
+ */
+export async function importFolder(
+  project: Project,
+  dir: string,
+  ctx?: Pick<JobContext, 'progress' | 'signal'>,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
+  const abs = path.resolve(dir);
+  const st = await fs.stat(abs).catch(() => null);
+  if (!st) throw new LoupeError('not_found', `Image folder not found: ${abs}`);
+  if (!st.isDirectory()) throw new LoupeError('bad_request', `Not a folder: ${abs}`);
+
+  const files = await listImageFiles(abs, ctx?.signal);
+  const rootId = project.db.transaction(() => project.images.ensureRoot(project.storedRootPath(abs)))();
+  const known = project.images.pathsInRoot(rootId);
+  const todo = files.filter((f) => !known.has(f));
+  const summary: ImportSummary = { root: abs, found: files.length, added: 0, alreadyPresent: files.length - todo.length, failed: [] };
+
+  const pixelLimit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
+  const batchSize = opts.batchSize ?? 500;
+  const seenHashes = new Map<string, string>();
+  let pending: Outcome[] = [];
+  let processed = 0;
+
+  const flush = project.db.transaction((batch: Outcome[]) => {
+    const at = new Date().toISOString();
+    for (const o of batch) {
+      if ('error' in o) {
+        project.images.recordFailure({ rootId, path: o.rel, reason: o.error }, at);
+        summary.failed.push({ path: o.rel, reason: o.error });
+        continue;
+      }
+      const dup = project.images.byHash(o.image.contentHash!);
+      if (dup) {
+        const reason = `duplicate of ${dup.path}`;
+        project.images.recordFailure({ rootId, path: o.rel, reason }, at);
+        summary.failed.push({ path: o.rel, reason });
+        continue;
+      }
+      project.images.insert(o.image, at);
+      project.images.clearFailure(rootId, o.rel);
+      summary.added++;
+    }
+  });
+
+  const probeOne = async (rel: string): Promise<Outcome> => {
+    try {
+      const buf = await fs.readFile(path.join(abs, rel));
+      const hash = crypto.createHash('sha256').update(buf).digest('hex');
+      const firstSeen = seenHashes.get(hash);
+      if (firstSeen !== undefined) return { rel, error: `duplicate of ${firstSeen}` };
+      const p = await probeImage(buf, pixelLimit);
+      seenHashes.set(hash, rel);
+      return {
+        rel,
+        image: {
+          rootId,
+          path: rel,
+          width: p.width,
+          height: p.height,
+          orientation: p.orientation,
+          format: p.format,
+          bytes: buf.length,
+          contentHash: hash,
+          metadata: '{}',
+          ingestError: null,
+        },
+      };
+    } catch (err) {
+      return { rel, error: (err as Error).message };
+    }
+  };
+
+  // Files are probed concurrently (sharp reads headers on libuv's pool) but
+  // results are kept in path order so imports are deterministic.
+  const concurrency = opts.concurrency ?? 16;
+  let cancelled = false;
+  for (let start = 0; start < todo.length; start += batchSize) {
+    if (ctx?.signal.aborted) {
+      cancelled = true;
+      break;
+    }
+    const slice = todo.slice(start, start + batchSize);
+    pending = new Array(slice.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, slice.length) }, async () => {
+        while (next < slice.length) {
+          const i = next++;
+          pending[i] = await probeOne(slice[i]);
+        }
+      }),
+    );
+    flush(pending);
+    processed += slice.length;
+    ctx?.progress(processed, todo.length, `${summary.added} added, ${summary.failed.length} failed`);
+  }
+  ctx?.progress(processed, todo.length);
+  if (cancelled) throw new LoupeError('cancelled', `Import cancelled after ${processed} of ${todo.length} files; import again to add the rest.`);
+  return summary;
+}

@@ -1,0 +1,115 @@
+import { clampRect, type Box, type BoxState, type NewBox, type Rect } from '../domain/box.ts';
+import { invertDiff, isEmptyDiff, type BoxDiff } from '../domain/diff.ts';
+import { LoupeError } from '../domain/errors.ts';
+import type { Project } from '../store/Project.ts';
+
+/** What the UI needs after an edit: the image's boxes and how far undo and redo reach. */
+export interface EditResult {
+  diff: BoxDiff;
+  boxes: Box[];
+  undo: number;
+  redo: number;
+}
+
+const now = () => new Date().toISOString();
+
+/** Apply a person's edit to one image in one transaction and record it for undo. */
+export function applyEdit(project: Project, imageId: number, diff: BoxDiff): EditResult {
+  return project.db.transaction(() => {
+    const stored = applyDiff(project, imageId, diff);
+    if (!isEmptyDiff(stored)) project.edits.recordEdit(imageId, project.annotator.id, stored, now());
+    return result(project, imageId, stored);
+  })();
+}
+
+/** Undo the last applied edit of this image by the current annotator. */
+export function undoEdit(project: Project, imageId: number): EditResult {
+  return project.db.transaction(() => {
+    const edit = project.edits.lastApplied(imageId, project.annotator.id);
+    if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
+    const applied = applyDiff(project, imageId, invertDiff(edit.diff), { exactIds: true });
+    project.edits.mark(edit, 'undo', applied, now());
+    return result(project, imageId, applied);
+  })();
+}
+
+/** Redo the most recently undone edit of this image. */
+export function redoEdit(project: Project, imageId: number): EditResult {
+  return project.db.transaction(() => {
+    const edit = project.edits.firstUndone(imageId, project.annotator.id);
+    if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
+    const applied = applyDiff(project, imageId, edit.diff, { exactIds: true });
+    project.edits.mark(edit, 'redo', applied, now());
+    return result(project, imageId, applied);
+  })();
+}
+
+function result(project: Project, imageId: number, diff: BoxDiff): EditResult {
+  const depth = project.edits.depth(imageId, project.annotator.id);
+  return { diff, boxes: project.boxes.forImage(imageId), undo: depth.undo, redo: depth.redo };
+}
+
+/**
+ * Check and apply a diff to the current annotator's boxes; must run inside a
+ * transaction. Boxes are clamped to the image; a box with no area left, an
+ * unknown class, or a `before` that no longer matches the store throws and the
+ * transaction rolls back. Returns the diff as stored (clamped, ids assigned).
+ */
+function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exactIds?: boolean } = {}): BoxDiff {
+  const image = project.images.get(imageId);
+  if (!image) throw new LoupeError('not_found', `Image ${imageId} is not in this project.`);
+  const author = project.annotator.id;
+  const fit = (r: Rect, what: string): Rect => {
+    const c = clampRect(r, image.width, image.height);
+    if (!c) throw new LoupeError('invalid_box', `${what} has no area inside the ${image.width}×${image.height} image.`);
+    return c;
+  };
+  const checkClass = (classId: number) => {
+    if (!project.classes.get(classId)) throw new LoupeError('not_found', `Class ${classId} does not exist.`);
+  };
+  const checkCurrent = (b: BoxState, what: string) => {
+    const cur = project.boxes.get(b.id);
+    if (!cur || cur.imageId !== imageId) throw new LoupeError('conflict', `${what}: box ${b.id} is not on image ${imageId}.`);
+    if (cur.annotatorId !== author) throw new LoupeError('forbidden', `${what}: box ${b.id} belongs to another author.`);
+    if (cur.x !== b.x || cur.y !== b.y || cur.w !== b.w || cur.h !== b.h || cur.classId !== b.classId) {
+      throw new LoupeError('conflict', `${what}: box ${b.id} changed since it was read; reload the image.`);
+    }
+  };
+
+  const out: BoxDiff = { added: [], updated: [], removed: [] };
+  for (const b of diff.removed) {
+    checkCurrent(b, 'Remove');
+    project.boxes.delete(b.id);
+    out.removed.push(pick(b));
+  }
+  for (const [before, after] of diff.updated) {
+    if (before.id !== after.id) throw new LoupeError('bad_request', `Update pairs must keep the box id (${before.id} ≠ ${after.id}).`);
+    checkCurrent(before, 'Update');
+    checkClass(after.classId);
+    const next: BoxState = { id: after.id, classId: after.classId, ...fit(after, `Box ${after.id}`) };
+    project.boxes.update(next);
+    out.updated.push([pick(before), next]);
+  }
+  for (const b of diff.added) {
+    checkClass(b.classId);
+    if (b.id !== undefined && !opts.exactIds) throw new LoupeError('bad_request', 'New boxes get their id from the project.');
+    const r = fit(b, 'New box');
+    const id = project.boxes.insert({
+      id: b.id,
+      imageId,
+      annotatorId: author,
+      modelRunId: null,
+      classId: b.classId,
+      ...r,
+      score: null,
+      provenance: 'drawn',
+      sourceBoxId: null,
+    });
+    out.added.push({ id, classId: b.classId, ...r } satisfies NewBox);
+  }
+  return out;
+}
+
+function pick(b: BoxState): BoxState {
+  return { id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h };
+}

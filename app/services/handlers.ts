@@ -1,0 +1,84 @@
+import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
+import { LoupeError } from '../domain/errors.ts';
+import { importFolder } from '../io/importFolder.ts';
+import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
+import { createClass, deleteClass, updateClass } from './classes.ts';
+import { projectInfo } from './projectInfo.ts';
+import type { Session } from './Session.ts';
+
+/** The package version, reported by `app:info`. */
+export const VERSION = '0.1.0';
+
+type Handler<M extends MethodName> = (s: Session, req: ParsedReq<M>) => Res<M> | Promise<Res<M>>;
+type Handlers = { [M in MethodName]: Handler<M> };
+
+function startImport(s: Session, dir: string, pixelLimit?: number) {
+  const project = s.project;
+  return s.jobs.start('import', `Import ${dir}`, async (ctx) => {
+    const summary = await importFolder(project, dir, ctx, { pixelLimit });
+    s.emit({ type: 'project', project: projectInfo(project) });
+    return summary;
+  });
+}
+
+/** What every contract method does; the dispatcher validates before and after. */
+export const HANDLERS: Handlers = {
+  'app:info': (s) => ({ version: VERSION, host: s.host, project: s.hasProject ? projectInfo(s.project) : null }),
+  'project:create': async (s, req) => {
+    const p = await s.open(req.file, true);
+    const job = req.imagesDir ? startImport(s, req.imagesDir) : null;
+    const info = projectInfo(p);
+    s.emit({ type: 'project', project: info });
+    return { project: info, job };
+  },
+  'project:open': async (s, req) => {
+    const info = projectInfo(await s.open(req.file));
+    s.emit({ type: 'project', project: info });
+    return info;
+  },
+  'project:info': (s) => projectInfo(s.project),
+  'project:close': async (s) => {
+    const closed = await s.close();
+    s.emit({ type: 'project', project: null });
+    return { closed };
+  },
+  'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit),
+  'images:list': (s, req) => {
+    const p = s.project;
+    const items = p.images.page(req.offset, req.limit).map((r) => ({
+      id: r.id,
+      path: r.path,
+      width: r.width,
+      height: r.height,
+      format: r.format,
+      boxCount: r.boxCount,
+    }));
+    return { total: p.images.count(), offset: req.offset, items };
+  },
+  'images:get': (s, req) => {
+    const p = s.project;
+    const r = p.images.get(req.id);
+    if (!r) throw new LoupeError('not_found', `Image ${req.id} is not in this project.`);
+    return { id: r.id, path: r.path, width: r.width, height: r.height, format: r.format, boxCount: p.images.boxCount(r.id) };
+  },
+  'images:failures': (s, req) => {
+    const p = s.project;
+    const items = p.images.failures(req.offset, req.limit).map((f) => ({ path: f.path, root: p.rootPath(f.root), reason: f.reason }));
+    return { total: p.images.failureCount(), items };
+  },
+  'classes:list': (s) => s.project.classes.list(),
+  'classes:create': (s, req) => createClass(s.project, req),
+  'classes:update': (s, req) => updateClass(s.project, req),
+  'classes:delete': (s, req) => deleteClass(s.project, req.id),
+  'boxes:list': (s, req) => {
+    const p = s.project;
+    if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);
+    const depth = p.edits.depth(req.imageId, p.annotator.id);
+    return { boxes: p.boxes.forImage(req.imageId), annotatorId: p.annotator.id, ...depth };
+  },
+  'boxes:apply': (s, req) => applyEdit(s.project, req.imageId, req.diff),
+  'edits:undo': (s, req) => undoEdit(s.project, req.imageId),
+  'edits:redo': (s, req) => redoEdit(s.project, req.imageId),
+  'jobs:list': (s) => s.jobs.list(),
+  'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
+};

@@ -1,0 +1,96 @@
+import type { Box, BoxState } from '../domain/box.ts';
+import type { Db } from './openDatabase.ts';
+
+interface BoxRowDb {
+  id: number;
+  image_id: number;
+  annotator_id: number;
+  model_run_id: number | null;
+  class_id: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+  provenance: Box['provenance'];
+  source_box_id: number | null;
+}
+
+const COLS = 'id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id';
+
+function toBox(r: BoxRowDb): Box {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    annotatorId: r.annotator_id,
+    modelRunId: r.model_run_id,
+    classId: r.class_id,
+    x: r.x,
+    y: r.y,
+    w: r.w,
+    h: r.h,
+    score: r.score,
+    provenance: r.provenance,
+    sourceBoxId: r.source_box_id,
+  };
+}
+
+/** Boxes of every author, in original-image pixels. */
+export class BoxRepo {
+  private readonly sByImage;
+  private readonly sByImageAuthor;
+  private readonly sGet;
+  private readonly sInsert;
+  private readonly sInsertWithId;
+  private readonly sUpdate;
+  private readonly sDelete;
+  private readonly sCountByClass;
+
+  constructor(db: Db) {
+    this.sByImage = db.prepare<[number], BoxRowDb>(`SELECT ${COLS} FROM boxes WHERE image_id = ? ORDER BY id`);
+    this.sByImageAuthor = db.prepare<[number, number], BoxRowDb>(
+      `SELECT ${COLS} FROM boxes WHERE image_id = ? AND annotator_id = ? ORDER BY id`,
+    );
+    this.sGet = db.prepare<[number], BoxRowDb>(`SELECT ${COLS} FROM boxes WHERE id = ?`);
+    this.sInsert = db.prepare(
+      `INSERT INTO boxes (image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id)
+       VALUES (@imageId, @annotatorId, @modelRunId, @classId, @x, @y, @w, @h, @score, @provenance, @sourceBoxId)`,
+    );
+    this.sInsertWithId = db.prepare(
+      `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id)
+       VALUES (@id, @imageId, @annotatorId, @modelRunId, @classId, @x, @y, @w, @h, @score, @provenance, @sourceBoxId)`,
+    );
+    this.sUpdate = db.prepare('UPDATE boxes SET class_id = @classId, x = @x, y = @y, w = @w, h = @h WHERE id = @id');
+    this.sDelete = db.prepare('DELETE FROM boxes WHERE id = ?');
+    this.sCountByClass = db.prepare<[], { class_id: number; n: number }>(
+      'SELECT class_id, count(*) AS n FROM boxes GROUP BY class_id',
+    );
+  }
+
+  forImage(imageId: number, annotatorId?: number): Box[] {
+    const rows = annotatorId === undefined ? this.sByImage.all(imageId) : this.sByImageAuthor.all(imageId, annotatorId);
+    return rows.map(toBox);
+  }
+  get(id: number): Box | undefined {
+    const r = this.sGet.get(id);
+    return r ? toBox(r) : undefined;
+  }
+  /** Insert a box; an explicit id re-creates a box that undo removed. */
+  insert(b: Omit<Box, 'id'> & { id?: number }): number {
+    const params = { ...b, id: b.id ?? null };
+    if (b.id !== undefined) {
+      this.sInsertWithId.run(params);
+      return b.id;
+    }
+    return Number(this.sInsert.run(params).lastInsertRowid);
+  }
+  update(b: BoxState): number {
+    return this.sUpdate.run(b).changes;
+  }
+  delete(id: number): number {
+    return this.sDelete.run(id).changes;
+  }
+  countByClass(): Map<number, number> {
+    return new Map(this.sCountByClass.all().map((r) => [r.class_id, r.n]));
+  }
+}

@@ -1,0 +1,112 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { LoupeError, messageOf } from '../domain/errors.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+
+/** The better-sqlite3 handle type used across the store. */
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Create the file when it does not exist (otherwise a missing file is an error). */
+  create?: boolean;
+  /** Path to a better-sqlite3 native binding built for another runtime (Electron). */
+  nativeBinding?: string;
+  readonly?: boolean;
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * Open a project file: check it is SQLite, refuse a newer schema before touching
+ * it, then run pending migrations in one transaction. Nothing is written when
+ * any check fails.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  const exists = fs.existsSync(file);
+  if (!exists && !opts.create) {
+    throw new LoupeError('not_found', `Project file not found: ${file}`);
+  }
+  if (exists) assertSqliteHeader(file);
+
+  let db: Db;
+  try {
+    db = new Database(file, {
+      fileMustExist: !opts.create,
+      readonly: opts.readonly ?? false,
+      nativeBinding: opts.nativeBinding,
+    });
+  } catch (err) {
+    throw new LoupeError('corrupt_project', `Cannot open project ${file}: ${messageOf(err)}`);
+  }
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new LoupeError(
+        'newer_schema',
+        `Project ${file} was written by a newer Loupe (schema ${version}; this build reads up to ${SCHEMA_VERSION}). Update Loupe to open it.`,
+      );
+    }
+    if (version > 0) checkIntegrity(db, file);
+    else if ((db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n > 0) {
+      throw new LoupeError('corrupt_project', `${file} is an SQLite file but not a Loupe project.`);
+    }
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) migrate(db, version);
+    return db;
+  } catch (err) {
+    db.close();
+    if (!exists) removeQuietly(file);
+    if (err instanceof LoupeError) throw err;
+    throw new LoupeError('corrupt_project', `Cannot open project ${file}: ${messageOf(err)}`);
+  }
+}
+
+function assertSqliteHeader(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const n = fs.readSync(fd, head, 0, 16, 0);
+    if (n === 0) return; // an empty file is a valid, new SQLite database
+    if (n < 16 || head.toString('latin1') !== SQLITE_MAGIC) {
+      throw new LoupeError('corrupt_project', `${file} is not a Loupe project (not an SQLite database).`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function checkIntegrity(db: Db, file: string): void {
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  if (rows.length !== 1 || rows[0].quick_check !== 'ok') {
+    const detail = rows.map((r) => r.quick_check).join('; ');
+    throw new LoupeError('corrupt_project', `Project ${file} is damaged: ${detail}`);
+  }
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name IN ('images','boxes','classes')`).all();
+  if (tables.length !== 3) {
+    throw new LoupeError('corrupt_project', `${file} is an SQLite file but not a Loupe project (tables missing).`);
+  }
+}
+
+/** Apply migrations from `from` to the current version inside one transaction. */
+export function migrate(db: Db, from: number): void {
+  if (from >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+function removeQuietly(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.rmSync(f, { force: true });
+    } catch {
+      /* best effort: the file was ours and empty */
+    }
+  }
+}

@@ -33,7 +33,8 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
   } else {
     let meta: sharp.Metadata;
     try {
-      meta = await sharp(buf, { limitInputPixels: pixelLimit }).metadata();
+      // Header only; the limit is checked below so an oversized image gets the "too large" reason, not sharp's.
+      meta = await sharp(buf, { limitInputPixels: false }).metadata();
     } catch (err) {
       throw new Error(`unreadable ${format}: ${(err as Error).message}`);
     }
@@ -43,7 +44,7 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
     orientation = meta.orientation ?? 1;
   }
   if (width * height > pixelLimit) {
-    const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`;
+    const mp = (n: number) => (n >= 100_000 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`);
     throw new Error(`too large: ${width}×${height} (${mp(width * height)}) exceeds the limit of ${mp(pixelLimit)}`);
   }
   // EXIF orientations 5–8 rotate by 90°, so the displayed image is transposed.

@@ -50,7 +50,6 @@ export async function importFolder(
 
   const pixelLimit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   const batchSize = opts.batchSize ?? 500;
-  const seenHashes = new Map<string, string>();
   let pending: Outcome[] = [];
   let processed = 0;
 
@@ -79,10 +78,8 @@ export async function importFolder(
     try {
       const buf = await fs.readFile(path.join(abs, rel));
       const hash = crypto.createHash('sha256').update(buf).digest('hex');
-      const firstSeen = seenHashes.get(hash);
-      if (firstSeen !== undefined) return { rel, error: `duplicate of ${firstSeen}` };
+      // Duplicates are decided in flush, in path order: deciding here would depend on which probe finished first.
       const p = await probeImage(buf, pixelLimit);
-      seenHashes.set(hash, rel);
       return {
         rel,
         image: {

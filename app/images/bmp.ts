@@ -18,12 +18,11 @@ export function bmpSize(buf: Buffer): BmpImage {
   return { width, height };
 }
 
-/** Decode an uncompressed 24- or 32-bit BMP to RGB. Other variants throw with the reason. */
-export function decodeBmp(buf: Buffer): Required<BmpImage> {
+/** Size and layout of a BMP that `decodeBmp` can read; throws with the reason otherwise (imports check this up front). */
+export function bmpLayout(buf: Buffer): { width: number; height: number; bytesPP: number; stride: number; offset: number } {
   const { width, height } = bmpSize(buf);
   const headerSize = buf.readUInt32LE(14);
   if (headerSize < 40) throw new Error('unsupported BMP (OS/2 header)');
-  const rawHeight = buf.readInt32LE(22);
   const bpp = buf.readUInt16LE(28);
   const compression = buf.readUInt32LE(30);
   if (!((bpp === 24 && compression === 0) || (bpp === 32 && (compression === 0 || compression === 3)))) {
@@ -33,6 +32,13 @@ export function decodeBmp(buf: Buffer): Required<BmpImage> {
   const bytesPP = bpp / 8;
   const stride = Math.ceil((width * bytesPP) / 4) * 4;
   if (offset + stride * height > buf.length) throw new Error('truncated BMP pixel data');
+  return { width, height, bytesPP, stride, offset };
+}
+
+/** Decode an uncompressed 24- or 32-bit BMP to RGB. Other variants throw with the reason. */
+export function decodeBmp(buf: Buffer): Required<BmpImage> {
+  const { width, height, bytesPP, stride, offset } = bmpLayout(buf);
+  const rawHeight = buf.readInt32LE(22);
   const out = Buffer.alloc(width * height * 3);
   const bottomUp = rawHeight > 0;
   for (let y = 0; y < height; y++) {

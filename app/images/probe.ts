@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { bmpSize } from './bmp.ts';
+import { bmpLayout } from './bmp.ts';
 import { sniffFormat, truncationReason } from './formats.ts';
 
 /** What an import stores about an image file. */
@@ -29,7 +29,8 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
   let height: number;
   let orientation = 1;
   if (format === 'bmp') {
-    ({ width, height } = bmpSize(buf));
+    // The viewer and thumbnails decode BMP themselves; refuse here what they could not show.
+    ({ width, height } = bmpLayout(buf));
   } else {
     let meta: sharp.Metadata;
     try {

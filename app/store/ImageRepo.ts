@@ -53,9 +53,16 @@ export class ImageRepo {
       `INSERT INTO images (root_id, path, width, height, orientation, format, bytes, content_hash, metadata, ingest_error, added_at)
        VALUES (@rootId, @path, @width, @height, @orientation, @format, @bytes, @contentHash, @metadata, @ingestError, @addedAt)`,
     );
+    // OFFSET is walked on the covering index images_by_path alone; only the page's
+    // own rows are then read from the table. Skipping through the table instead
+    // costs a row lookup per skipped image (5× slower near the end of 100k images).
+    // CROSS JOIN keeps the page as the outer loop, so SQLite cannot choose to scan images.
     this.sPage = db.prepare<[number, number], ImageRow & { boxCount: number }>(
-      `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = images.id) AS boxCount
-       FROM images ORDER BY path, id LIMIT ? OFFSET ?`,
+      `SELECT ${COLS.replace(/^id,/, 'images.id AS id,')},
+         (SELECT count(*) FROM boxes b WHERE b.image_id = images.id) AS boxCount
+       FROM (SELECT id FROM images ORDER BY path, id LIMIT ? OFFSET ?) AS pg
+       CROSS JOIN images ON images.id = pg.id
+       ORDER BY images.path, images.id`,
     );
     this.sCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM images');
     this.sGet = db.prepare<[number], ImageRow>(`SELECT ${COLS} FROM images WHERE id = ?`);

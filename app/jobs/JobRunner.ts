@@ -27,7 +27,7 @@ export type JobListener = (job: JobInfo) => void;
 
 /** Runs long work with throttled progress events, cancel, and a final state. */
 export class JobRunner {
-  private readonly jobs = new Map<string, { info: JobInfo; ctl: AbortController; done: Promise<JobInfo> }>();
+  private readonly jobs = new Map<string, { info: JobInfo; ctl: AbortController; done?: Promise<JobInfo> }>();
   private readonly listeners = new Set<JobListener>();
   private seq = 0;
 
@@ -75,7 +75,10 @@ export class JobRunner {
         if (ctl.signal.aborted) throw new LoupeError('cancelled', `${label} was cancelled.`);
       },
     };
-    const done = (async () => {
+    // Registered before the first event, so a listener can already list or cancel the job.
+    const entry: { info: JobInfo; ctl: AbortController; done?: Promise<JobInfo> } = { info, ctl };
+    this.jobs.set(id, entry);
+    entry.done = (async () => {
       this.emit(info);
       try {
         info.result = await body(ctx);
@@ -91,7 +94,6 @@ export class JobRunner {
       this.emit(info);
       return { ...info };
     })();
-    this.jobs.set(id, { info, ctl, done });
     return { ...info };
   }
 
@@ -105,7 +107,7 @@ export class JobRunner {
   /** Resolves with the job's final state. */
   wait(id: string): Promise<JobInfo> {
     const job = this.jobs.get(id);
-    if (!job) return Promise.reject(new LoupeError('not_found', `No job ${id}.`));
+    if (!job?.done) return Promise.reject(new LoupeError('not_found', `No job ${id}.`));
     return job.done;
   }
 
@@ -121,6 +123,12 @@ export class JobRunner {
 
   private emit(info: JobInfo): void {
     const snapshot = { ...info };
-    for (const l of this.listeners) l(snapshot);
+    for (const l of this.listeners) {
+      try {
+        l(snapshot);
+      } catch {
+        /* a broken listener must neither fail the job nor starve the others */
+      }
+    }
   }
 }

@@ -1,0 +1,231 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Res } from '../app/contract/methods.ts';
+import { call, imageUrl, onEvent, type UiEvent } from './api/client.ts';
+import { CanvasView, type CanvasHandle, type Tool } from './canvas/CanvasView.tsx';
+import type { Point } from './canvas/coords.ts';
+import { ClassPalette } from './components/ClassPalette.tsx';
+import { FailuresPanel } from './components/FailuresPanel.tsx';
+import { ImageList } from './components/ImageList.tsx';
+import { Inspector } from './components/Inspector.tsx';
+import { JobBar } from './components/JobBar.tsx';
+import { OpenProject } from './components/OpenProject.tsx';
+import { useImageBoxes } from './state/useImageBoxes.ts';
+
+type ProjectInfo = Res<'project:info'>;
+type Item = Res<'images:list'>['items'][number];
+type Job = Res<'jobs:list'>[number];
+
+/** The main window: image list, canvas, classes and selection. */
+export function App() {
+  const [project, setProject] = useState<ProjectInfo | null>(null);
+  const [ready, setReady] = useState(false);
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [listVersion, setListVersion] = useState(0);
+  const [current, setCurrent] = useState<{ item: Item; index: number } | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [tool, setTool] = useState<Tool>('select');
+  const [activeClassId, setActiveClassId] = useState<number | null>(null);
+  const [cursor, setCursor] = useState<Point | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [showFailures, setShowFailures] = useState(false);
+  const canvas = useRef<CanvasHandle>(null);
+  const itemAt = useRef<((index: number) => Promise<Item | null>) | null>(null);
+  const imageId = current?.item.id ?? null;
+  const edits = useImageBoxes(imageId);
+
+  const refreshProject = useCallback(async () => {
+    const info = await call('app:info', {});
+    setProject(info.project);
+    setReady(true);
+  }, []);
+
+  useEffect(() => {
+    void refreshProject();
+  }, [refreshProject]);
+
+  useEffect(() => {
+    const first = project?.classes[0]?.id ?? null;
+    if (activeClassId === null || !project?.classes.some((c) => c.id === activeClassId)) setActiveClassId(first);
+  }, [project, activeClassId]);
+
+  const handleEvent = useRef<(e: UiEvent) => void>(() => {});
+  useEffect(() => onEvent((e) => handleEvent.current(e)), []);
+
+  const openAt = useCallback(async (index: number) => {
+    const item = await itemAt.current?.(index);
+    if (item) {
+      setCurrent({ item, index });
+      setSelectedId(null);
+    }
+  }, []);
+
+  const undo = useCallback(() => void edits.undoEdit(), [edits]);
+  const redo = useCallback(() => void edits.redoEdit(), [edits]);
+  const classById = new Map(project?.classes.map((c) => [c.id, c]) ?? []);
+  const selected = edits.boxes.find((b) => b.id === selectedId);
+  const mine = (b: { annotatorId: number } | undefined) => b !== undefined && b.annotatorId === edits.annotatorId;
+
+  handleEvent.current = (e: UiEvent) => {
+    if (e.type === 'job') {
+      setJobs((js) => [e.job, ...js.filter((j) => j.id !== e.job.id)].slice(0, 5));
+      if (e.job.state !== 'running') {
+        setListVersion((v) => v + 1);
+        void refreshProject();
+      }
+    } else if (e.type === 'project') {
+      setProject(e.project);
+      setCurrent(null);
+      setListVersion((v) => v + 1);
+    } else if (e.type === 'menu') {
+      if (e.action === 'undo') undo();
+      else if (e.action === 'redo') redo();
+      else if (e.action === 'fit') canvas.current?.fit();
+      else if (e.action === 'zoom-in') canvas.current?.zoom(1.25);
+      else if (e.action === 'zoom-out') canvas.current?.zoom(0.8);
+    }
+  };
+
+  const setClass = useCallback(
+    (classId: number) => {
+      setActiveClassId(classId);
+      if (selected && mine(selected) && selected.classId !== classId) void edits.apply({ kind: 'update', id: selected.id, classId });
+    },
+    [selected, edits],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+      const key = e.key.toLowerCase();
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && key === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) redo();
+        else undo();
+        return;
+      }
+      if (mod && key === 'y') {
+        e.preventDefault();
+        redo();
+        return;
+      }
+      if (mod || e.altKey) return;
+      if (key === 'escape') {
+        if (!canvas.current?.cancelGesture()) setSelectedId(null);
+        return;
+      }
+      if ((key === 'delete' || key === 'backspace') && selected && mine(selected)) {
+        e.preventDefault();
+        void edits.apply({ kind: 'remove', id: selected.id });
+        setSelectedId(null);
+        return;
+      }
+      if (key === 'b') return setTool('box');
+      if (key === 'v') return setTool('select');
+      if (key === 'f') return canvas.current?.fit();
+      if (key === '+' || key === '=') return canvas.current?.zoom(1.25);
+      if (key === '-') return canvas.current?.zoom(0.8);
+      if (key === 'd' && current) return void openAt(current.index + 1);
+      if (key === 'a' && current) return void openAt(current.index - 1);
+      const cls = project?.classes.find((c) => c.hotkey === key);
+      if (cls) setClass(cls.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  if (!ready) return <div className="loading">Loading…</div>;
+  if (!project) return <OpenProject onOpened={() => void refreshProject()} />;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <strong className="project-name" data-testid="project-name">
+          {project.name}
+        </strong>
+        <span className="muted">
+          {project.imageCount} images · {project.boxCount} boxes · {project.annotator.name}
+        </span>
+        {project.failedCount > 0 && (
+          <button type="button" className="warn" data-testid="failures-badge" onClick={() => setShowFailures((s) => !s)}>
+            {project.failedCount} files not imported
+          </button>
+        )}
+        <div className="tools" role="toolbar">
+          <button type="button" className={tool === 'select' ? 'on' : ''} onClick={() => setTool('select')} title="Select and move (V)">
+            Select
+          </button>
+          <button type="button" className={tool === 'box' ? 'on' : ''} onClick={() => setTool('box')} title="Draw boxes (B)" data-testid="tool-box">
+            Box
+          </button>
+          <button type="button" onClick={() => canvas.current?.fit()} title="Fit to window (F)">
+            Fit
+          </button>
+          <button type="button" onClick={undo} disabled={edits.undo === 0} title="Undo (Ctrl+Z)" data-testid="undo">
+            Undo
+          </button>
+          <button type="button" onClick={redo} disabled={edits.redo === 0} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+            Redo
+          </button>
+        </div>
+        <JobBar jobs={jobs} />
+      </header>
+      <aside className="left">
+        <ImageList version={listVersion} selectedId={imageId} onOpen={(item, index) => { setCurrent({ item, index }); setSelectedId(null); }} itemAtRef={itemAt} />
+      </aside>
+      <main className="center">
+        {showFailures && <FailuresPanel version={listVersion} onClose={() => setShowFailures(false)} />}
+        {current ? (
+          <CanvasView
+            key={current.item.id}
+            imageId={current.item.id}
+            imageUrl={imageUrl(current.item.id)}
+            width={current.item.width}
+            height={current.item.height}
+            boxes={edits.boxes}
+            classes={project.classes}
+            editableAuthor={edits.annotatorId}
+            selectedId={selectedId}
+            onSelect={setSelectedId}
+            tool={tool}
+            activeClassId={activeClassId}
+            onCursor={setCursor}
+            handleRef={canvas}
+            onOp={(op) => {
+              void edits.apply(op).then((r) => {
+                if (r && op.kind === 'add' && r.diff.added[0]?.id) setSelectedId(r.diff.added[0].id);
+              });
+            }}
+          />
+        ) : (
+          <div className="empty">{project.imageCount === 0 ? 'No images yet. Import a folder to start.' : 'Pick an image on the left.'}</div>
+        )}
+      </main>
+      <aside className="right">
+        <ClassPalette
+          classes={project.classes}
+          activeClassId={activeClassId}
+          onPick={setClass}
+          onChanged={() => void refreshProject()}
+          onError={setMessage}
+        />
+        <Inspector box={selected} className={selected ? classById.get(selected.classId)?.name : undefined} />
+      </aside>
+      <footer className="statusbar" data-testid="status">
+        <span>{current ? current.item.path : ''}</span>
+        <span>{current ? `${current.item.width}×${current.item.height}` : ''}</span>
+        <span>{cursor ? `${cursor.x.toFixed(1)}, ${cursor.y.toFixed(1)}` : ''}</span>
+        <span data-testid="box-count">{edits.boxes.length} boxes</span>
+        <span>
+          undo {edits.undo} · redo {edits.redo}
+        </span>
+        {(message ?? edits.error) && (
+          <span className="error" data-testid="error" onClick={() => setMessage(null)}>
+            {message ?? edits.error}
+          </span>
+        )}
+      </footer>
+    </div>
+  );
+}

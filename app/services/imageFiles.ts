@@ -42,7 +42,8 @@ export async function serveImage(project: Project, imageId: number, kind: 'full'
 
 /** Parse `image/ID` or `thumb/ID` (the path part of an image URL). */
 export function parseImageRoute(route: string): { kind: 'full' | 'thumb'; id: number } | null {
-  const m = /^\/*(image|thumb)\/(\d{1,15})$/.exec(route);
+  // Ids are positive, written without leading zeros, so each image has exactly one URL.
+  const m = /^\/*(image|thumb)\/([1-9]\d{0,14})$/.exec(route);
   if (!m) return null;
   return { kind: m[1] === 'image' ? 'full' : 'thumb', id: Number(m[2]) };
 }

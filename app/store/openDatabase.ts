@@ -26,7 +26,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (!exists && !opts.create) {
     throw new LoupeError('not_found', `Project file not found: ${file}`);
   }
-  if (exists) assertSqliteHeader(file);
+  if (exists) assertSqliteHeader(file, opts.create ?? false);
 
   let db: Db;
   try {
@@ -66,12 +66,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   }
 }
 
-function assertSqliteHeader(file: string): void {
+function assertSqliteHeader(file: string, create: boolean): void {
   const fd = fs.openSync(file, 'r');
   try {
     const head = Buffer.alloc(16);
     const n = fs.readSync(fd, head, 0, 16, 0);
-    if (n === 0) return; // an empty file is a valid, new SQLite database
+    // An empty file is a valid new SQLite database, but opening one must not silently turn it into a project.
+    if (n === 0 && create) return;
+    if (n === 0) throw new LoupeError('corrupt_project', `${file} is empty, not a Loupe project.`);
     if (n < 16 || head.toString('latin1') !== SQLITE_MAGIC) {
       throw new LoupeError('corrupt_project', `${file} is not a Loupe project (not an SQLite database).`);
     }

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImportSummary } from '../../io/importFolder.ts';
+import type { Parsed, ParseSpec } from './args.ts';
+import { allPages, call, CliError, openProject, printJson, println, type CliContext } from './context.ts';
+import { printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
+import { waitForImport } from './progress.ts';
+
+/** A CLI command: how to parse it, how to describe it, and what it does. */
+export interface Command extends ParseSpec {
+  summary: string;
+  usage: string;
+  details: string;
+  run(ctx: CliContext, args: Parsed): Promise<void>;
+}
+
+const PROJECT = [{ name: 'PROJECT', required: true }];
+const JSON_FLAG = { kind: 'boolean', help: 'Print machine-readable JSON on stdout' } as const;
+
+/** Every command, in the order `loupe --help` lists them. */
+export const COMMANDS: Command[] = [
+  {
+    name: 'init',
+    summary: 'Create a project file, optionally importing a folder of images',
+    usage: 'loupe init PROJECT [--images DIR] [--json]',
+    details: 'Creates PROJECT (refuses to overwrite an existing file). With --images, imports every image under DIR and waits for the import to finish.',
+    positionals: PROJECT,
+    flags: { images: { kind: 'string', value: 'DIR', help: 'Folder of images to import right away' }, json: JSON_FLAG },
+    async run(ctx, a) {
+      const file = path.resolve(a.positionals.PROJECT!);
+      const dir = a.flags.images === undefined ? undefined : assertFolder(a.flags.images as string);
+      const created = await call(ctx, 'project:create', { file, imagesDir: dir });
+      const summary = created.job ? await waitForImport(ctx, created.job) : null;
+      const info = await call(ctx, 'project:info', {});
+      if (a.flags.json) printJson(ctx, { project: info.file, imageCount: info.imageCount, import: summary && importJson(summary) });
+      else {
+        println(ctx, `Created ${info.file}`);
+        if (summary) printImportSummary(ctx, summary, info.file);
+      }
+    },
+  },
+  {
+    name: 'import',
+    summary: 'Import a folder of images into a project',
+    usage: 'loupe import PROJECT --images DIR [--pixel-limit N] [--json]',
+    details:
+      'Adds every image under DIR that the project does not have yet; files already imported are skipped and unreadable ones are listed with the reason. Progress goes to stderr. Ctrl+C stops after the batch in flight; what was imported is kept.',
+    positionals: PROJECT,
+    flags: {
+      images: { kind: 'string', value: 'DIR', help: 'Folder of images to import (searched recursively)', required: true },
+      'pixel-limit': { kind: 'string', value: 'N', help: 'Refuse images with more than N pixels (default 100000000)' },
+      json: JSON_FLAG,
+    },
+    async run(ctx, a) {
+      const dir = assertFolder(a.flags.images as string);
+      const pixelLimit = a.flags['pixel-limit'] === undefined ? undefined : positiveInt('--pixel-limit', a.flags['pixel-limit'] as string);
+      const info = await openProject(ctx, a.positionals.PROJECT!);
+      const job = await call(ctx, 'images:import', { dir, pixelLimit });
+      const summary = await waitForImport(ctx, job);
+      if (a.flags.json) printJson(ctx, importJson(summary));
+      else printImportSummary(ctx, summary, info.file);
+    },
+  },
+  {
+    name: 'classes',
+    summary: 'List the classes of a project, or add some',
+    usage: 'loupe classes PROJECT [--add NAME…] [--json]',
+    details:
+      'Lists id, name, colour, hotkey and box count of each class. --add takes one or more names (--add scratch crack, or --add scratch --add crack); new classes get the next free colour and digit hotkey. Nothing is added when any name is taken.',
+    positionals: PROJECT,
+    flags: { add: { kind: 'list', value: 'NAME…', help: 'Add classes with these names' }, json: JSON_FLAG },
+    async run(ctx, a) {
+      await openProject(ctx, a.positionals.PROJECT!);
+      const names = ((a.flags.add as string[] | undefined) ?? []).map((n) => n.trim());
+      const taken = new Set((await call(ctx, 'classes:list', {})).map((c) => c.name));
+      for (const name of names) {
+        if (taken.has(name)) throw new CliError(`a class named "${name}" already exists; nothing was added`);
+        if (name) taken.add(name);
+      }
+      const added = [];
+      for (const name of names) added.push(await call(ctx, 'classes:create', { name }));
+      const { classes } = await call(ctx, 'project:info', {});
+      if (a.flags.json) printJson(ctx, { added: added.map((c) => c.id), classes });
+      else printClasses(ctx, classes, added.length);
+    },
+  },
+  {
+    name: 'info',
+    summary: 'Summarise a project: images, failed files, classes, boxes, annotators',
+    usage: 'loupe info PROJECT [--json]',
+    details: 'Image count, files that could not be imported and why, classes with their box counts, the box total and the annotators.',
+    positionals: PROJECT,
+    flags: { json: JSON_FLAG },
+    async run(ctx, a) {
+      const info = await openProject(ctx, a.positionals.PROJECT!);
+      const failures = await allPages((offset) => call(ctx, 'images:failures', { offset, limit: 1000 }));
+      const annotators = ctx.session.project.annotators.list();
+      const report = {
+        file: info.file,
+        name: info.name,
+        roots: info.roots,
+        imageCount: info.imageCount,
+        failedCount: info.failedCount,
+        failures,
+        classes: info.classes,
+        boxCount: info.boxCount,
+        boxesByClass: Object.fromEntries(info.classes.map((c) => [c.name, c.boxCount])),
+        annotators,
+      };
+      if (a.flags.json) printJson(ctx, report);
+      else printInfo(ctx, report);
+    },
+  },
+  {
+    name: 'boxes',
+    summary: 'List boxes with image, class, position, author and score',
+    usage: 'loupe boxes PROJECT [--image FILE] [--json]',
+    details:
+      'Boxes of every author in original-image pixels (x, y = top-left corner), exactly as stored. --image picks one image by its path as stored in the project or by its file path.',
+    positionals: PROJECT,
+    flags: { image: { kind: 'string', value: 'FILE', help: 'Only this image' }, json: JSON_FLAG },
+    async run(ctx, a) {
+      await openProject(ctx, a.positionals.PROJECT!);
+      const p = ctx.session.project;
+      const classNames = new Map((await call(ctx, 'classes:list', {})).map((c) => [c.id, c.name]));
+      const authors = new Map(p.annotators.list().map((r) => [r.id, r.name]));
+      const rootPaths = new Map(p.images.roots().map((r) => [r.id, p.rootPath(r.path)]));
+      const images = (await allPages((offset) => call(ctx, 'images:list', { offset, limit: 1000 }))).map((img) => ({
+        ...img,
+        abs: path.join(rootPaths.get(p.images.get(img.id)!.rootId)!, img.path),
+      }));
+      const chosen = a.flags.image === undefined ? images.filter((i) => i.boxCount > 0) : [pickImage(images, a.flags.image as string)];
+
+      const rows = [];
+      for (const img of chosen) {
+        const { boxes } = await call(ctx, 'boxes:list', { imageId: img.id });
+        for (const b of boxes) {
+          rows.push({
+            image: img.path,
+            imagePath: img.abs,
+            imageId: img.id,
+            id: b.id,
+            class: classNames.get(b.classId) ?? null,
+            classId: b.classId,
+            x: b.x,
+            y: b.y,
+            w: b.w,
+            h: b.h,
+            author: authors.get(b.annotatorId) ?? null,
+            score: b.score,
+            provenance: b.provenance,
+          });
+        }
+      }
+      if (a.flags.json) printJson(ctx, { count: rows.length, boxes: rows });
+      else printBoxes(ctx, rows);
+    },
+  },
+];
+
+/** The import summary as `--json` prints it: every failure, and the count. */
+function importJson(s: ImportSummary) {
+  return { root: s.root, found: s.found, added: s.added, alreadyPresent: s.alreadyPresent, failedCount: s.failed.length, failed: s.failed };
+}
+
+function assertFolder(dir: string): string {
+  const abs = path.resolve(dir);
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  if (!st) throw new CliError(`image folder not found: ${abs}`);
+  if (!st.isDirectory()) throw new CliError(`not a folder: ${abs}`);
+  return abs;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CliError(`${flag} must be a whole number above 0, got "${value}"`);
+  }
+  return n;
+}
+
+/** The image whose stored path is `file`, or whose file on disk `file` resolves to. */
+function pickImage<T extends { path: string; abs: string }>(images: T[], file: string): T {
+  const stored = file.split(path.sep).join('/');
+  let hits = images.filter((i) => i.path === stored);
+  if (hits.length === 0) hits = images.filter((i) => i.abs === path.resolve(file));
+  if (hits.length === 1) return hits[0];
+  if (hits.length > 1) {
+    throw new CliError(`"${file}" matches ${hits.length} images in different folders; give the full path, e.g. ${hits[0].abs}`);
+  }
+  const example = images.length ? ` (as stored, e.g. "${images[0].path}", or as a file path)` : ' (the project has no images)';
+  throw new CliError(`no image "${file}" in this project${example}`);
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { clampRect, iou } from './box.ts';
+import { invertDiff, isEmptyDiff, type BoxDiff } from './diff.ts';
+
+describe('clampRect', () => {
+  it('keeps a box inside the image unchanged, floats included', () => {
+    expect(clampRect({ x: 1.5, y: 2.25, w: 3.125, h: 4 }, 10, 10)).toEqual({ x: 1.5, y: 2.25, w: 3.125, h: 4 });
+  });
+  it('cuts what lies past each edge', () => {
+    expect(clampRect({ x: -5, y: -5, w: 10, h: 10 }, 100, 50)).toEqual({ x: 0, y: 0, w: 5, h: 5 });
+    expect(clampRect({ x: 95, y: 45, w: 10, h: 10 }, 100, 50)).toEqual({ x: 95, y: 45, w: 5, h: 5 });
+    expect(clampRect({ x: -10, y: -10, w: 200, h: 200 }, 100, 50)).toEqual({ x: 0, y: 0, w: 100, h: 50 });
+  });
+  it('returns null when nothing with area is left', () => {
+    expect(clampRect({ x: 0, y: 0, w: 0, h: 5 }, 10, 10)).toBeNull();
+    expect(clampRect({ x: 20, y: 0, w: 5, h: 5 }, 10, 10)).toBeNull();
+    expect(clampRect({ x: -5, y: 0, w: 5, h: 5 }, 10, 10)).toBeNull(); // touches the edge only
+    expect(clampRect({ x: 0, y: 0, w: -3, h: 5 }, 10, 10)).toBeNull();
+    expect(clampRect({ x: Number.NaN, y: 0, w: 5, h: 5 }, 10, 10)).toBeNull();
+  });
+});
+
+describe('iou', () => {
+  it('is 1 for the same box, 0 for disjoint or empty ones, and symmetric', () => {
+    const a = { x: 0, y: 0, w: 10, h: 10 };
+    expect(iou(a, a)).toBe(1);
+    expect(iou(a, { x: 10, y: 0, w: 10, h: 10 })).toBe(0);
+    expect(iou(a, { x: 0, y: 0, w: 0, h: 0 })).toBe(0);
+    const b = { x: 5, y: 0, w: 10, h: 10 };
+    expect(iou(a, b)).toBeCloseTo(50 / 150, 12);
+    expect(iou(b, a)).toBe(iou(a, b));
+    expect(iou(a, { x: 2, y: 2, w: 5, h: 5 })).toBeCloseTo(25 / 100, 12);
+  });
+});
+
+describe('invertDiff', () => {
+  const d: BoxDiff = {
+    added: [{ id: 3, classId: 1, x: 0, y: 0, w: 1, h: 1 }],
+    updated: [[{ id: 4, classId: 1, x: 0, y: 0, w: 1, h: 1 }, { id: 4, classId: 2, x: 1, y: 1, w: 2, h: 2 }]],
+    removed: [{ id: 5, classId: 2, x: 3, y: 3, w: 1, h: 1 }],
+  };
+  it('swaps added and removed and reverses updates; inverting twice gives the diff back', () => {
+    const inv = invertDiff(d);
+    expect(inv.added).toEqual(d.removed);
+    expect(inv.removed).toEqual(d.added);
+    expect(inv.updated).toEqual([[d.updated[0][1], d.updated[0][0]]]);
+    expect(invertDiff(inv)).toEqual(d);
+  });
+  it('refuses a diff whose added boxes have no ids', () => {
+    expect(() => invertDiff({ ...d, added: [{ classId: 1, x: 0, y: 0, w: 1, h: 1 }] })).toThrow(/no ids/);
+  });
+  it('isEmptyDiff', () => {
+    expect(isEmptyDiff({ added: [], updated: [], removed: [] })).toBe(true);
+    expect(isEmptyDiff(d)).toBe(false);
+  });
+});

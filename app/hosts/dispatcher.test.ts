@@ -1,0 +1,261 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METHOD_NAMES, METHODS, type MethodName } from '../contract/methods.ts';
+import type { Session } from '../services/Session.ts';
+import { makeImage, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
+import { createDispatcher, type Dispatch } from './dispatcher.ts';
+
+const box = { classId: 1, x: 1, y: 1, w: 5, h: 5 };
+const state = { id: 1, ...box };
+const emptyDiff = { added: [], updated: [], removed: [] };
+
+/**
+ * Malformed requests for every contract method. A method added to the contract
+ * without an entry here fails the completeness test below.
+ */
+const MALFORMED: Record<MethodName, unknown[]> = {
+  'app:info': [{ verbose: true }, 'info', 42, [1]],
+  'project:create': [
+    {},
+    { file: '' },
+    { file: 7 },
+    { file: 'new.loupe', overwrite: true },
+    { file: 'new.loupe', imagesDir: '' },
+    { file: 'new.loupe', imagesDir: ['a'] },
+  ],
+  'project:open': [{}, { file: '' }, { file: null }, { file: 'x.loupe', readonly: true }, 'x.loupe'],
+  'project:info': [{ id: 1 }, true],
+  'project:close': [{ force: true }],
+  'images:import': [
+    {},
+    { dir: '' },
+    { dir: 3 },
+    { dir: '/tmp', pixelLimit: -1 },
+    { dir: '/tmp', pixelLimit: 0 },
+    { dir: '/tmp', pixelLimit: 1.5 },
+    { dir: '/tmp', pixelLimit: Number.POSITIVE_INFINITY },
+    { dir: '/tmp', pixelLimit: Number.NaN },
+    { dir: '/tmp', pixelLimit: '1000' },
+    { dir: '/tmp', recursive: false },
+  ],
+  'images:list': [{ offset: -1 }, { limit: 0 }, { limit: 1001 }, { offset: 1.5 }, { offset: '0' }, { limit: Number.NaN }, { sort: 'path' }],
+  'images:get': [{}, { id: 0 }, { id: -1 }, { id: 1.5 }, { id: '1' }, { id: Number.POSITIVE_INFINITY }, { id: 1, full: true }],
+  'images:failures': [{ offset: -5 }, { limit: 5000 }, { limit: 'all' }, { root: '/tmp' }],
+  'classes:list': [{ all: true }],
+  'classes:create': [
+    {},
+    { name: '' },
+    { name: '   ' },
+    { name: 'x'.repeat(101) },
+    { name: 7 },
+    { name: 'bus', color: 'red' },
+    { name: 'bus', color: '#12345' },
+    { name: 'bus', hotkey: 'F1' },
+    { name: 'bus', hotkey: 'A' },
+    { name: 'bus', hotkey: '' },
+    { name: 'bus', id: 3 },
+  ],
+  'classes:update': [
+    {},
+    { id: -1, name: 'a' },
+    { id: 1, name: '' },
+    { id: 1, position: -1 },
+    { id: 1, position: 0.5 },
+    { id: 1, color: '#zzzzzz' },
+    { id: 1, hotkey: 'ab' },
+    { id: 1, boxCount: 3 },
+  ],
+  'classes:delete': [{}, { id: 0 }, { id: 'one' }, { id: 1, force: true }],
+  'boxes:list': [{}, { imageId: -3 }, { imageId: 1, annotatorId: 2 }],
+  'boxes:apply': [
+    { imageId: 1 },
+    { diff: emptyDiff },
+    { imageId: 0, diff: emptyDiff },
+    { imageId: 1, diff: { added: [] } },
+    { imageId: 1, diff: { ...emptyDiff, moved: [] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, x: Number.NaN }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, w: Number.POSITIVE_INFINITY }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, h: '5' }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, classId: 0 }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, id: -2 }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, score: 0.9 }] } },
+    { imageId: 1, diff: { ...emptyDiff, added: [{ x: 1, y: 1, w: 5, h: 5 }] } },
+    { imageId: 1, diff: { ...emptyDiff, updated: [[state]] } },
+    { imageId: 1, diff: { ...emptyDiff, updated: [[state, { ...state, x: Number.NEGATIVE_INFINITY }]] } },
+    { imageId: 1, diff: { ...emptyDiff, updated: [[state, state, state]] } },
+    { imageId: 1, diff: { ...emptyDiff, removed: [box] } },
+    { imageId: 1, diff: { ...emptyDiff, removed: [{ ...state, id: 1.5 }] } },
+    { imageId: 1, diff: emptyDiff, annotator: 'someone' },
+  ],
+  'edits:undo': [{}, { imageId: 0 }, { imageId: 1, steps: 2 }, { imageId: null }],
+  'edits:redo': [{}, { imageId: -1 }, { imageId: 1, steps: 2 }, { imageId: '1' }],
+  'jobs:list': [{ all: true }],
+  'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
+};
+
+/** Valid requests that must fail with `no_project` while nothing is open. */
+const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
+  'project:info': {},
+  'images:import': { dir: '/tmp' },
+  'images:list': {},
+  'images:get': { id: 1 },
+  'images:failures': {},
+  'classes:list': {},
+  'classes:create': { name: 'car' },
+  'classes:update': { id: 1, name: 'bus' },
+  'classes:delete': { id: 1 },
+  'boxes:list': { imageId: 1 },
+  'boxes:apply': { imageId: 1, diff: emptyDiff },
+  'edits:undo': { imageId: 1 },
+  'edits:redo': { imageId: 1 },
+};
+/** Methods that work without a project. */
+const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'jobs:list', 'jobs:cancel'];
+
+async function ok<T = unknown>(dispatch: Dispatch, method: MethodName, payload: unknown): Promise<T> {
+  const reply = await dispatch(method, payload);
+  if (!reply.ok) throw new Error(`${method} failed: ${reply.error.code}: ${reply.error.message}`);
+  const checked = METHODS[method].reply.safeParse(reply.value);
+  expect(checked.success, `${method} reply matches its schema`).toBe(true);
+  return reply.value as T;
+}
+
+describe('dispatcher: malformed requests', () => {
+  let session: Session;
+  let dispatch: Dispatch;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    await makeImage(path.join(dir, 'images/a.png'), { w: 50, h: 40 });
+    session = newSession();
+    dispatch = createDispatcher(session);
+    const created = await ok<{ job: { id: string } }>(dispatch, 'project:create', { file: path.join(dir, 'p.loupe'), imagesDir: path.join(dir, 'images') });
+    await session.jobs.wait(created.job.id);
+    await ok(dispatch, 'classes:create', { name: 'car' });
+    await ok(dispatch, 'boxes:apply', { imageId: 1, diff: { ...emptyDiff, added: [box] } });
+  });
+
+  it('has malformed cases for every contract method', () => {
+    for (const m of METHOD_NAMES) expect(MALFORMED[m]?.length ?? 0, m).toBeGreaterThan(0);
+    expect(Object.keys(MALFORMED).sort()).toEqual([...METHOD_NAMES].sort());
+  });
+
+  it.each(METHOD_NAMES.flatMap((m) => MALFORMED[m].map((payload, i) => [m, i, payload] as const)))(
+    '%s case %i is bad_request and touches nothing',
+    async (method, _i, payload) => {
+      const beforeStore = snapshot(session.project);
+      const beforeFiles = fs.readdirSync(dir).sort();
+      const beforeJobs = session.jobs.list().length;
+      const reply = await dispatch(method, payload);
+      expect(reply).toEqual({ ok: false, error: { code: 'bad_request', message: expect.stringContaining(`${method}:`) } });
+      expect(session.hasProject).toBe(true);
+      expect(session.project.file).toBe(path.join(dir, 'p.loupe'));
+      expect(snapshot(session.project)).toBe(beforeStore);
+      expect(fs.readdirSync(dir).sort()).toEqual(beforeFiles);
+      expect(session.jobs.list()).toHaveLength(beforeJobs);
+    },
+  );
+
+  it('names the offending field in the message', async () => {
+    const reply = await dispatch('boxes:apply', { imageId: 1, diff: { ...emptyDiff, added: [{ ...box, w: Number.NaN }] } });
+    expect(reply.ok).toBe(false);
+    if (!reply.ok) expect(reply.error.message).toContain('diff.added.0.w');
+  });
+});
+
+describe('dispatcher: routing and project state', () => {
+  it('refuses an unknown method, including inherited object keys', async () => {
+    const dispatch = createDispatcher(newSession());
+    for (const name of ['images:delete', '', 'toString', '__proto__', 'constructor']) {
+      const reply = await dispatch(name, {});
+      expect(reply, name).toEqual({ ok: false, error: { code: 'unknown_method', message: expect.stringContaining(name) } });
+    }
+  });
+
+  it('every method either needs a project or works without one', () => {
+    const listed = [...Object.keys(NEEDS_PROJECT), ...NO_PROJECT_OK].sort();
+    expect(listed).toEqual([...METHOD_NAMES].sort());
+  });
+
+  it.each(Object.entries(NEEDS_PROJECT))('%s without a project is no_project', async (method, payload) => {
+    const dispatch = createDispatcher(newSession());
+    const reply = await dispatch(method, payload);
+    expect(reply).toEqual({ ok: false, error: { code: 'no_project', message: expect.stringMatching(/No project is open/) } });
+  });
+
+  it('passes a store error through with its code', async () => {
+    const session = newSession();
+    const dispatch = createDispatcher(session);
+    const missing = path.join(tempDir(), 'missing.loupe');
+    expect(await dispatch('project:open', { file: missing })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(session.hasProject).toBe(false);
+  });
+});
+
+describe('dispatcher: a valid round trip for every method', () => {
+  it('answers each method with a reply that passes its schema', async () => {
+    const dir = tempDir();
+    await makeImage(path.join(dir, 'first/a.png'), { w: 64, h: 48 });
+    await makeImage(path.join(dir, 'first/b.jpg'), { w: 32, h: 24, format: 'jpeg' });
+    await makeImage(path.join(dir, 'second/c.webp'), { w: 20, h: 10, format: 'webp' });
+    fs.writeFileSync(path.join(dir, 'second/bad.png'), 'nope');
+    const session = newSession('roundtrip');
+    const events: string[] = [];
+    session.on((e) => events.push(e.type));
+    const dispatch = createDispatcher(session);
+    const file = path.join(dir, 'rt.loupe');
+    const done = new Set<MethodName>();
+    const call = async <T = unknown>(m: MethodName, payload: unknown): Promise<T> => {
+      done.add(m);
+      return ok<T>(dispatch, m, payload);
+    };
+
+    expect((await call<{ project: unknown }>('app:info', {})).project).toBeNull();
+    const created = await call<{ job: { id: string } }>('project:create', { file, imagesDir: path.join(dir, 'first') });
+    expect((await session.jobs.wait(created.job.id)).state).toBe('done');
+    const job = await call<{ id: string }>('images:import', { dir: path.join(dir, 'second'), pixelLimit: 10_000 });
+    expect((await session.jobs.wait(job.id)).state).toBe('done');
+    const info = await call<{ imageCount: number; failedCount: number; annotator: { name: string } }>('project:info', {});
+    expect(info).toMatchObject({ imageCount: 3, failedCount: 1, annotator: { name: 'roundtrip' } });
+    const list = await call<{ total: number; items: { id: number; path: string }[] }>('images:list', { limit: 2 });
+    expect(list.total).toBe(3);
+    expect(list.items.map((i) => i.path)).toEqual(['a.png', 'b.jpg']);
+    const img = await call<{ width: number }>('images:get', { id: list.items[0].id });
+    expect(img.width).toBe(64);
+    const fails = await call<{ items: { path: string; reason: string; root: string }[] }>('images:failures', {});
+    expect(fails.items).toEqual([{ path: 'bad.png', root: path.join(dir, 'second'), reason: 'not an image (unrecognised content)' }]);
+
+    const car = await call<{ id: number; hotkey: string }>('classes:create', { name: 'car' });
+    expect(car.hotkey).toBe('1');
+    const tmp = await call<{ id: number }>('classes:create', { name: 'tmp', color: '#00ff00', hotkey: null });
+    await call('classes:update', { id: car.id, name: 'vehicle', hotkey: 'v' });
+    expect(await call('classes:delete', { id: tmp.id })).toEqual({ deleted: true });
+    expect(await call('classes:list', {})).toEqual([{ id: car.id, name: 'vehicle', color: expect.any(String), hotkey: 'v', position: 0 }]);
+
+    const imageId = list.items[0].id;
+    const applied = await call<{ boxes: unknown[]; undo: number }>('boxes:apply', {
+      imageId,
+      diff: { added: [{ classId: car.id, x: 10, y: 10, w: 20, h: 20 }], updated: [], removed: [] },
+    });
+    expect([applied.boxes.length, applied.undo]).toEqual([1, 1]);
+    expect(await call('boxes:list', { imageId })).toMatchObject({ undo: 1, redo: 0 });
+    expect(await call('edits:undo', { imageId })).toMatchObject({ boxes: [], undo: 0, redo: 1 });
+    expect(await call('edits:redo', { imageId })).toMatchObject({ undo: 1, redo: 0 });
+
+    const jobs = await call<{ state: string }[]>('jobs:list', {});
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done']);
+    expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
+
+    expect(await call('project:close', {})).toEqual({ closed: true });
+    expect(await call('project:close', {})).toEqual({ closed: false });
+    const reopened = await call<{ imageCount: number; boxCount: number }>('project:open', { file });
+    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 1 });
+    expect(await call('app:info', {})).toMatchObject({ host: 'test', project: { file } });
+
+    expect([...done].sort()).toEqual([...METHOD_NAMES].sort());
+    expect(events).toContain('job');
+    expect(events).toContain('project');
+  });
+});

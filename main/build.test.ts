@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METHOD_NAMES } from '../app/contract/methods.ts';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildMain } from '../scripts/build-main.mjs';
+import * as fake from './testing/fakeElectron.ts';
+import { tempDir } from './testing/tempProject.ts';
+
+/** Run a CommonJS bundle the way Electron would, with `require` limited to what `resolve` allows. */
+function runCjs(file: string, resolve: (id: string) => unknown): unknown {
+  const module = { exports: {} as unknown };
+  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, { filename: file });
+  wrapper(module.exports, resolve, module, file, path.dirname(file));
+  return module.exports;
+}
+
+describe('bundles from scripts/build-main.mjs', () => {
+  let out: string;
+  let result: { mainRequires: string[]; preloadRequires: string[]; preloadBytes: number };
+
+  beforeAll(async () => {
+    out = tempDir('loupe-build-');
+    result = await buildMain({ outdir: out, quiet: true });
+  });
+  afterAll(() => {
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('makes a small preload that requires only electron', () => {
+    expect(result.preloadRequires).toEqual(['electron']);
+    expect(result.preloadBytes).toBeLessThan(20_000);
+  });
+
+  it('keeps native packages external in main.cjs', () => {
+    const nonBuiltin = result.mainRequires.filter((m) => !m.startsWith('node:'));
+    expect(nonBuiltin.sort()).toEqual(['better-sqlite3', 'electron', 'sharp']);
+  });
+
+  it('the bundled preload, run with only electron available, exposes the whole contract', () => {
+    fake.resetFake();
+    runCjs(path.join(out, 'preload.cjs'), (id) => {
+      if (id === 'electron') return fake;
+      throw new Error(`module not found in the sandbox: ${id}`);
+    });
+    const api = fake.contextBridge.exposed.get('loupe') as Record<string, unknown>;
+    expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES, 'on', 'imageUrl', 'thumbUrl'].sort());
+  });
+
+  it('the bundled main starts: privileged scheme, IPC handlers and a window on the app URL', async () => {
+    fake.resetFake();
+    const appDir = tempDir('loupe-app-');
+    const savedProject = process.env.LOUPE_PROJECT;
+    delete process.env.LOUPE_PROJECT;
+    try {
+      const binding = path.join(appDir, 'build', 'electron-native', 'better_sqlite3.node');
+      fs.mkdirSync(path.dirname(binding), { recursive: true });
+      fs.writeFileSync(binding, '');
+      fake.app.appPath = appDir;
+      const real = createRequire(import.meta.url);
+      runCjs(path.join(out, 'main.cjs'), (id) => (id === 'electron' ? fake : real(id)));
+      await expect.poll(() => fake.BrowserWindow.instances.length).toBe(1);
+      const win = fake.BrowserWindow.instances[0];
+      expect(win.loadedUrl).toBe('loupe://app/index.html');
+      expect(fake.protocol.privileged.map((s) => s.scheme)).toEqual(['loupe']);
+      expect(fake.ipcMain.handlers.size).toBe(METHOD_NAMES.length);
+      expect(fake.dialog.errors).toEqual([]);
+    } finally {
+      if (savedProject !== undefined) process.env.LOUPE_PROJECT = savedProject;
+      fs.rmSync(appDir, { recursive: true, force: true });
+    }
+  });
+});

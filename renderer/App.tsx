@@ -77,7 +77,10 @@ export function App() {
       setCurrent(null);
       setListVersion((v) => v + 1);
     } else if (e.type === 'menu') {
-      if (e.action === 'undo') undo();
+      // The menu's accelerators take Ctrl+Z from text fields too: give it back to them.
+      const typing = document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLTextAreaElement;
+      if ((e.action === 'undo' || e.action === 'redo') && typing) document.execCommand(e.action);
+      else if (e.action === 'undo') undo();
       else if (e.action === 'redo') redo();
       else if (e.action === 'fit') canvas.current?.fit();
       else if (e.action === 'zoom-in') canvas.current?.zoom(1.25);

@@ -47,6 +47,7 @@ export class ImageRepo {
   private readonly sFailCount;
   private readonly sThumbGet;
   private readonly sThumbPut;
+  private readonly sSetMetadata;
 
   constructor(db: Db) {
     this.sInsert = db.prepare(
@@ -89,6 +90,7 @@ export class ImageRepo {
       'SELECT mime, data FROM thumbnails WHERE image_id = ?',
     );
     this.sThumbPut = db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, mime, data) VALUES (?, ?, ?)');
+    this.sSetMetadata = db.prepare('UPDATE images SET metadata = ? WHERE id = ?');
   }
 
   insert(img: NewImage, addedAt: string): number {
@@ -142,5 +144,9 @@ export class ImageRepo {
   }
   putThumbnail(imageId: number, mime: string, data: Buffer): void {
     this.sThumbPut.run(imageId, mime, data);
+  }
+  /** Replace an image's metadata (a JSON object such as camera, site, shift); returns rows changed. */
+  setMetadata(id: number, json: string): number {
+    return this.sSetMetadata.run(json, id).changes;
   }
 }

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MethodName, Req, Res } from '../app/contract/methods.ts';
+import { createDispatcher, type Dispatch } from '../app/hosts/dispatcher.ts';
+import type { ImportSummary } from '../app/io/importFolder.ts';
+import { Session } from '../app/services/Session.ts';
+import { generateDemo, type DemoManifest } from '../resources/demo/generate.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where `npm start` and `npm run web` keep the demo project. */
+export const DEMO_DIR = path.join(ROOT, '.demo');
+export const DEMO_SEED = 20260312;
+export const DEMO_COUNT = 200;
+
+/** The demo's classes: distinct colours, hotkeys 1–4 in this order. */
+export const DEMO_CLASS_STYLE = [
+  { name: 'scratch', color: '#e6194b', hotkey: '1' },
+  { name: 'crack', color: '#f58231', hotkey: '2' },
+  { name: 'dent', color: '#4363d8', hotkey: '3' },
+  { name: 'stain', color: '#3cb44b', hotkey: '4' },
+] as const;
+
+export interface BuildOptions {
+  dir?: string;
+  count?: number;
+  seed?: number;
+  /** Progress lines (stderr by default, so stdout carries only the project path). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Make sure the demo project exists and return its absolute path. The first run
+ * renders the images, creates the project through the dispatcher, adds the
+ * classes and stores each image's metadata; later runs only return the path.
+ * The project is built under a temporary name and renamed when complete, so an
+ * interrupted run never leaves a half-made demo behind.
+ */
+export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
+  const dir = path.resolve(opts.dir ?? DEMO_DIR);
+  const count = opts.count ?? DEMO_COUNT;
+  const seed = opts.seed ?? DEMO_SEED;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const file = path.join(dir, 'demo.loupe');
+  if (fs.existsSync(file)) return file;
+
+  const imagesDir = path.join(dir, 'images');
+  let manifest = readManifest(imagesDir, count, seed);
+  if (!manifest) {
+    log(`Rendering ${count} demo images into ${imagesDir}…`);
+    fs.rmSync(imagesDir, { recursive: true, force: true });
+    manifest = await generateDemo(imagesDir, { count, seed });
+  }
+
+  const partial = path.join(dir, `demo.loupe.partial-${process.pid}`);
+  const session = new Session('demo');
+  const d = createDispatcher(session);
+  try {
+    log('Creating the demo project…');
+    const created = await call(d, 'project:create', { file: partial, imagesDir });
+    const job = await session.jobs.wait(created.job!.id);
+    if (job.state !== 'done') throw new Error(`demo import ${job.state}: ${job.error ?? job.message}`);
+    const summary = job.result as ImportSummary;
+    if (summary.added !== count) {
+      throw new Error(`demo import added ${summary.added} of ${count} images: ${summary.failed.map((f) => `${f.path}: ${f.reason}`).join('; ')}`);
+    }
+    for (const c of DEMO_CLASS_STYLE) await call(d, 'classes:create', { ...c });
+    await storeMetadata(session, d, manifest);
+    await call(d, 'project:close', {});
+    fs.renameSync(partial, file);
+  } catch (err) {
+    await session.close();
+    for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) fs.rmSync(f, { force: true });
+    throw err;
+  }
+  log(`Demo project ready: ${count} images, classes ${DEMO_CLASS_STYLE.map((c) => c.name).join(', ')}.`);
+  return file;
+}
+
+/** The manifest of a complete earlier render with the same settings, or null. */
+function readManifest(imagesDir: string, count: number, seed: number): DemoManifest | null {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(imagesDir, 'manifest.json'), 'utf8')) as DemoManifest;
+    if (m.seed !== seed || m.count !== count || m.images.length !== count) return null;
+    return m.images.every((e) => fs.existsSync(path.join(imagesDir, e.file))) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Camera, shift, defect size and part of each image, in one transaction. */
+async function storeMetadata(session: Session, d: Dispatch, manifest: DemoManifest): Promise<void> {
+  const ids = new Map<string, number>();
+  for (let offset = 0; ; ) {
+    const page = await call(d, 'images:list', { offset, limit: 1000 });
+    for (const img of page.items) ids.set(img.path, img.id);
+    offset += page.items.length;
+    if (page.items.length === 0 || offset >= page.total) break;
+  }
+  const p = session.project;
+  p.db.transaction(() => {
+    for (const e of manifest.images) {
+      const id = ids.get(e.file);
+      if (id === undefined) throw new Error(`demo image ${e.file} is missing from the project`);
+      p.images.setMetadata(id, JSON.stringify({ camera: e.camera, shift: e.shift, defectSize: e.defectSize, part: e.part }));
+    }
+  })();
+}
+
+async function call<M extends MethodName>(d: Dispatch, method: M, payload: Req<M>): Promise<Res<M>> {
+  const reply = await d(method, payload);
+  if (!reply.ok) throw new Error(`${method}: ${reply.error.message}`);
+  return reply.value as Res<M>;
+}

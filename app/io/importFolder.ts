@@ -42,7 +42,13 @@ export async function importFolder(
   if (!st) throw new LoupeError('not_found', `Image folder not found: ${abs}`);
   if (!st.isDirectory()) throw new LoupeError('bad_request', `Not a folder: ${abs}`);
 
-  const files = await listImageFiles(abs, ctx?.signal);
+  let listing;
+  try {
+    listing = await listImageFiles(abs, ctx?.signal);
+  } catch (err) {
+    throw new LoupeError('io', `Cannot read image folder ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const files = listing.files;
   const rootId = project.db.transaction(() => project.images.ensureRoot(project.storedRootPath(abs)))();
   const known = project.images.pathsInRoot(rootId);
   const todo = files.filter((f) => !known.has(f));
@@ -73,6 +79,9 @@ export async function importFolder(
       summary.added++;
     }
   });
+
+  // Subfolders that could not be listed are failures too, so the user sees them.
+  if (listing.unreadable.length) flush(listing.unreadable.map((u) => ({ rel: u.path, error: u.reason })));
 
   const probeOne = async (rel: string): Promise<Outcome> => {
     try {

@@ -54,3 +54,10 @@ describe('invertDiff', () => {
     expect(isEmptyDiff(d)).toBe(false);
   });
 });
+
+describe('clampRect keeps exact numbers', () => {
+  it('returns the same floats for a box fully inside the image', () => {
+    const r = { x: 0.1, y: 0.2, w: 0.30000000000000004, h: 0.7 };
+    expect(clampRect(r, 10, 10)).toEqual(r);
+  });
+});

@@ -35,6 +35,10 @@ export interface NewBox extends Rect {
  * no area, since a zero-area box is never stored.
  */
 export function clampRect(r: Rect, width: number, height: number): Rect | null {
+  // A box already inside keeps its exact numbers: x + w - x is not always w in floating point.
+  if (r.x >= 0 && r.y >= 0 && r.x + r.w <= width && r.y + r.h <= height) {
+    return r.w > 0 && r.h > 0 ? { x: r.x, y: r.y, w: r.w, h: r.h } : null;
+  }
   const x1 = Math.min(Math.max(r.x, 0), width);
   const y1 = Math.min(Math.max(r.y, 0), height);
   const x2 = Math.min(Math.max(r.x + r.w, 0), width);

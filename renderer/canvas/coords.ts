@@ -44,14 +44,8 @@ export function rectFromPoints(a: Point, b: Point): { x: number; y: number; w: n
   return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(b.x - a.x), h: Math.abs(b.y - a.y) };
 }
 
-/** Clamp a rectangle into the image; null when nothing with area is left. */
-export function clampToImage(r: { x: number; y: number; w: number; h: number }, W: number, H: number) {
-  const x1 = Math.min(Math.max(r.x, 0), W);
-  const y1 = Math.min(Math.max(r.y, 0), H);
-  const x2 = Math.min(Math.max(r.x + r.w, 0), W);
-  const y2 = Math.min(Math.max(r.y + r.h, 0), H);
-  return x2 - x1 > 0 && y2 - y1 > 0 ? { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } : null;
-}
+/** Clamp a rectangle into the image; null when nothing with area is left (shared with the store). */
+export { clampRect as clampToImage } from '../../app/domain/box.ts';
 
 /** Does the rectangle intersect the visible part of the image? Used to skip off-screen boxes. */
 export function intersectsViewport(r: { x: number; y: number; w: number; h: number }, v: View, stageW: number, stageH: number): boolean {

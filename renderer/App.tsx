@@ -7,6 +7,7 @@ import { ClassPalette } from './components/ClassPalette.tsx';
 import { FailuresPanel } from './components/FailuresPanel.tsx';
 import { ImageList } from './components/ImageList.tsx';
 import { Inspector } from './components/Inspector.tsx';
+import { ImportFolder } from './components/ImportFolder.tsx';
 import { JobBar } from './components/JobBar.tsx';
 import { OpenProject } from './components/OpenProject.tsx';
 import { useImageBoxes } from './state/useImageBoxes.ts';
@@ -155,6 +156,7 @@ export function App() {
             {project.failedCount} files not imported
           </button>
         )}
+        <ImportFolder onError={setMessage} />
         <div className="tools" role="toolbar">
           <button type="button" className={tool === 'select' ? 'on' : ''} onClick={() => setTool('select')} title="Select and move (V)">
             Select

@@ -26,9 +26,9 @@ export function ClassPalette(p: Props) {
       p.onError((e as Error).message);
     }
   };
-  const recolor = async (c: ClassDef, color: string) => {
+  const update = async (c: ClassDef, change: { color?: string; hotkey?: string | null; name?: string }) => {
     try {
-      await call('classes:update', { id: c.id, color });
+      await call('classes:update', { id: c.id, ...change });
       p.onChanged();
     } catch (e) {
       p.onError((e as Error).message);
@@ -49,11 +49,32 @@ export function ClassPalette(p: Props) {
               type="color"
               value={c.color}
               onClick={(e) => e.stopPropagation()}
-              onChange={(e) => void recolor(c, e.target.value)}
+              onChange={(e) => void update(c, { color: e.target.value })}
               aria-label={`Colour of ${c.name}`}
             />
-            <span className="name">{c.name}</span>
-            {c.hotkey && <kbd>{c.hotkey}</kbd>}
+            <span
+              className="name"
+              title="Double-click to rename"
+              onDoubleClick={(e) => {
+                e.stopPropagation();
+                const name = window.prompt(`Rename "${c.name}" to`, c.name);
+                if (name && name.trim() && name.trim() !== c.name) void update(c, { name: name.trim() });
+              }}
+            >
+              {c.name}
+            </span>
+            <input
+              className="hotkey"
+              value={c.hotkey ?? ''}
+              maxLength={1}
+              title="Hotkey: one digit or letter"
+              aria-label={`Hotkey of ${c.name}`}
+              onClick={(e) => e.stopPropagation()}
+              onChange={(e) => {
+                const k = e.target.value.trim().toLowerCase();
+                void update(c, { hotkey: k === '' ? null : k });
+              }}
+            />
           </li>
         ))}
       </ul>

@@ -38,7 +38,21 @@ export const ClassDef = z.object({
 
 export const ClassName = z.string().trim().min(1, 'class name is empty').max(100);
 export const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #rrggbb');
-export const Hotkey = z.string().regex(/^[0-9a-z]$/, 'hotkey must be one key: 0–9 or a–z');
+/** Keys the canvas uses for tools and navigation, so classes cannot take them. */
+export const RESERVED_KEYS: Readonly<Record<string, string>> = {
+  a: 'previous image',
+  b: 'box tool',
+  d: 'next image',
+  f: 'fit to window',
+  p: 'pre-label',
+  v: 'select tool',
+};
+export const Hotkey = z
+  .string()
+  .regex(/^[0-9a-z]$/, 'hotkey must be one key: 0–9 or a–z')
+  .superRefine((k, ctx) => {
+    if (k in RESERVED_KEYS) ctx.addIssue({ code: 'custom', message: `hotkey ${k} is taken by the ${RESERVED_KEYS[k]}` });
+  });
 
 export const ImageItem = z.object({
   id: Id,

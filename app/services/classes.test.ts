@@ -93,3 +93,18 @@ describe('classes', () => {
     ).toThrow(/FOREIGN KEY/);
   });
 });
+
+describe('reserved hotkeys', () => {
+  it('refuses a class hotkey that a canvas tool uses, naming the tool', async () => {
+    const { createDispatcher } = await import('../hosts/dispatcher.ts');
+    const { newSession, tempDir } = await import('../../test/unit/fixtures.ts');
+    const path = await import('node:path');
+    const s = newSession();
+    const d = createDispatcher(s);
+    await d('project:create', { file: path.join(tempDir(), 'h.loupe') });
+    const r = await d('classes:create', { name: 'bolt', hotkey: 'b' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(!r.ok && r.error.message).toContain('box tool');
+    expect(s.project.classes.list()).toEqual([]);
+  });
+});

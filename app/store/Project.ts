@@ -7,6 +7,7 @@ import { BoxRepo } from './BoxRepo.ts';
 import { ClassRepo } from './ClassRepo.ts';
 import { EditRepo } from './EditRepo.ts';
 import { ImageRepo } from './ImageRepo.ts';
+import { ModelRepo } from './ModelRepo.ts';
 import { openDatabase, type Db, type OpenOptions } from './openDatabase.ts';
 
 export interface ProjectOptions extends OpenOptions {
@@ -32,6 +33,7 @@ export class Project {
   readonly boxes: BoxRepo;
   readonly edits: EditRepo;
   readonly annotators: AnnotatorRepo;
+  readonly models: ModelRepo;
   readonly annotator: AnnotatorRow;
 
   private constructor(
@@ -44,6 +46,7 @@ export class Project {
     this.boxes = new BoxRepo(db);
     this.edits = new EditRepo(db);
     this.annotators = new AnnotatorRepo(db);
+    this.models = new ModelRepo(db);
     this.annotator = db.transaction(() => this.annotators.ensure(annotatorName, 'human'))();
   }
 

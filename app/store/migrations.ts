@@ -121,6 +121,32 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (root_id, path)
   ) STRICT;
   `,
+  /* 2: detection models and what each run has done */ `
+  CREATE TABLE models (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    info TEXT NOT NULL,
+    class_map TEXT NOT NULL,
+    latency TEXT,
+    added_at TEXT NOT NULL
+  ) STRICT;
+
+  ALTER TABLE model_runs ADD COLUMN model_id INTEGER REFERENCES models(id);
+  CREATE INDEX model_runs_by_model ON model_runs(model_id, parameters);
+
+  CREATE TABLE run_images (
+    model_run_id INTEGER NOT NULL REFERENCES model_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    error TEXT,
+    boxes INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL,
+    PRIMARY KEY (model_run_id, image_id)
+  ) STRICT;
+  CREATE INDEX boxes_by_run ON boxes(model_run_id, image_id);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -43,7 +43,7 @@ describe('openDatabase', () => {
         .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
         .all() as { name: string; sql: string }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['annotators', 'assignments', 'boxes', 'classes', 'edits', 'flags', 'images', 'import_failures', 'meta', 'model_runs', 'roots', 'thumbnails'],
+        ['annotators', 'assignments', 'boxes', 'classes', 'edits', 'flags', 'images', 'import_failures', 'meta', 'model_runs', 'models', 'roots', 'run_images', 'thumbnails'],
       );
       for (const t of tables) expect(t.sql, t.name).toMatch(/\)\s*STRICT\s*$/);
       // foreign keys are really enforced
@@ -194,6 +194,25 @@ describe('openDatabase', () => {
       const before = db.prepare('SELECT sql FROM sqlite_master').all();
       migrate(db, SCHEMA_VERSION);
       expect(db.prepare('SELECT sql FROM sqlite_master').all()).toEqual(before);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('upgrading an older project', () => {
+  it('migrates a version-1 file to the current schema and keeps its rows', async () => {
+    const file = path.join(tempDir(), 'v1.loupe');
+    const raw = new Database(file);
+    raw.exec(MIGRATIONS[0]);
+    raw.pragma('user_version = 1');
+    raw.prepare("INSERT INTO classes (name, color, hotkey, position) VALUES ('scratch', '#ff0000', '1', 0)").run();
+    raw.close();
+    const db = openDatabase(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare('SELECT name FROM classes').all()).toEqual([{ name: 'scratch' }]);
+      expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'run_images'").get()).toEqual({ n: 1 });
     } finally {
       db.close();
     }

@@ -6,7 +6,8 @@ const Num = z.number().refine(Number.isFinite, 'must be a finite number');
 
 export const Rect = z.strictObject({ x: Num, y: Num, w: Num, h: Num });
 export const BoxState = z.strictObject({ id: Id, classId: Id, x: Num, y: Num, w: Num, h: Num });
-export const NewBox = z.strictObject({ id: Id.optional(), classId: Id, x: Num, y: Num, w: Num, h: Num });
+/** A box to add; `sourceBoxId` names the prediction it accepts. */
+export const NewBox = z.strictObject({ id: Id.optional(), classId: Id, x: Num, y: Num, w: Num, h: Num, sourceBoxId: Id.optional() });
 export const BoxDiff = z.strictObject({
   added: z.array(NewBox),
   updated: z.array(z.tuple([BoxState, BoxState])),

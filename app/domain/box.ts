@@ -28,6 +28,8 @@ export interface BoxState extends Rect {
 export interface NewBox extends Rect {
   id?: number;
   classId: number;
+  /** The prediction this box accepts, when it is an accepted copy. */
+  sourceBoxId?: number;
 }
 
 /**

@@ -14,7 +14,7 @@ export function invertDiff(d: BoxDiff): BoxDiff {
     updated: d.updated.map(([before, after]) => [after, before]),
     removed: d.added.map((b) => {
       if (b.id === undefined) throw new Error('cannot invert a diff whose added boxes have no ids');
-      return { ...b, id: b.id };
+      return { id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h };
     }),
   };
 }

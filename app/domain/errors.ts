@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'io'
   | 'cancelled'
   | 'forbidden'
+  | 'bad_model'
+  | 'bad_image'
   | 'internal';
 
 /** An error meant for a person: a code and a message saying what to do. */

@@ -274,3 +274,32 @@ describe('undo and redo', () => {
     expect(redoEdit(p, imageId).boxes[0].id).toBe(a.id);
   });
 });
+
+describe('accepting predictions', () => {
+  it('adds an accepted copy that names its source, which undo removes and leaves the prediction alone', () => {
+    const p = newProject();
+    const imageId = addImageRow(p);
+    const classId = p.classes.insert({ name: 'crack', color: '#ff0000', hotkey: '1' });
+    const model = p.db.transaction(() => p.annotators.ensure('demo-detector', 'model'))();
+    const predId = p.boxes.insert({
+      imageId, annotatorId: model.id, modelRunId: null, classId, x: 10, y: 20, w: 30, h: 40, score: 0.9, provenance: 'predicted', sourceBoxId: null,
+    });
+    const r = applyEdit(p, imageId, { added: [{ classId, x: 10, y: 20, w: 30, h: 40, sourceBoxId: predId }], updated: [], removed: [] });
+    const accepted = r.boxes.find((b) => b.annotatorId === p.annotator.id)!;
+    expect(accepted).toMatchObject({ provenance: 'accepted', sourceBoxId: predId, x: 10, y: 20, w: 30, h: 40 });
+    undoEdit(p, imageId);
+    expect(p.boxes.forImage(imageId).map((b) => b.id)).toEqual([predId]);
+  });
+
+  it('refuses to accept a box from another image', () => {
+    const p = newProject();
+    const a = addImageRow(p);
+    const b = addImageRow(p);
+    const classId = p.classes.insert({ name: 'crack', color: '#ff0000', hotkey: '1' });
+    const model = p.db.transaction(() => p.annotators.ensure('m', 'model'))();
+    const predId = p.boxes.insert({
+      imageId: b, annotatorId: model.id, modelRunId: null, classId, x: 1, y: 1, w: 5, h: 5, score: 0.5, provenance: 'predicted', sourceBoxId: null,
+    });
+    expect(() => applyEdit(p, a, { added: [{ classId, x: 1, y: 1, w: 5, h: 5, sourceBoxId: predId }], updated: [], removed: [] })).toThrow(/not on image/);
+  });
+});

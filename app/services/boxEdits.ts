@@ -94,6 +94,10 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
     checkClass(b.classId);
     if (b.id !== undefined && !opts.exactIds) throw new LoupeError('bad_request', 'New boxes get their id from the project.');
     const r = fit(b, 'New box');
+    if (b.sourceBoxId !== undefined) {
+      const src = project.boxes.get(b.sourceBoxId);
+      if (!src || src.imageId !== imageId) throw new LoupeError('conflict', `Box ${b.sourceBoxId} to accept is not on image ${imageId}.`);
+    }
     const id = project.boxes.insert({
       id: b.id,
       imageId,
@@ -102,10 +106,12 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
       classId: b.classId,
       ...r,
       score: null,
-      provenance: 'drawn',
-      sourceBoxId: null,
+      provenance: b.sourceBoxId !== undefined ? 'accepted' : 'drawn',
+      sourceBoxId: b.sourceBoxId ?? null,
     });
-    out.added.push({ id, classId: b.classId, ...r } satisfies NewBox);
+    const stored: NewBox = { id, classId: b.classId, ...r };
+    if (b.sourceBoxId !== undefined) stored.sourceBoxId = b.sourceBoxId;
+    out.added.push(stored);
   }
   return out;
 }

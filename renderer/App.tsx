@@ -29,6 +29,8 @@ export function App() {
   const [cursor, setCursor] = useState<Point | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [showFailures, setShowFailures] = useState(false);
+  const [scoreThreshold, setScoreThreshold] = useState(0.25);
+  const [showPredictions, setShowPredictions] = useState(true);
   const canvas = useRef<CanvasHandle>(null);
   const itemAt = useRef<((index: number) => Promise<Item | null>) | null>(null);
   const imageId = current?.item.id ?? null;
@@ -125,6 +127,23 @@ export function App() {
         setSelectedId(null);
         return;
       }
+      if (key === 'enter') {
+        // Accept the selected prediction, or with Shift every shown prediction not yet accepted.
+        const accepted = new Set(edits.boxes.filter((b) => mine(b) && b.sourceBoxId !== null).map((b) => b.sourceBoxId));
+        const candidates = e.shiftKey
+          ? edits.boxes.filter((b) => !mine(b) && showPredictions && (b.score === null || b.score >= scoreThreshold))
+          : selected && !mine(selected)
+            ? [selected]
+            : [];
+        const ids = candidates.filter((b) => !accepted.has(b.id)).map((b) => b.id);
+        if (ids.length) {
+          e.preventDefault();
+          void edits.apply({ kind: 'accept', ids }).then((r) => {
+            if (r && !e.shiftKey && r.diff.added[0]?.id) setSelectedId(r.diff.added[0].id);
+          });
+        }
+        return;
+      }
       if (key === 'b') return setTool('box');
       if (key === 'v') return setTool('select');
       if (key === 'f') return canvas.current?.fit();
@@ -157,6 +176,20 @@ export function App() {
           </button>
         )}
         <ImportFolder onError={setMessage} />
+        <label className="predictions" title="Show the model's predictions at or above this score">
+          <input type="checkbox" checked={showPredictions} onChange={(e) => setShowPredictions(e.target.checked)} data-testid="show-predictions" />
+          predictions ≥
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.01}
+            value={scoreThreshold}
+            onChange={(e) => setScoreThreshold(Number(e.target.value))}
+            data-testid="score-threshold"
+          />
+          <span className="num">{scoreThreshold.toFixed(2)}</span>
+        </label>
         <div className="tools" role="toolbar">
           <button type="button" className={tool === 'select' ? 'on' : ''} onClick={() => setTool('select')} title="Select and move (V)">
             Select
@@ -196,6 +229,8 @@ export function App() {
             tool={tool}
             activeClassId={activeClassId}
             onCursor={setCursor}
+            scoreThreshold={scoreThreshold}
+            showPredictions={showPredictions}
             handleRef={canvas}
             onOp={(op) => {
               void edits.apply(op).then((r) => {
@@ -215,7 +250,7 @@ export function App() {
           onChanged={() => void refreshProject()}
           onError={setMessage}
         />
-        <Inspector box={selected} className={selected ? classById.get(selected.classId)?.name : undefined} />
+        <Inspector box={selected} className={selected ? classById.get(selected.classId)?.name : undefined} editable={mine(selected)} />
       </aside>
       <footer className="statusbar" data-testid="status">
         <span>{current ? current.item.path : ''}</span>

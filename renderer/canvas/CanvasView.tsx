@@ -36,6 +36,10 @@ interface Props {
   activeClassId: number | null;
   onOp(op: BoxOp): void;
   onCursor?(p: Point | null): void;
+  /** Predictions (boxes with a score) below this are hidden. */
+  scoreThreshold: number;
+  /** Show other authors' boxes (predictions) at all. */
+  showPredictions: boolean;
   handleRef?: Ref<CanvasHandle>;
 }
 
@@ -205,7 +209,10 @@ export function CanvasView(p: Props) {
     setView((v) => zoomAt(v, s, factor));
   }
 
-  const visible = p.boxes.filter((b) => b.id === p.selectedId || intersectsViewport(b, view, size.w, size.h));
+  const shown = p.boxes.filter(
+    (b) => b.annotatorId === p.editableAuthor || (p.showPredictions && (b.score === null || b.score >= p.scoreThreshold)),
+  );
+  const visible = shown.filter((b) => b.id === p.selectedId || intersectsViewport(b, view, size.w, size.h));
   const drawing = gesture.kind === 'drawing' ? rectFromPoints(gesture.start, gesture.end) : null;
   const activeColor = p.activeClassId !== null ? (colorOf.get(p.activeClassId)?.color ?? '#fff') : '#fff';
   const cursor = gesture.kind === 'panning' ? 'grabbing' : p.tool === 'box' ? 'crosshair' : 'default';
@@ -262,7 +269,7 @@ export function CanvasView(p: Props) {
                 strokeScaleEnabled={false}
                 perfectDrawEnabled={false}
                 shadowForStrokeEnabled={false}
-                listening={editable && p.tool === 'select'}
+                listening={p.tool === 'select'}
                 draggable={editable && p.tool === 'select'}
                 onMouseDown={(e) => {
                   if (e.evt.button !== 0 || spaceDown.current) return;

@@ -10,7 +10,9 @@ type RectLike = { x: number; y: number; w: number; h: number };
 export type BoxOp =
   | { kind: 'add'; classId: number; rect: RectLike }
   | { kind: 'update'; id: number; rect?: RectLike; classId?: number }
-  | { kind: 'remove'; id: number };
+  | { kind: 'remove'; id: number }
+  /** Copy predictions into the user's own boxes (one undoable edit). */
+  | { kind: 'accept'; ids: number[] };
 
 export interface ImageBoxes {
   boxes: Box[];
@@ -75,9 +77,15 @@ export function useImageBoxes(imageId: number | null): ImageBoxes {
     (op: BoxOp) =>
       enqueue(async (id) => {
         const byId = new Map(boxesRef.current.map((b) => [b.id, b]));
-        const diff = { added: [] as Omit<BoxState, 'id'>[], updated: [] as [BoxState, BoxState][], removed: [] as BoxState[] };
+        const diff = { added: [] as (Omit<BoxState, 'id'> & { sourceBoxId?: number })[], updated: [] as [BoxState, BoxState][], removed: [] as BoxState[] };
         if (op.kind === 'add') diff.added.push({ classId: op.classId, ...op.rect });
-        else {
+        else if (op.kind === 'accept') {
+          for (const id of op.ids) {
+            const src = byId.get(id);
+            if (src) diff.added.push({ classId: src.classId, x: src.x, y: src.y, w: src.w, h: src.h, sourceBoxId: src.id });
+          }
+          if (diff.added.length === 0) return null;
+        } else {
           const cur = byId.get(op.id);
           if (!cur) return null;
           if (op.kind === 'remove') diff.removed.push(stateOf(cur));

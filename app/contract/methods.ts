@@ -56,6 +56,26 @@ export const METHODS = {
   'boxes:apply': { request: z.strictObject({ imageId: S.Id, diff: S.BoxDiff }), reply: S.EditResult },
   'edits:undo': { request: z.strictObject({ imageId: S.Id }), reply: S.EditResult },
   'edits:redo': { request: z.strictObject({ imageId: S.Id }), reply: S.EditResult },
+  'models:add': {
+    request: z.strictObject({
+      file: z.string().min(1),
+      classesFile: z.string().min(1).optional(),
+      name: z.string().trim().min(1).max(100).optional(),
+      createClasses: z.boolean().default(false),
+    }),
+    reply: S.ModelView,
+  },
+  'models:list': { request: Empty, reply: z.array(S.ModelView) },
+  'models:map': { request: z.strictObject({ id: S.Id, classMap: z.array(S.Id.nullable()) }), reply: S.ModelView },
+  'prelabel:image': {
+    request: z.strictObject({ imageId: S.Id, modelId: S.Id.optional(), ...S.RunParamsReq }),
+    reply: z.object({ summary: S.PrelabelSummary, boxes: z.array(S.Box) }),
+  },
+  'prelabel:start': {
+    request: z.strictObject({ modelId: S.Id.optional(), imageIds: z.array(S.Id).max(1_000_000).optional(), ...S.RunParamsReq }),
+    reply: S.JobInfo,
+  },
+  'runs:list': { request: Empty, reply: z.array(S.RunView) },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

@@ -97,3 +97,50 @@ export const ProjectInfo = z.object({
   boxCount: z.int(),
   roots: z.array(z.string()),
 });
+
+export const ModelView = z.object({
+  id: Id,
+  name: z.string(),
+  file: z.string(),
+  sha256: z.string(),
+  inputSize: z.object({ w: z.int(), h: z.int() }),
+  layout: z.enum(['v8', 'v5', 'e2e']),
+  dtype: z.enum(['float32', 'float16']),
+  classes: z.array(z.string()),
+  classMap: z.array(Id.nullable()),
+  latency: z.object({ p50Ms: z.number(), p95Ms: z.number(), runs: z.int() }).nullable(),
+  addedAt: z.string(),
+});
+
+/** Detection parameters a run is keyed by. */
+export const RunParamsReq = {
+  conf: z.number().min(0).max(1).default(0.25),
+  iou: z.number().min(0).max(1).default(0.45),
+  maxDet: z.int().min(1).max(10_000).default(300),
+  force: z.boolean().default(false),
+};
+
+export const RunView = z.object({
+  id: Id,
+  modelId: Id.nullable(),
+  name: z.string(),
+  parameters: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  done: z.int(),
+  failed: z.int(),
+  boxes: z.int(),
+});
+
+export const PrelabelSummary = z.object({
+  runId: Id,
+  model: z.string(),
+  requested: z.int(),
+  skipped: z.int(),
+  done: z.int(),
+  failed: z.array(z.object({ imageId: Id, path: z.string(), reason: z.string() })),
+  boxes: z.int(),
+  unmappedDropped: z.int(),
+  seconds: z.number(),
+  cancelled: z.boolean(),
+});

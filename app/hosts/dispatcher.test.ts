@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES, METHODS, type MethodName } from '../contract/methods.ts';
 import type { Session } from '../services/Session.ts';
 import { makeImage, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
+import { constantOutputModel, namesLiteral, v8Output } from '../../test/unit/onnxBuilder.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
 
 const box = { classId: 1, x: 1, y: 1, w: 5, h: 5 };
@@ -90,6 +91,21 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   ],
   'edits:undo': [{}, { imageId: 0 }, { imageId: 1, steps: 2 }, { imageId: null }],
   'edits:redo': [{}, { imageId: -1 }, { imageId: 1, steps: 2 }, { imageId: '1' }],
+  'models:add': [{}, { file: '' }, { file: 3 }, { file: 'm.onnx', createClasses: 'yes' }, { file: 'm.onnx', name: '' }, { file: 'm.onnx', url: 'x' }],
+  'models:list': [{ all: true }],
+  'models:map': [{}, { id: 1 }, { id: 1, classMap: [0] }, { id: 1, classMap: ['a'] }, { id: 0, classMap: [] }],
+  'prelabel:image': [
+    {},
+    { imageId: 0 },
+    { imageId: 1, conf: 1.5 },
+    { imageId: 1, iou: -0.1 },
+    { imageId: 1, maxDet: 0 },
+    { imageId: 1, conf: Number.NaN },
+    { imageId: 1, force: 'yes' },
+    { imageId: 1, batch: 2 },
+  ],
+  'prelabel:start': [{ imageIds: [0] }, { imageIds: 'all' }, { modelId: -1 }, { conf: 2 }, { maxDet: 1.5 }, { everything: true }],
+  'runs:list': [{ modelId: 1 }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -109,6 +125,12 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'boxes:apply': { imageId: 1, diff: emptyDiff },
   'edits:undo': { imageId: 1 },
   'edits:redo': { imageId: 1 },
+  'models:add': { file: '/tmp/none.onnx' },
+  'models:list': {},
+  'models:map': { id: 1, classMap: [] },
+  'prelabel:image': { imageId: 1 },
+  'prelabel:start': {},
+  'runs:list': {},
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'jobs:list', 'jobs:cancel'];
@@ -230,9 +252,9 @@ describe('dispatcher: a valid round trip for every method', () => {
     const car = await call<{ id: number; hotkey: string }>('classes:create', { name: 'car' });
     expect(car.hotkey).toBe('1');
     const tmp = await call<{ id: number }>('classes:create', { name: 'tmp', color: '#00ff00', hotkey: null });
-    await call('classes:update', { id: car.id, name: 'vehicle', hotkey: 'v' });
+    await call('classes:update', { id: car.id, name: 'vehicle', hotkey: 'w' });
     expect(await call('classes:delete', { id: tmp.id })).toEqual({ deleted: true });
-    expect(await call('classes:list', {})).toEqual([{ id: car.id, name: 'vehicle', color: expect.any(String), hotkey: 'v', position: 0 }]);
+    expect(await call('classes:list', {})).toEqual([{ id: car.id, name: 'vehicle', color: expect.any(String), hotkey: 'w', position: 0 }]);
 
     const imageId = list.items[0].id;
     const applied = await call<{ boxes: unknown[]; undo: number }>('boxes:apply', {
@@ -244,14 +266,40 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('edits:undo', { imageId })).toMatchObject({ boxes: [], undo: 0, redo: 1 });
     expect(await call('edits:redo', { imageId })).toMatchObject({ undo: 1, redo: 0 });
 
+    // A constant model that finds one 'vehicle' at input pixels (10,18)–(30,38): on the 64×48 image,
+    // letterboxed into 64×64 with 8 rows of padding on top, that is (10,10)–(30,30).
+    const out = v8Output([{ x1: 10, y1: 18, x2: 30, y2: 38, score: 0.9, classIndex: 0 }], 2, 8);
+    const modelFile = path.join(dir, 'tiny.onnx');
+    fs.writeFileSync(
+      modelFile,
+      constantOutputModel({ inputDims: [1, 3, 64, 64], outputDims: out.dims, values: out.values, metadata: { names: namesLiteral(['vehicle', 'person']) } }),
+    );
+    const model = await call<{ id: number; classMap: (number | null)[]; latency: { runs: number } }>('models:add', { file: modelFile });
+    expect(model.classMap).toEqual([car.id, null]);
+    expect(model.latency.runs).toBe(20);
+    expect(await call('models:list', {})).toHaveLength(1);
+    expect(await call('models:map', { id: model.id, classMap: [car.id, car.id] })).toMatchObject({ classMap: [car.id, car.id] });
+    const pre = await call<{ summary: { done: number; boxes: number }; boxes: { x: number; y: number; w: number; h: number; score: number }[] }>(
+      'prelabel:image',
+      { imageId },
+    );
+    expect(pre.summary).toMatchObject({ done: 1, boxes: 1 });
+    const predicted = pre.boxes.find((b) => b.score !== null)!;
+    expect([predicted.x, predicted.y, predicted.w, predicted.h]).toEqual([10, 10, 20, 20]);
+    const pjob = await call<{ id: string }>('prelabel:start', {});
+    const pdone = await session.jobs.wait(pjob.id);
+    expect(pdone.state).toBe('done');
+    expect(pdone.result).toMatchObject({ requested: 3, skipped: 1, done: 2 });
+    expect(await call('runs:list', {})).toEqual([expect.objectContaining({ done: 3, failed: 0 })]);
+
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done']);
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });
     expect(await call('project:close', {})).toEqual({ closed: false });
     const reopened = await call<{ imageCount: number; boxCount: number }>('project:open', { file });
-    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 1 });
+    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 4 }); // one drawn, three predicted
     expect(await call('app:info', {})).toMatchObject({ host: 'test', project: { file } });
 
     expect([...done].sort()).toEqual([...METHOD_NAMES].sort());

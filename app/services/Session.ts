@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { LoupeEvent } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
+import type { DetectorPool } from '../inference/DetectorPool.ts';
 import { JobRunner } from '../jobs/JobRunner.ts';
+import type { ModelRow } from '../store/ModelRepo.ts';
 import { Project, type ProjectOptions } from '../store/Project.ts';
 
 export type EventListener = (e: LoupeEvent) => void;
@@ -10,6 +12,7 @@ export type EventListener = (e: LoupeEvent) => void;
 export class Session {
   private current: Project | null = null;
   private readonly listeners = new Set<EventListener>();
+  private readonly pools = new Map<string, Promise<DetectorPool>>();
   readonly jobs = new JobRunner();
 
   constructor(
@@ -36,9 +39,38 @@ export class Session {
     return next;
   }
 
+  /**
+   * The worker pool for a model, started on first use and kept while the project
+   * is open. A file whose hash no longer matches the registered model is refused.
+   */
+  pool(model: ModelRow, file: string): Promise<DetectorPool> {
+    let p = this.pools.get(model.sha256);
+    if (!p) {
+      p = (async () => {
+        const { DetectorPool } = await import('../inference/DetectorPool.ts');
+        const pool = await DetectorPool.create(file);
+        if (pool.info.sha256 !== model.sha256) {
+          await pool.close();
+          throw new LoupeError('bad_model', `${file} changed since model "${model.name}" was added (sha256 differs); add it again.`);
+        }
+        return pool;
+      })();
+      this.pools.set(model.sha256, p);
+      p.catch(() => this.pools.delete(model.sha256));
+    }
+    return p;
+  }
+
+  private async closePools(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.then((pool) => pool.close()).catch(() => undefined)));
+  }
+
   async close(): Promise<boolean> {
     if (!this.current) return false;
     await this.jobs.cancelAll();
+    await this.closePools();
     this.current.close();
     this.current = null;
     return true;

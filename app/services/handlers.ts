@@ -3,6 +3,8 @@ import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
+import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
+import { prelabel } from './prelabel.ts';
 import { projectInfo } from './projectInfo.ts';
 import type { Session } from './Session.ts';
 
@@ -11,6 +13,20 @@ export const VERSION = '0.1.0';
 
 type Handler<M extends MethodName> = (s: Session, req: ParsedReq<M>) => Res<M> | Promise<Res<M>>;
 type Handlers = { [M in MethodName]: Handler<M> };
+
+/** Start a pre-label job over the given images (all when none are given). */
+function startPrelabel(s: Session, req: ParsedReq<'prelabel:start'>) {
+  const project = s.project;
+  const model = pickModel(project, req.modelId);
+  const ids = req.imageIds ?? project.images.allIds();
+  const params = { conf: req.conf, iou: req.iou, maxDet: req.maxDet };
+  return s.jobs.start('prelabel', `Pre-label ${ids.length} images with ${model.name}`, async (ctx) => {
+    const pool = await s.pool(model, modelPath(project, model));
+    const summary = await prelabel(project, pool, model, ids, params, { force: req.force, ctx });
+    s.emit({ type: 'project', project: projectInfo(project) });
+    return summary;
+  });
+}
 
 function startImport(s: Session, dir: string, pixelLimit?: number) {
   const project = s.project;
@@ -79,6 +95,32 @@ export const HANDLERS: Handlers = {
   'boxes:apply': (s, req) => applyEdit(s.project, req.imageId, req.diff),
   'edits:undo': (s, req) => undoEdit(s.project, req.imageId),
   'edits:redo': (s, req) => redoEdit(s.project, req.imageId),
+  'models:add': async (s, req) => {
+    const v = await addModel(s.project, req);
+    s.emit({ type: 'project', project: projectInfo(s.project) });
+    return v;
+  },
+  'models:list': (s) => s.project.models.list().map((m) => modelView(s.project, m)),
+  'models:map': (s, req) => setClassMap(s.project, req.id, req.classMap),
+  'prelabel:image': async (s, req) => {
+    const p = s.project;
+    if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);
+    const model = pickModel(p, req.modelId);
+    const pool = await s.pool(model, modelPath(p, model));
+    const summary = await prelabel(p, pool, model, [req.imageId], { conf: req.conf, iou: req.iou, maxDet: req.maxDet }, { force: req.force });
+    return { summary, boxes: p.boxes.forImage(req.imageId) };
+  },
+  'prelabel:start': (s, req) => startPrelabel(s, req),
+  'runs:list': (s) =>
+    s.project.models.runs().map((r) => ({
+      id: r.id,
+      modelId: r.modelId,
+      name: r.name,
+      parameters: r.parameters,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      ...s.project.models.runStats(r.id),
+    })),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

@@ -48,6 +48,7 @@ export class ImageRepo {
   private readonly sThumbGet;
   private readonly sThumbPut;
   private readonly sSetMetadata;
+  private readonly sAllIds;
 
   constructor(db: Db) {
     this.sInsert = db.prepare(
@@ -91,6 +92,7 @@ export class ImageRepo {
     );
     this.sThumbPut = db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, mime, data) VALUES (?, ?, ?)');
     this.sSetMetadata = db.prepare('UPDATE images SET metadata = ? WHERE id = ?');
+    this.sAllIds = db.prepare<[], { id: number }>('SELECT id FROM images ORDER BY path, id');
   }
 
   insert(img: NewImage, addedAt: string): number {
@@ -148,5 +150,9 @@ export class ImageRepo {
   /** Replace an image's metadata (a JSON object such as camera, site, shift); returns rows changed. */
   setMetadata(id: number, json: string): number {
     return this.sSetMetadata.run(json, id).changes;
+  }
+  /** Every image id in list order (for jobs over the whole project). */
+  allIds(): number[] {
+    return this.sAllIds.all().map((r) => r.id);
   }
 }

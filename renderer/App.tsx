@@ -9,6 +9,7 @@ import { ImageList } from './components/ImageList.tsx';
 import { Inspector } from './components/Inspector.tsx';
 import { ImportFolder } from './components/ImportFolder.tsx';
 import { JobBar } from './components/JobBar.tsx';
+import { ModelsPanel, type PrelabelSettings } from './components/ModelsPanel.tsx';
 import { OpenProject } from './components/OpenProject.tsx';
 import { useImageBoxes } from './state/useImageBoxes.ts';
 
@@ -28,9 +29,11 @@ export function App() {
   const [activeClassId, setActiveClassId] = useState<number | null>(null);
   const [cursor, setCursor] = useState<Point | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [showFailures, setShowFailures] = useState(false);
   const [scoreThreshold, setScoreThreshold] = useState(0.25);
   const [showPredictions, setShowPredictions] = useState(true);
+  const [prelabelSettings, setPrelabelSettings] = useState<PrelabelSettings>({ modelId: null, conf: 0.25, iou: 0.45 });
   const canvas = useRef<CanvasHandle>(null);
   const itemAt = useRef<((index: number) => Promise<Item | null>) | null>(null);
   const imageId = current?.item.id ?? null;
@@ -74,6 +77,8 @@ export function App() {
       if (e.job.state !== 'running') {
         setListVersion((v) => v + 1);
         void refreshProject();
+        if (e.job.kind === 'prelabel') void edits.reload();
+        if (e.job.state === 'failed' && e.job.error) setMessage(e.job.error);
       }
     } else if (e.type === 'project') {
       setProject(e.project);
@@ -90,6 +95,34 @@ export function App() {
       else if (e.action === 'zoom-out') canvas.current?.zoom(0.8);
     }
   };
+
+  const prelabelImage = useCallback(
+    async (force: boolean) => {
+      if (imageId === null || prelabelSettings.modelId === null) return;
+      const forImage = imageId;
+      setNotice('Pre-labelling…');
+      try {
+        const r = await call('prelabel:image', { imageId: forImage, modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou, force });
+        if (current?.item.id !== forImage) return;
+        await edits.reload();
+        const s = r.summary;
+        setNotice(
+          s.skipped ? 'Already pre-labelled with these settings (Shift+P runs again).' : s.failed.length ? `Pre-label failed: ${s.failed[0].reason}` : `${s.boxes} predictions in ${(s.seconds * 1000).toFixed(0)} ms`,
+        );
+      } catch (e) {
+        setNotice(null);
+        setMessage((e as Error).message);
+      }
+    },
+    [imageId, prelabelSettings, edits, current],
+  );
+
+  const prelabelAll = useCallback(() => {
+    if (prelabelSettings.modelId === null) return;
+    call('prelabel:start', { modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou }).catch((e: Error) =>
+      setMessage(e.message),
+    );
+  }, [prelabelSettings]);
 
   const setClass = useCallback(
     (classId: number) => {
@@ -144,6 +177,7 @@ export function App() {
         }
         return;
       }
+      if (key === 'p') return void prelabelImage(e.shiftKey);
       if (key === 'b') return setTool('box');
       if (key === 'v') return setTool('select');
       if (key === 'f') return canvas.current?.fit();
@@ -250,6 +284,17 @@ export function App() {
           onChanged={() => void refreshProject()}
           onError={setMessage}
         />
+        <ModelsPanel
+          classes={project.classes}
+          version={listVersion}
+          settings={prelabelSettings}
+          onSettings={setPrelabelSettings}
+          onPrelabelImage={(force) => void prelabelImage(force)}
+          onPrelabelAll={prelabelAll}
+          canPrelabelImage={imageId !== null}
+          onChanged={() => void refreshProject()}
+          onError={setMessage}
+        />
         <Inspector box={selected} className={selected ? classById.get(selected.classId)?.name : undefined} editable={mine(selected)} />
       </aside>
       <footer className="statusbar" data-testid="status">
@@ -260,6 +305,11 @@ export function App() {
         <span>
           undo {edits.undo} · redo {edits.redo}
         </span>
+        {notice && (
+          <span className="notice" data-testid="notice">
+            {notice}
+          </span>
+        )}
         {(message ?? edits.error) && (
           <span className="error" data-testid="error" onClick={() => setMessage(null)}>
             {message ?? edits.error}

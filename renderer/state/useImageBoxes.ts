@@ -25,6 +25,8 @@ export interface ImageBoxes {
   apply(op: BoxOp): Promise<Res<'boxes:apply'> | null>;
   undoEdit(): Promise<void>;
   redoEdit(): Promise<void>;
+  /** Read the image's boxes again (after a pre-label run added predictions). */
+  reload(): Promise<void>;
 }
 
 const stateOf = (b: Box): BoxState => ({ id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h });
@@ -105,5 +107,9 @@ export function useImageBoxes(imageId: number | null): ImageBoxes {
     await enqueue(async (id) => take(id, await call('edits:redo', { imageId: id })));
   }, [enqueue, take]);
 
-  return { ...state, error, loading, apply, undoEdit, redoEdit };
+  const reload = useCallback(async () => {
+    await enqueue(async (id) => take(id, await call('boxes:list', { imageId: id })));
+  }, [enqueue, take]);
+
+  return { ...state, error, loading, apply, undoEdit, redoEdit, reload };
 }

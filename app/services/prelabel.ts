@@ -40,9 +40,22 @@ export function ensureRun(project: Project, model: ModelRow, params: RunParams):
     const key = canonicalParams(params);
     const found = project.models.findRun(model.id, key);
     if (found) return found.id;
-    const author = project.annotators.ensure(model.name, 'model');
+    const author = modelAuthor(project, model.name);
     return project.models.insertRun(model.id, author.id, model.sha256, model.name, key, new Date().toISOString());
   })();
+}
+
+/**
+ * The annotator a model's predictions are authored by. A person may already go
+ * by the model's name; their boxes must never be mixed with predictions, so the
+ * model then takes the first free variant of the name.
+ */
+function modelAuthor(project: Project, name: string): { id: number } {
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? name : i === 2 ? `${name} (model)` : `${name} (model ${i - 1})`;
+    const found = project.annotators.list().find((a) => a.name === candidate);
+    if (!found || found.kind === 'model') return project.annotators.ensure(candidate, 'model');
+  }
 }
 
 /**

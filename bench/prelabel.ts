@@ -1,0 +1,210 @@
+/**
+ * Pre-label benchmark. Prints one JSON object on stdout; progress goes to stderr.
+ *
+ *   npx tsx bench/prelabel.ts [--model models/demo-detector.onnx] [--images 200]
+ *
+ * In one run, on the same images and model:
+ *   1. bare session.run throughput on prepared tensors (the ceiling), with the
+ *      same session layout the pool uses (W sessions × T intra-op threads, run concurrently)
+ *      and with one session using every core; the faster is the baseline;
+ *   2. Loupe's end-to-end pre-label job (decode, letterbox, run, decode outputs,
+ *      NMS, store) through the dispatcher on a fresh project, with the host's
+ *      event-loop delay sampled throughout;
+ *   3. the usual Python pipeline (onnxruntime + OpenCV + numpy, bench/prelabel.py)
+ *      in its own virtual environment under .bench/, skipped where Python is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createDispatcher } from '../app/hosts/dispatcher.ts';
+import { loadModel, type LoadedModel, type Prepared } from '../app/inference/index.ts';
+import { Session } from '../app/services/Session.ts';
+import { generateDemo } from '../resources/demo/generate.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = path.join(ROOT, '.bench');
+const VERSION = 'v1';
+const GOALS = { ratioToBare: 0.85, ratioToPython: 1.0, maxEventLoopDelayMs: 50 };
+const log = (m: string) => process.stderr.write(`[bench:prelabel] ${m}\n`);
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const modelFile = path.resolve(arg('model', path.join(ROOT, 'models/demo-detector.onnx')));
+const count = Number(arg('images', '200'));
+
+async function ensureImages(): Promise<string> {
+  const dir = path.join(CACHE, `prelabel-images-${VERSION}-${count}`);
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return dir;
+  log(`generating ${count} demo images in ${dir}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  await generateDemo(dir, { count, seed: 20260312 });
+  return dir;
+}
+
+function imageFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Images per second of session.run alone over prepared tensors, `sessions` of them concurrently. */
+async function bare(files: string[], sessions: number, threads: number): Promise<number> {
+  const models: LoadedModel[] = [];
+  for (let i = 0; i < sessions; i++) models.push(await loadModel(modelFile, { intraOpThreads: threads }));
+  try {
+    const prepared: Prepared[] = [];
+    for (const f of files) prepared.push(await models[0].prepare(f));
+    for (const m of models) for (let i = 0; i < 5; i++) await m.run(prepared[i % prepared.length].input);
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      models.map(async (m) => {
+        while (next < prepared.length) await m.run(prepared[next++].input);
+      }),
+    );
+    return prepared.length / ((performance.now() - t0) / 1000);
+  } finally {
+    for (const m of models) await m.release();
+  }
+}
+
+async function endToEnd(imagesDir: string) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-prelabel-'));
+  const session = new Session('bench', { annotator: 'bench' });
+  const d = createDispatcher(session);
+  const ok = async <T>(method: string, req: unknown): Promise<T> => {
+    const r = await d(method, req);
+    if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+    return r.value as T;
+  };
+  try {
+    const created = await ok<{ job: { id: string } }>('project:create', { file: path.join(work, 'bench.loupe'), imagesDir });
+    await session.jobs.wait(created.job.id);
+    for (const name of ['scratch', 'crack', 'dent', 'stain']) await ok('classes:create', { name });
+    const model = await ok<{ id: number; name: string }>('models:add', { file: modelFile, createClasses: true });
+    const row = session.project.models.get(model.id)!;
+    const t0 = performance.now();
+    const pool = await session.pool(row, modelFile);
+    const poolStartMs = performance.now() - t0;
+
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    let maxLag = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxLag = Math.max(maxLag, now - last - 5);
+      last = now;
+    }, 5);
+    h.enable();
+    const started = performance.now();
+    const job = await ok<{ id: string }>('prelabel:start', { modelId: model.id });
+    const done = await session.jobs.wait(job.id);
+    const seconds = (performance.now() - started) / 1000;
+    h.disable();
+    clearInterval(timer);
+    if (done.state !== 'done') throw new Error(`pre-label job ${done.state}: ${done.error}`);
+    const summary = done.result as { done: number; failed: unknown[]; boxes: number };
+    return {
+      imagesPerSecond: summary.done / seconds,
+      seconds,
+      images: summary.done,
+      failed: summary.failed.length,
+      boxes: summary.boxes,
+      poolStartMs,
+      workers: pool.workers,
+      threadsPerWorker: pool.threadsPerWorker,
+      eventLoop: { maxDelayMs: Math.max(maxLag, h.max / 1e6), p99DelayMs: h.percentile(99) / 1e6 },
+    };
+  } finally {
+    await session.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The Python pipeline in its own venv; returns null with a reason when it cannot run here. */
+function python(imagesDir: string): { imagesPerSecond: number; boxes: number } | { skipped: string } {
+  const py = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['--version']).status === 0);
+  if (!py) return { skipped: 'python3 not found' };
+  const venv = path.join(CACHE, 'venv-prelabel');
+  const vpy = path.join(venv, 'bin/python');
+  if (!fs.existsSync(path.join(venv, '.complete'))) {
+    log('creating the Python environment (onnxruntime, numpy, opencv-python-headless)');
+    fs.rmSync(venv, { recursive: true, force: true });
+    if (spawnSync(py, ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0) return { skipped: 'python3 -m venv failed' };
+    const pip = spawnSync(vpy, ['-m', 'pip', 'install', '-q', 'onnxruntime', 'numpy', 'opencv-python-headless'], { stdio: 'inherit' });
+    if (pip.status !== 0) return { skipped: 'pip could not install onnxruntime, numpy and opencv-python-headless' };
+    fs.writeFileSync(path.join(venv, '.complete'), '');
+  }
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE; // these slow numpy on this kind of machine; unset for this run only
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(vpy, [path.join(ROOT, 'bench/prelabel.py'), '--model', modelFile, '--images', imagesDir, '--threads', String(os.availableParallelism())], {
+    encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) return { skipped: `bench/prelabel.py failed (${r.status})` };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+}
+
+async function main() {
+  if (!fs.existsSync(modelFile)) throw new Error(`model not found: ${modelFile}`);
+  const imagesDir = await ensureImages();
+  const files = imageFiles(imagesDir);
+  const cores = os.availableParallelism();
+  const poolWorkers = Math.min(cores, 4);
+  const poolThreads = Math.max(1, Math.floor(cores / poolWorkers));
+  log(`bare session.run: ${poolWorkers} sessions × ${poolThreads} threads, and 1 session × ${cores} threads`);
+  const barePool = await bare(files, poolWorkers, poolThreads);
+  const bareOne = await bare(files, 1, cores);
+  const baseline = Math.max(barePool, bareOne);
+  log(`end to end through the dispatcher on ${files.length} images`);
+  const e2e = await endToEnd(imagesDir);
+  log('the Python pipeline');
+  const py = python(imagesDir);
+  const pyRate = 'imagesPerSecond' in py ? py.imagesPerSecond : null;
+  const ratioToBare = e2e.imagesPerSecond / baseline;
+  const ratioToPython = pyRate ? e2e.imagesPerSecond / pyRate : null;
+  const out = {
+    bench: 'prelabel',
+    model: path.relative(ROOT, modelFile),
+    images: files.length,
+    cores,
+    bare: {
+      imagesPerSecond: round(baseline),
+      poolLayout: { sessions: poolWorkers, threads: poolThreads, imagesPerSecond: round(barePool) },
+      oneSession: { threads: cores, imagesPerSecond: round(bareOne) },
+    },
+    endToEnd: { ...e2e, imagesPerSecond: round(e2e.imagesPerSecond), seconds: round(e2e.seconds), poolStartMs: round(e2e.poolStartMs) },
+    ratioToBare: round(ratioToBare),
+    goalRatioToBare: GOALS.ratioToBare,
+    python: 'imagesPerSecond' in py ? { ...py, imagesPerSecond: round(py.imagesPerSecond) } : py,
+    ratioToPython: ratioToPython === null ? null : round(ratioToPython),
+    goalRatioToPython: GOALS.ratioToPython,
+    maxEventLoopDelayMs: round(e2e.eventLoop.maxDelayMs),
+    goalMaxEventLoopDelayMs: GOALS.maxEventLoopDelayMs,
+    pass: {
+      ratioToBare: ratioToBare >= GOALS.ratioToBare,
+      ratioToPython: ratioToPython === null ? null : ratioToPython >= GOALS.ratioToPython,
+      eventLoop: e2e.eventLoop.maxDelayMs <= GOALS.maxEventLoopDelayMs,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+main().catch((err) => {
+  process.stderr.write(`[bench:prelabel] ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -73,9 +73,19 @@ export async function prelabel(
   opts: { force?: boolean; ctx?: Pick<JobContext, 'signal' | 'progress'> } = {},
 ): Promise<PrelabelSummary> {
   const started = Date.now();
+  const classMap = JSON.parse(model.classMap) as (number | null)[];
+  // A class deleted after the mapping was made would fail every image on its foreign key; say so once instead.
+  const modelClasses = (JSON.parse(model.info) as { classes?: string[] }).classes ?? [];
+  classMap.forEach((classId, i) => {
+    if (classId !== null && !project.classes.get(classId)) {
+      throw new LoupeError(
+        'conflict',
+        `Model ${model.name} maps its class '${modelClasses[i] ?? i}' to class ${classId}, which was deleted; remap it (models:map) before pre-labelling.`,
+      );
+    }
+  });
   const runId = ensureRun(project, model, params);
   const run = project.models.run(runId)!;
-  const classMap = JSON.parse(model.classMap) as (number | null)[];
   const already = project.models.doneImages(runId);
   const todo = opts.force ? imageIds : imageIds.filter((id) => !already.has(id));
   const summary: PrelabelSummary = {
@@ -96,13 +106,14 @@ export async function prelabel(
     project.models.clearPredictions(runId, imageId);
     if (!boxes) {
       project.models.markImage(runId, imageId, 'failed', error, 0, at);
-      return;
+      return null;
     }
     let n = 0;
+    let dropped = 0;
     for (const b of boxes) {
       const classId = classMap[b.classIndex] ?? null;
       if (classId === null) {
-        summary.unmappedDropped++;
+        dropped++;
         continue;
       }
       project.boxes.insert({
@@ -121,7 +132,7 @@ export async function prelabel(
       n++;
     }
     project.models.markImage(runId, imageId, 'done', null, n, at);
-    summary.boxes += n;
+    return { boxes: n, dropped };
   });
 
   const detectParams: DetectParams = { conf: params.conf, iou: params.iou, maxDet: params.maxDet };
@@ -137,7 +148,10 @@ export async function prelabel(
       pathForError = project.images.get(imageId)?.path ?? pathForError;
       const r = await pool.detect(file, detectParams);
       if (!project.db.open) return;
-      store(imageId, r.boxes, null);
+      const stored = store(imageId, r.boxes, null)!;
+      // Counted once the image's transaction has committed, so a rolled-back image adds nothing.
+      summary.boxes += stored.boxes;
+      summary.unmappedDropped += stored.dropped;
       summary.done++;
     } catch (err) {
       if (!project.db.open) return;

@@ -68,7 +68,7 @@ export class ModelRepo {
     this.sRunGet = db.prepare<[number], RunRow>(`SELECT ${RUN_COLS} FROM model_runs WHERE id = ?`);
     this.sRunFinish = db.prepare('UPDATE model_runs SET finished_at = ?, latency = ? WHERE id = ?');
     this.sRuns = db.prepare<[], RunRow>(`SELECT ${RUN_COLS} FROM model_runs ORDER BY id`);
-    this.sDoneIds = db.prepare<[number], { image_id: number }>('SELECT image_id FROM run_images WHERE model_run_id = ?');
+    this.sDoneIds = db.prepare<[number], { image_id: number }>("SELECT image_id FROM run_images WHERE model_run_id = ? AND status = 'done'");
     this.sMark = db.prepare(
       `INSERT INTO run_images (model_run_id, image_id, status, error, boxes, at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (model_run_id, image_id) DO UPDATE SET status = excluded.status, error = excluded.error, boxes = excluded.boxes, at = excluded.at`,
@@ -114,7 +114,10 @@ export class ModelRepo {
   finishRun(id: number, at: string, latency: string | null): void {
     this.sRunFinish.run(at, latency, id);
   }
-  /** Images this run has finished (done or failed). */
+  /**
+   * Images this run has done. Failed ones are not included: a file that was
+   * missing or damaged is tried again once it is back.
+   */
   doneImages(runId: number): Set<number> {
     return new Set(this.sDoneIds.all(runId).map((r) => r.image_id));
   }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { LoupeEvent } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
@@ -7,6 +9,20 @@ import type { ModelRow } from '../store/ModelRepo.ts';
 import { Project, type ProjectOptions } from '../store/Project.ts';
 
 export type EventListener = (e: LoupeEvent) => void;
+
+/**
+ * A model added with a classes file may have no names of its own, and the
+ * file may be gone by now: the workers get the names stored with the model,
+ * written to a temporary data.yaml (JSON-quoted, so any name survives).
+ */
+function classesFileFor(model: ModelRow): { file: string; remove(): void } | null {
+  const info = JSON.parse(model.info) as { classes?: string[]; classesSource?: string };
+  if (info.classesSource !== 'file' || !info.classes?.length) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-classes-'));
+  const file = path.join(dir, 'data.yaml');
+  fs.writeFileSync(file, `names:\n${info.classes.map((c, i) => `  ${i}: ${JSON.stringify(c)}`).join('\n')}\n`);
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** What one host serves: at most one open project, its jobs, and event listeners. */
 export class Session {
@@ -48,7 +64,13 @@ export class Session {
     if (!p) {
       p = (async () => {
         const { DetectorPool } = await import('../inference/DetectorPool.ts');
-        const pool = await DetectorPool.create(file);
+        const classes = classesFileFor(model);
+        let pool: DetectorPool;
+        try {
+          pool = await DetectorPool.create(file, { classesFile: classes?.file });
+        } finally {
+          classes?.remove();
+        }
         if (pool.info.sha256 !== model.sha256) {
           await pool.close();
           throw new LoupeError('bad_model', `${file} changed since model "${model.name}" was added (sha256 differs); add it again.`);

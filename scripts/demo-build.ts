@@ -13,6 +13,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_DIR = path.join(ROOT, '.demo');
 export const DEMO_SEED = 20260312;
 export const DEMO_COUNT = 200;
+/** Bump when what the demo holds changes, so an older demo is rebuilt on the next start. */
+export const DEMO_VERSION = '2';
+/** The bundled model whose predictions the demo ships with. */
+export const DEMO_MODEL = path.join(ROOT, 'models/demo-detector.onnx');
 
 /** The demo's classes: distinct colours, hotkeys 1–4 in this order. */
 export const DEMO_CLASS_STYLE = [
@@ -43,7 +47,9 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
   const seed = opts.seed ?? DEMO_SEED;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const file = path.join(dir, 'demo.loupe');
-  if (fs.existsSync(file)) return file;
+  const versionFile = path.join(dir, 'demo.version');
+  if (fs.existsSync(file) && readText(versionFile) === DEMO_VERSION) return file;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 
   const imagesDir = path.join(dir, 'images');
   let manifest = readManifest(imagesDir, count, seed);
@@ -67,8 +73,15 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
     }
     for (const c of DEMO_CLASS_STYLE) await call(d, 'classes:create', { ...c });
     await storeMetadata(session, d, manifest);
+    if (fs.existsSync(DEMO_MODEL)) {
+      log('Running the demo model over the images…');
+      const model = await call(d, 'models:add', { file: DEMO_MODEL, name: 'demo-detector' });
+      const pre = await session.jobs.wait((await call(d, 'prelabel:start', { modelId: model.id })).id);
+      if (pre.state !== 'done') throw new Error(`demo pre-label ${pre.state}: ${pre.error ?? pre.message}`);
+    }
     await call(d, 'project:close', {});
     fs.renameSync(partial, file);
+    fs.writeFileSync(versionFile, DEMO_VERSION);
   } catch (err) {
     await session.close();
     for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) fs.rmSync(f, { force: true });
@@ -76,6 +89,14 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
   }
   log(`Demo project ready: ${count} images, classes ${DEMO_CLASS_STYLE.map((c) => c.name).join(', ')}.`);
   return file;
+}
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 /** The manifest of a complete earlier render with the same settings, or null. */

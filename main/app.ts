@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session as electronSession } from 'electron';
 import { createDispatcher, type Dispatch } from '../app/hosts/dispatcher.ts';
 import { Session } from '../app/services/Session.ts';
@@ -16,6 +17,8 @@ export interface StartOptions {
   appPath?: string;
   /** Override the better-sqlite3 binding; `null` uses the copy in node_modules. */
   nativeBinding?: string | null;
+  /** The detector worker; defaults to detectWorker.mjs beside the bundled main.cjs. */
+  workerFile?: URL;
 }
 
 /** What a started app exposes, mostly for tests. */
@@ -75,7 +78,9 @@ export function startApp(opts: StartOptions): LoupeApp {
   const appPath = opts.appPath ?? app.getAppPath();
   const location = { isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath };
   const binding = opts.nativeBinding === undefined ? nativeBindingPath(location) : (opts.nativeBinding ?? undefined);
-  const session = new Session('electron', { nativeBinding: binding });
+  // main.cjs and detectWorker.mjs are bundled side by side into dist/main/.
+  const workerFile = opts.workerFile ?? pathToFileURL(path.join(__dirname, 'detectWorker.mjs'));
+  const session = new Session('electron', { nativeBinding: binding }, { workerFile });
   const dispatch = createDispatcher(session);
   let main: BrowserWindow | null = null;
 

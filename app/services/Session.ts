@@ -34,6 +34,8 @@ export class Session {
   constructor(
     readonly host: string,
     readonly options: ProjectOptions = {},
+    /** Where the detector worker lives when this host runs bundled code (Electron); the TypeScript source otherwise. */
+    readonly inference: { workerFile?: URL } = {},
   ) {
     this.jobs.on((job) => this.emit({ type: 'job', job }));
   }
@@ -67,7 +69,7 @@ export class Session {
         const classes = classesFileFor(model);
         let pool: DetectorPool;
         try {
-          pool = await DetectorPool.create(file, { classesFile: classes?.file });
+          pool = await DetectorPool.create(file, { classesFile: classes?.file, workerFile: this.inference.workerFile });
         } finally {
           classes?.remove();
         }

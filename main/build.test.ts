@@ -36,7 +36,7 @@ describe('bundles from scripts/build-main.mjs', () => {
 
   it('keeps native packages external in main.cjs', () => {
     const nonBuiltin = result.mainRequires.filter((m) => !m.startsWith('node:'));
-    expect(nonBuiltin.sort()).toEqual(['better-sqlite3', 'electron', 'sharp']);
+    expect(nonBuiltin.sort()).toEqual(['better-sqlite3', 'electron', 'onnxruntime-node', 'sharp']);
   });
 
   it('the bundled preload, run with only electron available, exposes the whole contract', () => {

@@ -4,7 +4,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
 import { Session } from '../app/services/Session.ts';
-import { importImagesFromMenu, menuTemplate, newProjectFromMenu, openProjectFromMenu, type MenuDeps } from './menu.ts';
+import { addModelFromMenu, importImagesFromMenu, menuTemplate, newProjectFromMenu, openProjectFromMenu, type MenuDeps } from './menu.ts';
 import { dialog, FakeBrowserWindow, resetFake } from './testing/fakeElectron.ts';
 import { makeTempProject, tempDir, writeImage, type TempProject } from './testing/tempProject.ts';
 
@@ -125,6 +125,18 @@ describe('application menu', () => {
     expect(await importImagesFromMenu(deps)).toBe(true);
     await Promise.all(session.jobs.list().map((j) => session.jobs.wait(j.id)));
     expect(session.project.images.count()).toBe(3);
+  });
+
+  it('Add Model… refuses a file that is not a model, with the reason, and stores nothing', async () => {
+    dialog.openAnswers.push([p.file]);
+    await openProjectFromMenu(deps);
+    const bogus = path.join(p.dir, 'bogus.onnx');
+    fs.writeFileSync(bogus, 'not a model');
+    dialog.openAnswers.push([bogus]);
+    expect(await addModelFromMenu(deps)).toBe(false);
+    expect(dialog.openCalls.at(-1)).toMatchObject({ filters: [{ name: 'ONNX model', extensions: ['onnx'] }] });
+    expect(dialog.errors.at(-1)).toEqual({ title: 'Could not add the model', content: expect.stringContaining('bogus.onnx') });
+    expect(session.project.models.list()).toEqual([]);
   });
 
   it('About shows the version', async () => {

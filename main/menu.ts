@@ -70,6 +70,17 @@ export async function importImagesFromMenu(deps: MenuDeps): Promise<boolean> {
   return call(deps, 'Could not import images', 'images:import', { dir: r.filePaths[0] });
 }
 
+/** File › Add Model…: pick an ONNX detection export; Loupe validates it, maps its classes by name and measures its latency. */
+export async function addModelFromMenu(deps: MenuDeps): Promise<boolean> {
+  const r = await openDialog(deps, {
+    title: 'Add a detection model',
+    properties: ['openFile'],
+    filters: [{ name: 'ONNX model', extensions: ['onnx'] }],
+  });
+  if (r.canceled || r.filePaths.length === 0) return false;
+  return call(deps, 'Could not add the model', 'models:add', { file: r.filePaths[0] });
+}
+
 function run(deps: MenuDeps, title: string, task: (d: MenuDeps) => Promise<unknown>): () => void {
   return () => {
     task(deps).catch((err: unknown) => deps.dialog.showErrorBox(title, err instanceof Error ? err.message : String(err)));
@@ -87,6 +98,7 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
         { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: run(deps, 'Could not open the project', openProjectFromMenu) },
         { label: 'New Project from Folder…', accelerator: 'CmdOrCtrl+N', click: run(deps, 'Could not create the project', newProjectFromMenu) },
         { label: 'Import Images…', accelerator: 'CmdOrCtrl+I', click: run(deps, 'Could not import images', importImagesFromMenu) },
+        { label: 'Add Model…', click: run(deps, 'Could not add the model', addModelFromMenu) },
         ...(mac ? [] : [{ type: 'separator' as const }, { label: 'Quit', role: 'quit' as const }]),
       ],
     },

@@ -1,21 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ImportSummary } from '../../io/importFolder.ts';
-import type { Parsed, ParseSpec } from './args.ts';
-import { allPages, call, CliError, openProject, printJson, println, type CliContext } from './context.ts';
+import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
 import { printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
+import { DETECT_COMMAND } from './detect.ts';
+import { MODEL_COMMANDS } from './modelCommands.ts';
 import { waitForImport } from './progress.ts';
+import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
+import { assertFolder, positiveInt } from './values.ts';
 
-/** A CLI command: how to parse it, how to describe it, and what it does. */
-export interface Command extends ParseSpec {
-  summary: string;
-  usage: string;
-  details: string;
-  run(ctx: CliContext, args: Parsed): Promise<void>;
-}
-
-const PROJECT = [{ name: 'PROJECT', required: true }];
-const JSON_FLAG = { kind: 'boolean', help: 'Print machine-readable JSON on stdout' } as const;
+export type { Command } from './spec.ts';
 
 /** Every command, in the order `loupe --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -156,27 +149,13 @@ export const COMMANDS: Command[] = [
       else printBoxes(ctx, rows);
     },
   },
+  ...MODEL_COMMANDS,
+  DETECT_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */
 function importJson(s: ImportSummary) {
   return { root: s.root, found: s.found, added: s.added, alreadyPresent: s.alreadyPresent, failedCount: s.failed.length, failed: s.failed };
-}
-
-function assertFolder(dir: string): string {
-  const abs = path.resolve(dir);
-  const st = fs.statSync(abs, { throwIfNoEntry: false });
-  if (!st) throw new CliError(`image folder not found: ${abs}`);
-  if (!st.isDirectory()) throw new CliError(`not a folder: ${abs}`);
-  return abs;
-}
-
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new CliError(`${flag} must be a whole number above 0, got "${value}"`);
-  }
-  return n;
 }
 
 /** The image whose stored path is `file`, or whose file on disk `file` resolves to. */

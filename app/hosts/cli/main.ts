@@ -24,9 +24,9 @@ export async function main(argv: string[], streams: CliStreams = { stdout: proce
       return EXIT.usage;
     }
     if (first === '--help' || first === '-h' || first === 'help') {
-      const topic = first === 'help' ? args[1] : undefined;
-      if (topic === undefined) streams.stdout.write(rootHelp());
-      else streams.stdout.write(commandHelp(findCommand(topic)));
+      const topic = first === 'help' ? args.slice(1) : [];
+      if (topic.length === 0) streams.stdout.write(rootHelp());
+      else streams.stdout.write(helpFor(topic));
       return EXIT.ok;
     }
     if (first === '--version' || first === '-V') {
@@ -35,8 +35,14 @@ export async function main(argv: string[], streams: CliStreams = { stdout: proce
       return EXIT.ok;
     }
     if (first.startsWith('-')) throw new UsageError(`unknown option "${first}"`);
-    command = findCommand(first);
-    const parsed = parseArgs(command, args.slice(1));
+    const group = groupOf(first);
+    if (group.length && (args[1] === '--help' || args[1] === '-h')) {
+      streams.stdout.write(group.map(commandHelp).join('\n'));
+      return EXIT.ok;
+    }
+    const found = findCommand(args);
+    command = found.command;
+    const parsed = parseArgs(command, args.slice(found.words));
     if (parsed.help) {
       streams.stdout.write(commandHelp(command));
       return EXIT.ok;
@@ -60,10 +66,29 @@ export async function main(argv: string[], streams: CliStreams = { stdout: proce
   }
 }
 
-function findCommand(name: string): Command {
-  const found = COMMANDS.find((c) => c.name === name);
-  if (!found) throw new UsageError(`unknown command "${name}"`);
-  return found;
+/** Commands named `word …` (e.g. `model add`). */
+function groupOf(word: string): Command[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${word} `));
+}
+
+/** The command the first one or two words name, and how many words that took. */
+function findCommand(args: string[]): { command: Command; words: number } {
+  const [first, second] = args;
+  const one = COMMANDS.find((c) => c.name === first);
+  if (one) return { command: one, words: 1 };
+  const group = groupOf(first);
+  if (!group.length) throw new UsageError(`unknown command "${first}"`);
+  const two = group.find((c) => c.name === `${first} ${second}`);
+  if (two) return { command: two, words: 2 };
+  const subs = group.map((c) => c.name.slice(first.length + 1)).join(', ');
+  if (second === undefined || second.startsWith('-')) throw new UsageError(`${first} needs a subcommand (${subs})`);
+  throw new UsageError(`unknown command "${first} ${second}" (${first} takes: ${subs})`);
+}
+
+function helpFor(topic: string[]): string {
+  const group = groupOf(topic[0]);
+  if (group.length && topic.length === 1) return group.map(commandHelp).join('\n');
+  return commandHelp(findCommand(topic).command);
 }
 
 /** Errors are one line on stderr, so scripts can show them as they are. */
@@ -76,7 +101,7 @@ function rootHelp(): string {
   return [
     'loupe: review and correct object-detector boxes on images (command line)',
     '',
-    'Usage: loupe COMMAND PROJECT [options]',
+    'Usage: loupe COMMAND [PROJECT] [options]',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { letterboxGeometry } from '../../app/inference/letterbox.ts';
+import { constantOutputModel, namesLiteral, v8Output } from '../unit/onnxBuilder.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,6 +38,22 @@ export default async function globalSetup() {
   await makeImage(path.join(images, 'cam1-0002.jpg'), 640, 480, 30);
   await makeImage(path.join(images, 'line2/cam2-0001.jpg'), 500, 700, 120);
   fs.writeFileSync(path.join(images, 'broken.jpg'), 'not really a jpeg');
+  // A detector that always finds the same two defects on the 500×700 image: one
+  // crack at 0.9 and one scratch at 0.4, placed through the letterbox into its 640×640 input.
+  const g = letterboxGeometry(500, 700, 640, 640);
+  const toInput = (x: number, y: number) => [x * g.ratio + g.left, y * g.ratio + g.top];
+  const planted = [
+    { box: [100, 100, 300, 250], score: 0.9, classIndex: 1 },
+    { box: [250, 450, 400, 600], score: 0.4, classIndex: 0 },
+  ].map(({ box, score, classIndex }) => {
+    const [x1, y1] = toInput(box[0], box[1]);
+    const [x2, y2] = toInput(box[2], box[3]);
+    return { x1, y1, x2, y2, score, classIndex };
+  });
+  const out = v8Output(planted, 3, 16);
+  const model = path.join(work, 'fixed-detector.onnx');
+  fs.writeFileSync(model, constantOutputModel({ outputDims: out.dims, values: out.values, metadata: { names: namesLiteral(['scratch', 'crack', 'dent']) } }));
+
   const project = path.join(work, 'e2e.loupe');
   loupe('init', project, '--images', images);
   loupe('classes', project, '--add', 'scratch', 'crack', 'dent');
@@ -64,7 +82,7 @@ export default async function globalSetup() {
     host.on('exit', (code) => reject(new Error(`web host exited with ${code}: ${out}`)));
   });
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-  fs.writeFileSync(STATE_FILE, JSON.stringify({ url, project, work }));
+  fs.writeFileSync(STATE_FILE, JSON.stringify({ url, project, work, model }));
 
   return async () => {
     host.kill('SIGTERM');

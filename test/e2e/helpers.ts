@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The host URL and project written by globalSetup. */
-export function e2eState(): { url: string; project: string; work: string } {
+export function e2eState(): { url: string; project: string; work: string; model: string } {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'test-results/e2e-state.json'), 'utf8'));
 }
 

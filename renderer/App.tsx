@@ -117,9 +117,9 @@ export function App() {
     [imageId, prelabelSettings, edits, current],
   );
 
-  const prelabelAll = useCallback(() => {
+  const prelabelAll = useCallback((force: boolean) => {
     if (prelabelSettings.modelId === null) return;
-    call('prelabel:start', { modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou }).catch((e: Error) =>
+    call('prelabel:start', { modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou, force }).catch((e: Error) =>
       setMessage(e.message),
     );
   }, [prelabelSettings]);

@@ -18,7 +18,7 @@ interface Props {
   settings: PrelabelSettings;
   onSettings(s: PrelabelSettings): void;
   onPrelabelImage(force: boolean): void;
-  onPrelabelAll(): void;
+  onPrelabelAll(force: boolean): void;
   canPrelabelImage: boolean;
   onChanged(): void;
   onError(msg: string): void;
@@ -28,6 +28,7 @@ interface Props {
 export function ModelsPanel(p: Props) {
   const [models, setModels] = useState<ModelView[]>([]);
   const [file, setFile] = useState('');
+  const [classesFile, setClassesFile] = useState('');
   const [createClasses, setCreateClasses] = useState(false);
   const [busy, setBusy] = useState(false);
   const { onSettings, settings } = p;
@@ -47,8 +48,9 @@ export function ModelsPanel(p: Props) {
   const add = async () => {
     setBusy(true);
     try {
-      const m = await call('models:add', { file, createClasses });
+      const m = await call('models:add', { file, createClasses, classesFile: classesFile.trim() || undefined });
       setFile('');
+      setClassesFile('');
       p.onSettings({ ...settings, modelId: m.id });
       await refresh();
       p.onChanged();
@@ -142,7 +144,12 @@ export function ModelsPanel(p: Props) {
             <button type="button" disabled={!p.canPrelabelImage} onClick={() => p.onPrelabelImage(false)} title="Pre-label the open image (P; Shift+P runs again)" data-testid="prelabel-image">
               This image
             </button>
-            <button type="button" onClick={p.onPrelabelAll} title="Pre-label every image as a background job; done images are skipped" data-testid="prelabel-all">
+            <button
+              type="button"
+              onClick={(e) => p.onPrelabelAll(e.shiftKey)}
+              title="Pre-label every image as a background job; done images are skipped (Shift+click runs them again)"
+              data-testid="prelabel-all"
+            >
               All images
             </button>
           </div>
@@ -158,6 +165,13 @@ export function ModelsPanel(p: Props) {
         }}
       >
         <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/path/to/model.onnx" aria-label="Model file" />
+        <input
+          value={classesFile}
+          onChange={(e) => setClassesFile(e.target.value)}
+          placeholder="classes file (if the model has no names)"
+          aria-label="Classes file"
+          title="One class name per line, or a data.yaml with names; used when the model has no names metadata"
+        />
         <button type="submit" disabled={!file || busy}>
           {busy ? 'Checking…' : 'Add'}
         </button>

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../resources/demo/rng.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -29,18 +30,6 @@ const LIST_SAMPLES = 200;
 const GOALS = { imagesPerSecond: 1000, openMs: 300, pageP95Ms: 10 };
 
 const log = (msg: string) => process.stderr.write(`[bench:import] ${msg}\n`);
-
-/** Deterministic PRNG so every machine generates the same image set. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function ensureImages(): Promise<string> {
   const dir = path.join(CACHE, `images-${VERSION}`);

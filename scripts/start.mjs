@@ -7,9 +7,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildElectronNative } from './build-electron-native.mjs';
-import { buildMain } from './build-main.mjs';
-import { ensureDemo, ensureRenderer, fail, ROOT } from './lib.mjs';
+import { buildApp } from './build-app.mjs';
+import { ensureDemo, fail, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const given = args.some((a) => a === '--project' || a.startsWith('--project='));
@@ -18,22 +17,8 @@ const given = args.some((a) => a === '--project' || a.startsWith('--project='));
 let project = null;
 if (!given && fs.existsSync(path.join(ROOT, 'scripts', 'demo.mjs'))) project = ensureDemo();
 
-// (b) The renderer, when dist/renderer is missing or older than its sources.
-ensureRenderer();
-
-// (c) dist/main/main.cjs and preload.cjs.
-try {
-  await buildMain();
-} catch (err) {
-  fail(`building the main process failed: ${err instanceof Error ? err.message : String(err)}`);
-}
-
-// (d) better-sqlite3 for Electron's ABI, in build/electron-native/ (skipped when up to date).
-try {
-  buildElectronNative();
-} catch (err) {
-  fail(`building better-sqlite3 for Electron failed: ${err instanceof Error ? err.message : String(err)}`);
-}
+// (b) The renderer, the main process and better-sqlite3 for Electron, each when stale.
+await buildApp();
 
 // (e) Electron itself: node_modules/.bin/electron is this cli.js; running it through
 // node avoids the .cmd shim on Windows.

@@ -22,7 +22,7 @@ it('scripts/demo.mjs builds the project once, prints its path last, and stores c
   expect(first.status, first.stderr).toBe(0);
   const file = path.join(tmp, 'demo.loupe');
   expect(first.stdout.trim().split('\n').at(-1)).toBe(file);
-  expect(fs.readdirSync(tmp).sort()).toEqual(['demo.loupe', 'images']);
+  expect(fs.readdirSync(tmp).sort()).toEqual(['demo.loupe', 'demo.version', 'images']);
 
   const mtime = fs.statSync(file).mtimeMs;
   const second = demo();

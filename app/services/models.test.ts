@@ -91,6 +91,19 @@ describe('addModel', () => {
     expect(second.classMap).toEqual([byName.get('vehicle'), person, byName.get('dog')]);
   });
 
+  it('follows a registered model to its new place when the old file is gone', async () => {
+    const dir = tempDir();
+    const project = newProject({ dir });
+    const file = writeModel(path.join(dir, 'models/det.onnx'));
+    const v = await addModel(project, { file });
+    const moved = path.join(dir, 'archive/det.onnx');
+    fs.mkdirSync(path.dirname(moved), { recursive: true });
+    fs.renameSync(file, moved);
+    const again = await addModel(project, { file: moved });
+    expect(again).toMatchObject({ id: v.id, file: moved });
+    expect(project.models.list()).toHaveLength(1);
+  });
+
   it('refuses a model whose manifest.json lists another sha256', async () => {
     const dir = tempDir();
     const project = newProject({ dir });

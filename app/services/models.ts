@@ -53,7 +53,12 @@ export async function addModel(project: Project, opts: AddModelOptions): Promise
   const info = model.info;
   return project.db.transaction(() => {
     const existing = project.models.bySha(info.sha256);
-    if (existing) return view(project, existing);
+    if (existing) {
+      // The same model found at a new place: follow it when the old file is gone.
+      const stored = project.storedRootPath(file);
+      if (existing.path !== stored && !fs.existsSync(modelPath(project, existing))) project.models.setPath(existing.id, stored);
+      return view(project, project.models.get(existing.id)!);
+    }
     let name = opts.name ?? path.basename(file).replace(/\.onnx$/i, '');
     if (project.models.byName(name)) name = `${name}-${info.sha256.slice(0, 8)}`;
     const classMap = mapClassesByName(project, info.classes, opts.createClasses ?? false);

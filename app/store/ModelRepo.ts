@@ -40,6 +40,7 @@ export class ModelRepo {
   private readonly sBySha;
   private readonly sByName;
   private readonly sSetMap;
+  private readonly sSetPath;
   private readonly sRunFind;
   private readonly sRunInsert;
   private readonly sRunGet;
@@ -59,6 +60,7 @@ export class ModelRepo {
     this.sBySha = db.prepare<[string], ModelRow>(`SELECT ${MODEL_COLS} FROM models WHERE sha256 = ?`);
     this.sByName = db.prepare<[string], ModelRow>(`SELECT ${MODEL_COLS} FROM models WHERE name = ?`);
     this.sSetMap = db.prepare('UPDATE models SET class_map = ? WHERE id = ?');
+    this.sSetPath = db.prepare('UPDATE models SET path = ? WHERE id = ?');
     this.sRunFind = db.prepare<[number, string], RunRow>(
       `SELECT ${RUN_COLS} FROM model_runs WHERE model_id = ? AND parameters = ? ORDER BY id DESC LIMIT 1`,
     );
@@ -94,6 +96,10 @@ export class ModelRepo {
   }
   byName(name: string): ModelRow | undefined {
     return this.sByName.get(name);
+  }
+  /** Point a model at its file's new place (stored like image roots). */
+  setPath(id: number, path: string): void {
+    this.sSetPath.run(path, id);
   }
   setClassMap(id: number, classMap: (number | null)[]): void {
     this.sSetMap.run(JSON.stringify(classMap), id);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LoupeError } from '../domain/errors.ts';
 import { JobRunner, type JobInfo } from './JobRunner.ts';
 
@@ -50,19 +50,25 @@ describe('JobRunner', () => {
     expect(events.at(-1)!.state).toBe('done');
   });
 
-  it('estimates the time left while running', async () => {
-    const runner = new JobRunner(0);
-    const etas: (number | null)[] = [];
-    runner.on((j) => etas.push(j.etaSeconds));
-    const info = runner.start('eta', 'ETA', async (ctx) => {
-      await tick(20);
-      ctx.progress(1, 3);
-      await tick(20);
-      ctx.progress(3, 3);
-    });
-    await runner.wait(info.id);
-    expect(etas[1]).toBeGreaterThan(0);
-    expect(etas.at(-1)).toBeNull();
+  it('estimates the time left from the rate since the first report, not counting set-up', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const t0 = Date.now();
+      const runner = new JobRunner(0);
+      const etas: (number | null)[] = [];
+      runner.on((j) => etas.push(j.etaSeconds));
+      const info = runner.start('eta', 'ETA', async (ctx) => {
+        vi.setSystemTime(t0 + 10_000); // ten seconds of set-up before any unit of work
+        ctx.progress(0, 4);
+        vi.setSystemTime(t0 + 12_000); // then two seconds per unit
+        ctx.progress(1, 4);
+        ctx.progress(4, 4);
+      });
+      await runner.wait(info.id);
+      expect(etas).toEqual([null, null, 6, null, null]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('cancel stops a job that checks for it: state cancelled, no error', async () => {

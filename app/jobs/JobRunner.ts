@@ -57,14 +57,19 @@ export class JobRunner {
       result: null,
     };
     let lastEmit = 0;
+    let first: { at: number; done: number } | null = null;
     const ctx: JobContext = {
       signal: ctl.signal,
       progress: (done, total, message) => {
         info.done = done;
         info.total = total;
         if (message !== undefined) info.message = message;
-        const elapsed = (Date.now() - started) / 1000;
-        info.etaSeconds = done > 0 && total > done ? (elapsed / done) * (total - done) : null;
+        // The rate is measured from the first report, so set-up work (starting
+        // workers, walking folders) before it does not inflate the estimate.
+        if (first === null) first = { at: Date.now(), done };
+        const elapsed = (Date.now() - first.at) / 1000;
+        const rateDone = done - first.done;
+        info.etaSeconds = rateDone > 0 && total > done ? (elapsed / rateDone) * (total - done) : null;
         const t = Date.now();
         if (t - lastEmit >= this.minIntervalMs || done === total) {
           lastEmit = t;

@@ -104,4 +104,15 @@ describe('demo generator', () => {
       expect(outside, `frame ${i}: changed pixels outside every box`).toBe(0);
     }
   });
+
+  it('can force a slice on every frame without changing anything else about the plan', async () => {
+    const night = await generateDemo(path.join(tmp, 'night'), { count: 8, seed: SEED, slice: { shift: 'night', camera: undefined } });
+    expect(night.images.every((e) => e.shift === 'night')).toBe(true);
+    // Frames the line's mix already planned at night are the same frames.
+    for (const [i, e] of a.images.slice(0, 8).entries()) {
+      if (e.shift === 'night') expect(sha(path.join(tmp, 'night', e.file)), e.file).toBe(sha(path.join(tmp, 'a', e.file)));
+      expect(night.images[i].camera).toBe(e.camera);
+    }
+    await expect(generateDemo(path.join(tmp, 'bad'), { count: 1, seed: 1, slice: { shift: 'dusk' as 'day' } })).rejects.toThrow(/slice\.shift must be one of day, night, got dusk/);
+  });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Rng } from './rng.ts';
-import { DEMO_CLASSES, HEIGHT, planFrame, planSlices, WIDTH, type Camera, type DefectSize, type FramePlan, type GtBox, type Shift } from './scene.ts';
+import { DEMO_CLASSES, HEIGHT, planFrame, planSlices, WIDTH, type Camera, type DefectSize, type FramePlan, type GtBox, type Shift, type Slice } from './scene.ts';
 import { frameSvg, weaveTileSvg } from './svg.ts';
 
 export { DEMO_CLASSES } from './scene.ts';
@@ -33,6 +33,8 @@ export interface DemoOptions {
   seed: number;
   /** Frames rendered at once. */
   concurrency?: number;
+  /** Force these conditions on every frame (e.g. a night-shift-only evaluation set); unset keys keep the line's mix. */
+  slice?: Partial<Slice>;
 }
 
 /**
@@ -43,8 +45,9 @@ export interface DemoOptions {
 export async function generateDemo(outDir: string, opts: DemoOptions): Promise<DemoManifest> {
   if (!Number.isInteger(opts.count) || opts.count < 1) throw new Error(`count must be a whole number above 0, got ${opts.count}`);
   if (!Number.isInteger(opts.seed)) throw new Error(`seed must be a whole number, got ${opts.seed}`);
+  const forced = definedOnly(opts.slice);
   await fs.mkdir(outDir, { recursive: true });
-  const slices = planSlices(opts.seed, opts.count);
+  const slices = planSlices(opts.seed, opts.count).map((s) => ({ ...s, ...forced }));
   const plans = slices.map((slice, i) => planFrame(opts.seed, i, slice));
 
   let next = 0;
@@ -73,6 +76,17 @@ export async function generateDemo(outDir: string, opts: DemoOptions): Promise<D
   };
   await fs.writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/** The keys of a forced slice that are actually set, so `{shift: undefined}` does not erase the planned shift. */
+function definedOnly(slice: Partial<Slice> | undefined): Partial<Slice> {
+  const allowed: Record<string, readonly string[]> = { camera: ['nominal', 'remounted'], shift: ['day', 'night'], defectSize: ['large', 'minor'] };
+  const set = Object.entries(slice ?? {}).filter(([, v]) => v !== undefined);
+  for (const [k, v] of set) {
+    if (!allowed[k]) throw new Error(`slice has an unknown key "${k}"; use camera, shift or defectSize`);
+    if (!allowed[k].includes(v)) throw new Error(`slice.${k} must be one of ${allowed[k].join(', ')}, got ${String(v)}`);
+  }
+  return Object.fromEntries(set);
 }
 
 /** Render one planned frame to JPEG bytes: scene → optics (blur) → sensor (gain, cast, noise) → encoder. */

@@ -6,6 +6,12 @@ export type DefectClass = (typeof DEMO_CLASSES)[number];
 export type Camera = 'nominal' | 'remounted';
 export type Shift = 'day' | 'night';
 export type DefectSize = 'large' | 'minor';
+/** The conditions a frame is taken under. */
+export interface Slice {
+  camera: Camera;
+  shift: Shift;
+  defectSize: DefectSize;
+}
 
 export const WIDTH = 640;
 export const HEIGHT = 480;

@@ -136,7 +136,7 @@ export async function prelabel(
   });
 
   const detectParams: DetectParams = { conf: params.conf, iou: params.iou, maxDet: params.maxDet };
-  const window = Math.max(2, pool.workers * 3);
+  const window = Math.max(4, pool.workers * 8);
   const inflight = new Set<Promise<void>>();
   let finished = 0;
   const report = () => opts.ctx?.progress(finished, todo.length, `${summary.done} done, ${summary.failed.length} failed, ${summary.boxes} boxes`);

@@ -31,6 +31,7 @@ export function App() {
   const [message, setMessage] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [showFailures, setShowFailures] = useState(false);
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const [scoreThreshold, setScoreThreshold] = useState(0.25);
   const [showPredictions, setShowPredictions] = useState(true);
   const [prelabelSettings, setPrelabelSettings] = useState<PrelabelSettings>({ modelId: null, conf: 0.25, iou: 0.45 });
@@ -117,9 +118,9 @@ export function App() {
     [imageId, prelabelSettings, edits, current],
   );
 
-  const prelabelAll = useCallback((force: boolean) => {
+  const prelabelAll = useCallback((force: boolean, imageIds?: number[]) => {
     if (prelabelSettings.modelId === null) return;
-    call('prelabel:start', { modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou, force }).catch((e: Error) =>
+    call('prelabel:start', { modelId: prelabelSettings.modelId, conf: prelabelSettings.conf, iou: prelabelSettings.iou, force, imageIds }).catch((e: Error) =>
       setMessage(e.message),
     );
   }, [prelabelSettings]);
@@ -244,7 +245,17 @@ export function App() {
         <JobBar jobs={jobs} />
       </header>
       <aside className="left">
-        <ImageList version={listVersion} selectedId={imageId} onOpen={(item, index) => { setCurrent({ item, index }); setSelectedId(null); }} itemAtRef={itemAt} />
+        <ImageList version={listVersion} selectedId={imageId} onOpen={(item, index) => { setCurrent({ item, index }); setSelectedId(null); }} itemAtRef={itemAt}
+          picked={picked}
+          onPick={(id) =>
+            setPicked((s) => {
+              const n = new Set(s);
+              if (n.has(id)) n.delete(id);
+              else n.add(id);
+              return n;
+            })
+          }
+        />
       </aside>
       <main className="center">
         {showFailures && <FailuresPanel version={listVersion} onClose={() => setShowFailures(false)} />}
@@ -290,7 +301,9 @@ export function App() {
           settings={prelabelSettings}
           onSettings={setPrelabelSettings}
           onPrelabelImage={(force) => void prelabelImage(force)}
-          onPrelabelAll={prelabelAll}
+          onPrelabelAll={(force) => prelabelAll(force)}
+          pickedCount={picked.size}
+          onPrelabelPicked={(force) => prelabelAll(force, [...picked])}
           canPrelabelImage={imageId !== null}
           onChanged={() => void refreshProject()}
           onError={setMessage}

@@ -12,6 +12,9 @@ interface Props {
   version: number;
   selectedId: number | null;
   onOpen(item: Item, index: number): void;
+  /** Images picked with Ctrl/Cmd+click, for jobs over a selection. */
+  picked: ReadonlySet<number>;
+  onPick(id: number): void;
   /** Reports the total and a way to fetch neighbours, for next/previous navigation. */
   onTotal?(total: number): void;
   itemAtRef?: React.RefObject<((index: number) => Promise<Item | null>) | null>;
@@ -76,9 +79,13 @@ export function ImageList(p: Props) {
           return (
             <div
               key={r.key}
-              className={`image-row${item && item.id === p.selectedId ? ' selected' : ''}`}
+              className={`image-row${item && item.id === p.selectedId ? ' selected' : ''}${item && p.picked.has(item.id) ? ' picked' : ''}`}
               style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW, transform: `translateY(${r.start}px)` }}
-              onClick={() => item && p.onOpen(item, r.index)}
+              onClick={(e) => {
+                if (!item) return;
+                if (e.ctrlKey || e.metaKey) p.onPick(item.id);
+                else p.onOpen(item, r.index);
+              }}
               data-testid={item ? `image-row-${item.path}` : undefined}
               title={item?.path}
             >

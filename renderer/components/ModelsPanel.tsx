@@ -19,6 +19,9 @@ interface Props {
   onSettings(s: PrelabelSettings): void;
   onPrelabelImage(force: boolean): void;
   onPrelabelAll(force: boolean): void;
+  /** Images picked in the list (Ctrl/Cmd+click). */
+  pickedCount: number;
+  onPrelabelPicked(force: boolean): void;
   canPrelabelImage: boolean;
   onChanged(): void;
   onError(msg: string): void;
@@ -152,6 +155,11 @@ export function ModelsPanel(p: Props) {
             >
               All images
             </button>
+            {p.pickedCount > 0 && (
+              <button type="button" onClick={(e) => p.onPrelabelPicked(e.shiftKey)} title="Pre-label the images picked with Ctrl+click" data-testid="prelabel-picked">
+                {p.pickedCount} picked
+              </button>
+            )}
           </div>
         </>
       ) : (

@@ -51,3 +51,20 @@ test('add a model, pre-label the open image with P, see and filter the predictio
   await expect(page.getByTestId('notice')).toHaveText(/2 predictions/);
   await expect(page.getByTestId('box-count')).toHaveText('3 boxes');
 });
+
+test('pre-label a selection picked with Ctrl+click as a background job', async ({ page }) => {
+  const { url, project } = e2eState();
+  await page.goto(url);
+  await page.getByTestId('image-row-cam1-0001.jpg').click({ modifiers: ['Control'] });
+  await page.getByTestId('image-row-cam1-0002.jpg').click({ modifiers: ['Control'] });
+  await page.getByTestId('prelabel-picked').click();
+  await expect(page.getByTestId('jobs').locator('[data-state="done"]').first()).toBeVisible();
+  for (const image of ['cam1-0001.jpg', 'cam1-0002.jpg']) {
+    const cli = loupeJson('boxes', project, '--image', image, '--json') as { boxes: CliBox[] } | CliBox[];
+    const boxes = Array.isArray(cli) ? cli : cli.boxes;
+    expect(boxes.filter((b) => b.provenance === 'predicted'), image).toHaveLength(2);
+  }
+  // The image that was not picked got nothing from this job.
+  const other = loupeJson('boxes', project, '--image', 'line2/cam2-0001.jpg', '--json') as { boxes: CliBox[] } | CliBox[];
+  expect((Array.isArray(other) ? other : other.boxes).filter((b) => b.provenance === 'predicted')).toHaveLength(2);
+});

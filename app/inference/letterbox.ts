@@ -154,6 +154,11 @@ export function letterbox(
     return { data: out, geometry: g };
   }
 
+  if (g.newW * 2 === img.width && g.newH * 2 === img.height) {
+    halve(src, sw, rows, cols, out, lut, plane, dstW, g.top, g.left);
+    return { data: out, geometry: g };
+  }
+
   const xs = axisTaps(img.width, g.newW, true);
   const ys = axisTaps(img.height, g.newH, false);
   // Horizontal pass into two cached rows (values ×2048), then the vertical blend; rows are reused when upscaling.
@@ -203,6 +208,36 @@ export function letterbox(
     }
   }
   return { data: out, geometry: g };
+}
+
+/**
+ * cv2 INTER_LINEAR at exactly half size, where every tap weighs 1024 of 2048:
+ * the same numbers as the general path (each output is the 2×2 mean, rounded by
+ * vblend), in half the time. Halving is common (640×480 into 320, 1280×720 into 640).
+ */
+function halve(
+  src: Uint8Array,
+  sw: number,
+  rows: number,
+  cols: number,
+  out: Float32Array | Uint16Array,
+  lut: Float32Array | Uint16Array,
+  plane: number,
+  dstW: number,
+  top: number,
+  left: number,
+): void {
+  const stride = sw * 3;
+  for (let y = 0; y < rows; y++) {
+    let s0 = 2 * y * stride;
+    let s1 = s0 + stride;
+    let d = (top + y) * dstW + left;
+    for (let x = 0; x < cols; x++, s0 += 6, s1 += 6, d++) {
+      for (let c = 0, o = d; c < 3; c++, o += plane) {
+        out[o] = lut[vblend((src[s0 + c] + src[s0 + 3 + c]) << 10, (src[s1 + c] + src[s1 + 3 + c]) << 10, 1024, 1024)];
+      }
+    }
+  }
 }
 
 /**

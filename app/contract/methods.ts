@@ -76,6 +76,7 @@ export const METHODS = {
     reply: S.JobInfo,
   },
   'runs:list': { request: Empty, reply: z.array(S.RunView) },
+  'export:start': { request: S.ExportRequest, reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

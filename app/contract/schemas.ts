@@ -144,3 +144,24 @@ export const PrelabelSummary = z.object({
   seconds: z.number(),
   cancelled: z.boolean(),
 });
+
+/** Which labels an export takes: the final ones, one person's, or one model's predictions. */
+export const ExportLabels = z.union([
+  z.literal('final'),
+  z.strictObject({ annotator: z.string().trim().min(1) }),
+  z.strictObject({ model: z.string().trim().min(1) }),
+]);
+
+/** What `export:start` takes. */
+export const ExportRequest = z.strictObject({
+  format: z.enum(['yolo', 'coco']),
+  out: z.string().min(1),
+  labels: ExportLabels.default('final'),
+  split: z.array(z.number().gt(0).lt(1)).min(2).max(3).optional(),
+  seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+  images: z.enum(['copy', 'link', 'symlink', 'none']).default('copy'),
+  filter: z
+    .strictObject({ flag: z.string().min(1).optional(), where: z.strictObject({ key: z.string().min(1), value: z.string() }).optional() })
+    .optional(),
+  force: z.boolean().default(false),
+});

@@ -106,6 +106,19 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   ],
   'prelabel:start': [{ imageIds: [0] }, { imageIds: 'all' }, { modelId: -1 }, { conf: 2 }, { maxDet: 1.5 }, { everything: true }],
   'runs:list': [{ modelId: 1 }],
+  'export:start': [
+    {},
+    { format: 'yolo' },
+    { format: 'voc', out: '/tmp/x' },
+    { format: 'coco', out: '' },
+    { format: 'yolo', out: '/tmp/x', split: [0.8] },
+    { format: 'yolo', out: '/tmp/x', split: [1, 0] },
+    { format: 'yolo', out: '/tmp/x', seed: -1 },
+    { format: 'yolo', out: '/tmp/x', images: 'move' },
+    { format: 'yolo', out: '/tmp/x', labels: 'mine' },
+    { format: 'yolo', out: '/tmp/x', labels: { annotator: '' } },
+    { format: 'yolo', out: '/tmp/x', filter: { where: { key: '', value: 'a' } } },
+  ],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -131,6 +144,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'prelabel:image': { imageId: 1 },
   'prelabel:start': {},
   'runs:list': {},
+  'export:start': { format: 'yolo', out: '/tmp/loupe-never-written' },
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'jobs:list', 'jobs:cancel'];
@@ -291,9 +305,11 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(pdone.state).toBe('done');
     expect(pdone.result).toMatchObject({ requested: 3, skipped: 1, done: 2 });
     expect(await call('runs:list', {})).toEqual([expect.objectContaining({ done: 3, failed: 0 })]);
+    const ejob = await call<{ id: string }>('export:start', { format: 'coco', out: path.join(dir, 'rt-coco') });
+    expect((await session.jobs.wait(ejob.id)).result).toMatchObject({ images: 1, boxes: 1, skippedCount: 2 });
 
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

@@ -1,6 +1,7 @@
 import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
+import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
 import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
@@ -121,6 +122,7 @@ export const HANDLERS: Handlers = {
       finishedAt: r.finishedAt,
       ...s.project.models.runStats(r.id),
     })),
+  'export:start': (s, req) => startExport(s, req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { SplitName } from './exportSplit.ts';
+
+/** One image as a dataset writer sees it. */
+export interface DatasetImage {
+  id: number;
+  /** Path inside `images/<split>/`, with forward slashes. */
+  name: string;
+  width: number;
+  height: number;
+  split: SplitName;
+}
+
+/** One box in original-image pixels, already clamped to its image. */
+export interface DatasetBox {
+  id: number;
+  classId: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A class in export order: `index` is the YOLO class, `id` the COCO category. */
+export interface DatasetClass {
+  index: number;
+  id: number;
+  name: string;
+}
+
+/** What a format writer needs: the classes, the images per split, and each image's boxes on demand. */
+export interface Dataset {
+  /** Absolute final folder (data.yaml's `path`); files go to `dir`, a temporary folder beside it. */
+  out: string;
+  dir: string;
+  splits: SplitName[];
+  classes: DatasetClass[];
+  images: Map<SplitName, DatasetImage[]>;
+  boxes(img: DatasetImage): DatasetBox[];
+  /** Called after each image is written, for progress and cancellation. */
+  tick(): Promise<void>;
+  /** Called before each chunk of a large file is written (tests simulate a full disk here). */
+  beforeChunk?: () => void;
+}
+
+/**
+ * Clamp a box to its image. Values of a box already inside are returned as
+ * stored, bit for bit; a box with no area left inside the image is null.
+ */
+export function clampBox<B extends { x: number; y: number; w: number; h: number }>(b: B, width: number, height: number): { box: B; clamped: boolean } | null {
+  if (b.x >= 0 && b.y >= 0 && b.x + b.w <= width && b.y + b.h <= height) return { box: b, clamped: false };
+  const x1 = Math.max(0, b.x);
+  const y1 = Math.max(0, b.y);
+  const x2 = Math.min(width, b.x + b.w);
+  const y2 = Math.min(height, b.y + b.h);
+  if (!(x2 > x1 && y2 > y1)) return null;
+  return { box: { ...b, x: x1, y: y1, w: x2 - x1, h: y2 - y1 }, clamped: true };
+}
+
+/**
+ * File names inside `images/<split>/`: the image's path inside its root. When
+ * images of different roots would share a label file (same path without
+ * extension), every such image goes under a folder named after its root
+ * (`root-<id>/`); two files of one root that differ only by extension
+ * (a.jpg, a.png) get the extension in the name (a_png.png), since YOLO would
+ * give both the label file a.txt.
+ */
+export function datasetNames(images: readonly { id: number; rootId: number; path: string }[]): Map<number, string> {
+  const stem = (p: string) => p.slice(0, p.length - path.posix.extname(p).length).toLowerCase();
+  const roots = new Map<string, Set<number>>();
+  for (const img of images) {
+    const k = stem(img.path);
+    const set = roots.get(k);
+    if (set) set.add(img.rootId);
+    else roots.set(k, new Set([img.rootId]));
+  }
+  const names = new Map<number, string>();
+  const seen = new Map<string, number>();
+  for (const img of images) {
+    const name = roots.get(stem(img.path))!.size > 1 ? `root-${img.rootId}/${img.path}` : img.path;
+    const k = stem(name);
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+    names.set(img.id, name);
+  }
+  for (const img of images) {
+    const name = names.get(img.id)!;
+    if (seen.get(stem(name))! > 1) {
+      const ext = path.posix.extname(name);
+      names.set(img.id, `${name.slice(0, name.length - ext.length)}_${ext.slice(1)}${ext}`);
+    }
+  }
+  return names;
+}

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LoupeError, messageOf } from '../domain/errors.ts';
+
+/** How image files reach the dataset; `none` writes labels only (benchmarks, or images managed elsewhere). */
+export type ImagesMode = 'copy' | 'link' | 'symlink' | 'none';
+
+/** Turn a file-system failure into an error a person can act on. */
+export function ioError(err: unknown, what: string): LoupeError {
+  if (err instanceof LoupeError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why =
+    code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : messageOf(err);
+  return new LoupeError('io', `${what}: ${why}.`);
+}
+
+/**
+ * A dataset folder written beside its final place and renamed into it at the
+ * end, so a failure, a cancel or a full disk never leaves a partial dataset at
+ * `out`. An existing `out` is refused unless `force`; then it is swapped out
+ * (renamed aside, new one renamed in, old one deleted).
+ */
+export class AtomicDir {
+  readonly tmp: string;
+  private finished = false;
+
+  private constructor(
+    readonly out: string,
+    tmp: string,
+    private readonly force: boolean,
+  ) {
+    this.tmp = tmp;
+  }
+
+  /** Check `out` and create the temporary folder next to it (same file system, so the rename is atomic). */
+  static create(out: string, force: boolean): AtomicDir {
+    const abs = path.resolve(out);
+    AtomicDir.check(abs, force);
+    const parent = path.dirname(abs);
+    let tmp: string;
+    try {
+      tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(abs)}.partial-`));
+    } catch (err) {
+      throw ioError(err, `Cannot write the export next to ${abs}`);
+    }
+    return new AtomicDir(abs, tmp, force);
+  }
+
+  /** Refuse an output that exists (without force), is not a folder, or whose parent is missing. */
+  static check(abs: string, force: boolean): void {
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (st && !force) throw new LoupeError('conflict', `${abs} already exists; choose another folder or replace it with force (--force).`);
+    if (st && !st.isDirectory()) throw new LoupeError('conflict', `${abs} exists and is not a folder; it is not replaced.`);
+    const parent = fs.statSync(path.dirname(abs), { throwIfNoEntry: false });
+    if (!parent?.isDirectory()) throw new LoupeError('not_found', `The folder to write into does not exist: ${path.dirname(abs)}`);
+  }
+
+  /** Move the finished dataset into place. */
+  commit(): void {
+    const old = `${this.tmp}-old`;
+    let movedAside = false;
+    try {
+      if (fs.existsSync(this.out)) {
+        if (!this.force) throw new LoupeError('conflict', `${this.out} appeared while exporting; nothing was replaced.`);
+        fs.renameSync(this.out, old);
+        movedAside = true;
+      }
+      fs.renameSync(this.tmp, this.out);
+      this.finished = true;
+    } catch (err) {
+      if (movedAside && !fs.existsSync(this.out)) fs.renameSync(old, this.out);
+      throw ioError(err, `Cannot move the export into ${this.out}`);
+    }
+    if (movedAside) fs.rmSync(old, { recursive: true, force: true });
+  }
+
+  /** Remove the temporary folder (after a failure or cancel); harmless after commit. */
+  discard(): void {
+    if (!this.finished) fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Put an image file into the dataset. A hard link across file systems (or where
+ * links are not allowed) falls back to a copy; returns whether it did.
+ */
+export function placeImage(src: string, dest: string, mode: ImagesMode): { fellBack: boolean } {
+  if (mode === 'none') return { fellBack: false };
+  if (mode === 'symlink') {
+    if (!fs.existsSync(src)) throw Object.assign(new Error(`${src} not found`), { code: 'ENOENT' });
+    fs.symlinkSync(src, dest);
+    return { fellBack: false };
+  }
+  if (mode === 'link') {
+    try {
+      fs.linkSync(src, dest);
+      return { fellBack: false };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
+      fs.copyFileSync(src, dest);
+      return { fellBack: true };
+    }
+  }
+  fs.copyFileSync(src, dest);
+  return { fellBack: false };
+}
+
+/**
+ * Text written to a file stream in chunks of about 1 MB, waiting for the
+ * stream to drain, so a million-box JSON never sits in memory whole.
+ */
+export class ChunkedWriter {
+  private readonly stream: fs.WriteStream;
+  private parts: string[] = [];
+  private size = 0;
+  private failure: Error | null = null;
+
+  constructor(
+    file: string,
+    private readonly chunkBytes = 1 << 20,
+    /** Called before each chunk is handed to the stream (tests use it to simulate a full disk). */
+    private readonly beforeChunk?: () => void,
+  ) {
+    this.stream = fs.createWriteStream(file);
+    this.stream.on('error', (err) => (this.failure = err));
+  }
+
+  async write(text: string): Promise<void> {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= this.chunkBytes) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.size) return;
+    this.beforeChunk?.();
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          this.stream.off('error', onError);
+          resolve();
+        };
+        const onError = (err: Error) => {
+          this.stream.off('drain', onDrain);
+          reject(err);
+        };
+        this.stream.once('drain', onDrain);
+        this.stream.once('error', onError);
+      });
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Flush what is left and close the file; rejects if any write failed. */
+  async close(): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve, reject) => {
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    });
+    if (this.failure) throw this.failure;
+  }
+
+  /** Close without flushing (after a failure). */
+  destroy(): void {
+    this.stream.destroy();
+  }
+}

@@ -1,0 +1,121 @@
+import { LoupeError } from '../domain/errors.ts';
+
+/** Dataset split names, in the order fractions are given. */
+export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** `0.8,0.2` or `0.7,0.2,0.1` as fractions for train, val and test; anything else is a clear error. */
+export function parseSplit(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) {
+    throw new LoupeError('bad_request', `split must be two or three numbers separated by commas (train,val[,test]), e.g. 0.8,0.2; got "${text}"`);
+  }
+  checkSplit(nums);
+  return nums;
+}
+
+/** Fractions for train, val[, test]: 2 or 3 of them, each above 0, adding up to 1. */
+export function checkSplit(fractions: readonly number[]): void {
+  if (fractions.length < 2 || fractions.length > 3) {
+    throw new LoupeError('bad_request', `split needs 2 or 3 fractions (train,val[,test]), got ${fractions.length}`);
+  }
+  if (fractions.some((f) => !(f > 0 && f < 1))) throw new LoupeError('bad_request', `every split fraction must be above 0 and below 1, got ${fractions.join(',')}`);
+  const sum = fractions.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw new LoupeError('bad_request', `split fractions must add up to 1, got ${fractions.join(',')} (sum ${sum})`);
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How many of `n` items each split takes: largest remainders, ties to the earlier split. */
+function quotas(n: number, fractions: readonly number[]): number[] {
+  const raw = fractions.map((f) => f * n);
+  const q = raw.map(Math.floor);
+  let left = n - q.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    q[i]++;
+    left--;
+  }
+  return q;
+}
+
+/**
+ * Split images deterministically for a seed, stratified by class: classes are
+ * taken rarest first, and each unassigned image holding the class goes to the
+ * split furthest below its share of that class (val and test want at least one
+ * when the class has an image for every split), within each split's quota.
+ * Images without boxes fill the remaining quotas. Returns split index per image.
+ *
+ * `classesOf` maps image id → the class ids it has boxes of.
+ */
+export function stratifiedSplit(imageIds: readonly number[], classesOf: ReadonlyMap<number, readonly number[]>, fractions: readonly number[], seed: number): Map<number, number> {
+  const rand = prng(seed);
+  const order = [...imageIds].sort((a, b) => a - b);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const k = fractions.length;
+  const quota = quotas(order.length, fractions);
+  const filled = new Array<number>(k).fill(0);
+  const out = new Map<number, number>();
+
+  const byClass = new Map<number, number[]>();
+  for (const id of order) {
+    for (const c of classesOf.get(id) ?? []) {
+      const list = byClass.get(c);
+      if (list) list.push(id);
+      else byClass.set(c, [id]);
+    }
+  }
+  const classes = [...byClass.entries()].sort((a, b) => a[1].length - b[1].length || a[0] - b[0]);
+  for (const [, ids] of classes) {
+    const have = new Array<number>(k).fill(0);
+    for (const id of ids) {
+      const s = out.get(id);
+      if (s !== undefined) have[s]++;
+    }
+    const want = fractions.map((f) => f * ids.length);
+    if (ids.length >= k) {
+      for (let s = 1; s < k; s++) want[s] = Math.max(1, want[s]);
+      want[0] = ids.length - want.slice(1).reduce((a, b) => a + b, 0);
+    }
+    for (const id of ids) {
+      if (out.has(id)) continue;
+      let best = -1;
+      for (let s = 0; s < k; s++) {
+        if (filled[s] >= quota[s]) continue;
+        if (best < 0) {
+          best = s;
+          continue;
+        }
+        const d = want[s] - have[s] - (want[best] - have[best]);
+        if (d > 1e-9 || (Math.abs(d) <= 1e-9 && quota[s] - filled[s] > quota[best] - filled[best])) best = s;
+      }
+      if (best < 0) best = 0;
+      out.set(id, best);
+      have[best]++;
+      filled[best]++;
+    }
+  }
+  for (const id of order) {
+    if (out.has(id)) continue;
+    let best = 0;
+    for (let s = 1; s < k; s++) if (quota[s] - filled[s] > quota[best] - filled[best]) best = s;
+    out.set(id, best);
+    filled[best]++;
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Dataset, DatasetBox, DatasetImage } from './exportDataset.ts';
+
+/** Clamp to [0, 1]: one value out of range makes Ultralytics drop the whole image. */
+const unit = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/** One label line `class cx cy w h`, normalised; numbers print as their shortest exact form. */
+export function yoloLine(index: number, b: DatasetBox, width: number, height: number): string {
+  const cx = unit((b.x + b.w / 2) / width);
+  const cy = unit((b.y + b.h / 2) / height);
+  return `${index} ${cx} ${cy} ${unit(b.w / width)} ${unit(b.h / height)}`;
+}
+
+/** data.yaml as Ultralytics reads it; strings JSON-quoted, which YAML reads as double-quoted scalars. */
+export function dataYaml(out: string, splits: readonly string[], names: readonly string[]): string {
+  const lines = [`path: ${JSON.stringify(out)}`, ...splits.map((s) => `${s}: images/${s}`), 'names:'];
+  names.forEach((n, i) => lines.push(`  ${i}: ${JSON.stringify(n)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The label file of an image file: the last /images/ becomes /labels/, the extension .txt. */
+export function labelPathFor(imagePath: string): string {
+  const i = imagePath.lastIndexOf(`${path.sep}images${path.sep}`);
+  const swapped = i < 0 ? imagePath : `${imagePath.slice(0, i)}${path.sep}labels${path.sep}${imagePath.slice(i + 8)}`;
+  return swapped.slice(0, swapped.length - path.extname(swapped).length) + '.txt';
+}
+
+/** Write `labels/<split>/…txt` for every image (empty for an image without boxes) and data.yaml. */
+export async function writeYolo(ds: Dataset): Promise<void> {
+  const indexOf = new Map(ds.classes.map((c) => [c.id, c.index]));
+  const made = new Set<string>();
+  for (const split of ds.splits) {
+    for (const img of ds.images.get(split) ?? []) {
+      const file = labelPathFor(path.join(ds.dir, 'images', split, ...img.name.split('/')));
+      const dir = path.dirname(file);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      ds.beforeChunk?.();
+      fs.writeFileSync(file, labelText(img, ds.boxes(img), indexOf));
+      await ds.tick();
+    }
+    fs.mkdirSync(path.join(ds.dir, 'labels', split), { recursive: true });
+  }
+  fs.writeFileSync(path.join(ds.dir, 'data.yaml'), dataYaml(ds.out, ds.splits, ds.classes.map((c) => c.name)));
+}
+
+function labelText(img: DatasetImage, boxes: DatasetBox[], indexOf: Map<number, number>): string {
+  let text = '';
+  for (const b of boxes) text += `${yoloLine(indexOf.get(b.classId)!, b, img.width, img.height)}\n`;
+  return text;
+}

@@ -1,0 +1,289 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LoupeError } from '../domain/errors.ts';
+import { writeCoco } from '../io/exportCoco.ts';
+import { clampBox, datasetNames, type Dataset, type DatasetBox, type DatasetImage } from '../io/exportDataset.ts';
+import { AtomicDir, ioError, placeImage, type ImagesMode } from '../io/exportFiles.ts';
+import { checkSplit, SPLIT_NAMES, stratifiedSplit, type SplitName } from '../io/exportSplit.ts';
+import { writeYolo } from '../io/exportYolo.ts';
+import type { ParsedReq } from '../contract/methods.ts';
+import type { JobContext, JobInfo } from '../jobs/JobRunner.ts';
+import type { Project } from '../store/Project.ts';
+import type { Session } from './Session.ts';
+import { planLabels, SKIP_WORDING, type LabelChoice, type LabelSource } from './finalLabels.ts';
+
+/** Dataset formats Loupe writes. */
+export const EXPORT_FORMATS = ['yolo', 'coco'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Which images to export: those flagged for a reason, and/or with a metadata key of a value. */
+export interface ExportFilter {
+  flag?: string;
+  where?: { key: string; value: string };
+}
+
+/** What to export and where. */
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+  labels?: LabelChoice;
+  split?: number[];
+  seed?: number;
+  images?: ImagesMode;
+  filter?: ExportFilter;
+  force?: boolean;
+  /** Test hook: runs before each file or chunk is written; throwing there simulates a full disk. */
+  beforeWrite?: () => void;
+}
+
+/** Counts of one split. */
+export interface SplitSummary {
+  images: number;
+  boxes: number;
+  emptyImages: number;
+  boxesByClass: Record<string, number>;
+}
+
+/** Everything an export did, and everything it left out and why. */
+export interface ExportSummary {
+  format: ExportFormat;
+  out: string;
+  labels: string;
+  imagesMode: ImagesMode;
+  seed: number;
+  split: Partial<Record<SplitName, number>>;
+  filter: ExportFilter | null;
+  classes: string[];
+  selected: number;
+  images: number;
+  boxes: number;
+  emptyImages: number;
+  splits: Partial<Record<SplitName, SplitSummary>>;
+  skipped: { reason: string; why: string; count: number; examples: string[] }[];
+  skippedCount: number;
+  boxesClamped: number;
+  boxesOutsideDropped: number;
+  linkFallbacks: number;
+  seconds: number;
+}
+
+const EXAMPLES = 5;
+
+interface Candidate {
+  id: number;
+  rootId: number;
+  path: string;
+  width: number | null;
+  height: number | null;
+  ingestError: string | null;
+}
+
+/** A checked export, ready to run: nothing has been written yet. */
+export interface ExportPlan {
+  opts: Required<Omit<ExportOptions, 'beforeWrite' | 'filter'>> & Pick<ExportOptions, 'beforeWrite' | 'filter'>;
+  out: string;
+}
+
+/** Check options up front, so a bad request fails before a job starts. */
+export function prepareExport(project: Project, o: ExportOptions): ExportPlan {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) {
+    throw new LoupeError('bad_request', `Unknown export format "${o.format}" (use yolo or coco).`);
+  }
+  const split = o.split ?? [0.8, 0.2];
+  checkSplit(split);
+  const seed = o.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new LoupeError('bad_request', `seed must be a whole number, got ${seed}`);
+  const labels = o.labels ?? 'final';
+  const out = path.resolve(o.out);
+  AtomicDir.check(out, o.force ?? false);
+  // With force the old folder is deleted: never one holding the project or its images.
+  for (const keep of [project.file, ...project.images.roots().map((r) => project.rootPath(r.path))]) {
+    if (isInside(keep, out)) throw new LoupeError('bad_request', `${out} holds ${keep}; export to another folder.`);
+  }
+  planLabels(project.db, [], labels); // an unknown annotator or model fails here
+  if (o.filter?.where && !o.filter.where.key) throw new LoupeError('bad_request', 'A metadata filter needs a key (key=value).');
+  return { out, opts: { ...o, out, split, seed, labels, images: o.images ?? 'copy', force: o.force ?? false } };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function selectImages(project: Project, filter: ExportFilter | undefined): Candidate[] {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (filter?.flag !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM flags f WHERE f.image_id = i.id AND f.reason = ?)');
+    params.push(filter.flag);
+  }
+  if (filter?.where) {
+    const p = `$."${filter.where.key.replace(/"/g, '""')}"`;
+    // JSON true/false compare as the words, numbers and strings as their text.
+    where.push(`(CASE json_type(i.metadata, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(i.metadata, ?) AS TEXT) END) = ?`);
+    params.push(p, p, filter.where.value);
+  }
+  const sql = `SELECT i.id, i.root_id AS rootId, i.path, i.width, i.height, i.ingest_error AS ingestError FROM images i
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY i.id`;
+  return project.db.prepare<string[], Candidate>(sql).all(...params);
+}
+
+/** Run a checked export; written beside `out` and renamed into place only when complete. */
+export async function runExport(project: Project, plan: ExportPlan, ctx?: JobContext): Promise<ExportSummary> {
+  const started = Date.now();
+  const o = plan.opts;
+  const db = project.db;
+  const skippedBy = new Map<string, { why: string; ids: number[]; examples: string[] }>();
+  const skip = (reason: string, why: string, c: Candidate) => {
+    let e = skippedBy.get(reason);
+    if (!e) skippedBy.set(reason, (e = { why, ids: [], examples: [] }));
+    e.ids.push(c.id);
+    if (e.examples.length < EXAMPLES) e.examples.push(c.path);
+  };
+
+  const candidates = selectImages(project, o.filter);
+  const sized: Candidate[] = [];
+  for (const c of candidates) {
+    if (c.ingestError || !c.width || !c.height) skip('unreadable', 'the image could not be read when imported (no size)', c);
+    else sized.push(c);
+  }
+  const labels = planLabels(db, sized.map((c) => c.id), o.labels);
+  const kept: Candidate[] = [];
+  for (const c of sized) {
+    const reason = labels.skipped.get(c.id);
+    if (reason) skip(reason, SKIP_WORDING[reason], c);
+    else kept.push(c);
+  }
+
+  const classes = project.classes.list().map((c, index) => ({ index, id: c.id, name: c.name }));
+  const classesOf = new Map<number, number[]>();
+  const perImage = db.prepare<[], { imageId: number; annotatorId: number; runId: number | null; classId: number }>(
+    `SELECT DISTINCT image_id AS imageId, annotator_id AS annotatorId, model_run_id AS runId, class_id AS classId FROM boxes`,
+  );
+  for (const r of perImage.iterate()) {
+    const s = labels.sources.get(r.imageId);
+    if (!s || s.annotatorId !== r.annotatorId || (s.runId !== null && s.runId !== r.runId)) continue;
+    const list = classesOf.get(r.imageId);
+    if (list) list.push(r.classId);
+    else classesOf.set(r.imageId, [r.classId]);
+  }
+  const splitNames = SPLIT_NAMES.slice(0, o.split.length) as SplitName[];
+  const assigned = stratifiedSplit(kept.map((c) => c.id), classesOf, o.split, o.seed);
+  const names = datasetNames(kept);
+  const roots = new Map(project.images.roots().map((r) => [r.id, project.rootPath(r.path)]));
+
+  const total = kept.length * (o.images === 'none' ? 1 : 2);
+  let done = 0;
+  const tick = async () => {
+    done++;
+    ctx?.progress(done, total, done <= total - kept.length ? 'images' : 'labels');
+    if (done % 256 === 0) {
+      await new Promise((r) => setImmediate(r));
+      ctx?.checkCancelled();
+    }
+  };
+
+  const dir = AtomicDir.create(plan.out, o.force);
+  try {
+    ctx?.progress(0, total, 'images');
+    const images = new Map<SplitName, DatasetImage[]>(splitNames.map((s) => [s, []]));
+    let linkFallbacks = 0;
+    for (const s of splitNames) fs.mkdirSync(path.join(dir.tmp, 'images', s), { recursive: true });
+    const ordered = [...kept].sort((a, b) => (names.get(a.id)! < names.get(b.id)! ? -1 : 1));
+    for (const c of ordered) {
+      const split = splitNames[assigned.get(c.id)!];
+      const name = names.get(c.id)!;
+      const img: DatasetImage = { id: c.id, name, width: c.width!, height: c.height!, split };
+      if (o.images !== 'none') {
+        const dest = path.join(dir.tmp, 'images', split, ...name.split('/'));
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        o.beforeWrite?.();
+        try {
+          if (placeImage(path.join(roots.get(c.rootId)!, c.path), dest, o.images).fellBack) linkFallbacks++;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          skip('image_missing', 'the image file is no longer on disk', c);
+          await tick();
+          continue;
+        }
+        await tick();
+      }
+      images.get(split)!.push(img);
+    }
+
+    const stats = new Map<SplitName, SplitSummary>(splitNames.map((s) => [s, { images: 0, boxes: 0, emptyImages: 0, boxesByClass: Object.fromEntries(classes.map((c) => [c.name, 0])) }]));
+    const className = new Map(classes.map((c) => [c.id, c.name]));
+    let clamped = 0;
+    let dropped = 0;
+    const sBoxes = db.prepare<[number, number, number | null], DatasetBox>(
+      `SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? AND annotator_id = ? AND model_run_id IS ? ORDER BY id`,
+    );
+    const ds: Dataset = {
+      out: plan.out,
+      dir: dir.tmp,
+      splits: splitNames,
+      classes,
+      images,
+      tick,
+      beforeChunk: o.beforeWrite,
+      boxes(img) {
+        const src = labels.sources.get(img.id) as LabelSource;
+        const out: DatasetBox[] = [];
+        for (const b of sBoxes.all(img.id, src.annotatorId, src.runId)) {
+          const c = clampBox(b, img.width, img.height);
+          if (!c) dropped++;
+          else {
+            if (c.clamped) clamped++;
+            out.push(c.box);
+          }
+        }
+        const st = stats.get(img.split)!;
+        st.images++;
+        st.boxes += out.length;
+        if (!out.length) st.emptyImages++;
+        for (const b of out) st.boxesByClass[className.get(b.classId)!]++;
+        return out;
+      },
+    };
+    if (o.format === 'yolo') await writeYolo(ds);
+    else await writeCoco(ds);
+    ctx?.checkCancelled();
+    dir.commit();
+
+    const splits = Object.fromEntries(stats) as Partial<Record<SplitName, SplitSummary>>;
+    const all = [...stats.values()];
+    const skipped = [...skippedBy.entries()].map(([reason, e]) => ({ reason, why: e.why, count: e.ids.length, examples: e.examples }));
+    return {
+      format: o.format,
+      out: plan.out,
+      labels: labels.label,
+      imagesMode: o.images,
+      seed: o.seed,
+      split: Object.fromEntries(splitNames.map((s, i) => [s, o.split[i]])),
+      filter: o.filter ?? null,
+      classes: classes.map((c) => c.name),
+      selected: candidates.length,
+      images: all.reduce((a, s) => a + s.images, 0),
+      boxes: all.reduce((a, s) => a + s.boxes, 0),
+      emptyImages: all.reduce((a, s) => a + s.emptyImages, 0),
+      splits,
+      skipped,
+      skippedCount: skipped.reduce((a, s) => a + s.count, 0),
+      boxesClamped: clamped,
+      boxesOutsideDropped: dropped,
+      linkFallbacks,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } catch (err) {
+    dir.discard();
+    if (err instanceof LoupeError) throw err;
+    throw ioError(err, `Export to ${plan.out} failed, nothing was written there`);
+  }
+}
+
+/** Start an export job on the session's project; options are checked before the job starts. */
+export function startExport(s: Session, req: ParsedReq<'export:start'>): JobInfo {
+  const project = s.project;
+  const plan = prepareExport(project, { ...req, labels: req.labels as LabelChoice });
+  return s.jobs.start('export', `Export ${req.format.toUpperCase()} to ${plan.out}`, (ctx) => runExport(project, plan, ctx));
+}

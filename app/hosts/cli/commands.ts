@@ -3,6 +3,7 @@ import type { ImportSummary } from '../../io/importFolder.ts';
 import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
 import { printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
 import { DETECT_COMMAND } from './detect.ts';
+import { EXPORT_COMMAND } from './exportCommand.ts';
 import { MODEL_COMMANDS } from './modelCommands.ts';
 import { waitForImport } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
@@ -151,6 +152,7 @@ export const COMMANDS: Command[] = [
   },
   ...MODEL_COMMANDS,
   DETECT_COMMAND,
+  EXPORT_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */

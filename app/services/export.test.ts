@@ -174,3 +174,19 @@ describe('export: choices', () => {
     expect(fs.existsSync(path.join(dir, 'a/images/test'))).toBe(true);
   });
 });
+
+describe('export: the pycocotools check stays valid', () => {
+  it('the file pycocotools read is what Loupe exports today, and pycocotools matched it to itself', async () => {
+    const ran = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'pycocotools_golden.json'), 'utf8'));
+    expect(ran.file).toBe('test/fixtures/export/coco/instances_train.json');
+    const { p, dir } = await fixture();
+    const out = path.join(dir, 'coco');
+    await exportNow(p, { format: 'coco', out, split: [0.5, 0.5], seed: 0, images: 'none' });
+    const today = fs.readFileSync(path.join(out, 'annotations/instances_train.json'), 'utf8');
+    expect(today).toBe(fs.readFileSync(path.join(GOLDEN, 'coco/instances_train.json'), 'utf8'));
+    const j = JSON.parse(today);
+    expect([ran.images, ran.annotations, ran.categories]).toEqual([j.images.length, j.annotations.length, j.categories.length]);
+    expect(ran.stats.AP).toBe(1);
+    expect(ran.stats.AR100).toBe(1);
+  });
+});

@@ -76,6 +76,27 @@ export const METHODS = {
     reply: S.JobInfo,
   },
   'runs:list': { request: Empty, reply: z.array(S.RunView) },
+  'labels:import': {
+    request: z.strictObject({
+      path: z.string().min(1),
+      format: z.enum(['yolo', 'coco']),
+      annotator: z.string().trim().min(1).max(100),
+      createClasses: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+    }),
+    reply: S.JobInfo,
+  },
+  'predictions:import': {
+    request: z.strictObject({
+      path: z.string().min(1),
+      format: z.enum(['coco-results', 'ultralytics-txt']),
+      model: z.string().trim().min(1).max(100),
+      imagesJson: z.string().min(1).optional(),
+      createClasses: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+    }),
+    reply: S.JobInfo,
+  },
   'export:start': { request: S.ExportRequest, reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },

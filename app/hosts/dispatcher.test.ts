@@ -119,6 +119,24 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { format: 'yolo', out: '/tmp/x', labels: { annotator: '' } },
     { format: 'yolo', out: '/tmp/x', filter: { where: { key: '', value: 'a' } } },
   ],
+  'labels:import': [
+    {},
+    { path: '/tmp/d', format: 'yolo' },
+    { path: '', format: 'yolo', annotator: 'ann' },
+    { path: '/tmp/d', format: 'voc', annotator: 'ann' },
+    { path: '/tmp/d', format: 'coco', annotator: '  ' },
+    { path: '/tmp/d', format: 'coco', annotator: 'ann', createClasses: 'yes' },
+    { path: '/tmp/d', format: 'coco', annotator: 'ann', dryRun: 1 },
+    { path: '/tmp/d', format: 'coco', annotator: 'ann', model: 'm' },
+  ],
+  'predictions:import': [
+    {},
+    { path: '/tmp/p.json', format: 'coco-results' },
+    { path: '/tmp/p.json', format: 'coco', model: 'm' },
+    { path: '/tmp/p.json', format: 'coco-results', model: '' },
+    { path: '/tmp/p.json', format: 'coco-results', model: 'm', imagesJson: '' },
+    { path: '/tmp/p.json', format: 'ultralytics-txt', model: 'm', annotator: 'a' },
+  ],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -145,6 +163,8 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'prelabel:start': {},
   'runs:list': {},
   'export:start': { format: 'yolo', out: '/tmp/loupe-never-written' },
+  'labels:import': { path: '/tmp/loupe-none', format: 'yolo', annotator: 'ann' },
+  'predictions:import': { path: '/tmp/loupe-none.json', format: 'coco-results', model: 'm' },
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'jobs:list', 'jobs:cancel'];
@@ -308,8 +328,20 @@ describe('dispatcher: a valid round trip for every method', () => {
     const ejob = await call<{ id: string }>('export:start', { format: 'coco', out: path.join(dir, 'rt-coco') });
     expect((await session.jobs.wait(ejob.id)).result).toMatchObject({ images: 1, boxes: 1, skippedCount: 2 });
 
+    const coco = path.join(dir, 'coco.json');
+    fs.writeFileSync(
+      coco,
+      JSON.stringify({ images: [{ id: 1, file_name: 'a.png', width: 64, height: 48 }], annotations: [], categories: [{ id: 1, name: 'vehicle' }] }),
+    );
+    const ljob = await call<{ id: string }>('labels:import', { path: coco, format: 'coco', annotator: 'importer', dryRun: true });
+    expect((await session.jobs.wait(ljob.id)).result).toMatchObject({ imagesMatched: 1, newClasses: [], problemCount: 0 });
+    const preds = path.join(dir, 'preds.json');
+    fs.writeFileSync(preds, JSON.stringify([{ image_id: imageId, category_id: car.id, bbox: [1, 2, 3, 4], score: 0.5 }]));
+    const prjob = await call<{ id: string }>('predictions:import', { path: preds, format: 'coco-results', model: 'other', dryRun: true });
+    expect((await session.jobs.wait(prjob.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
+
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

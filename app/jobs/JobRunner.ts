@@ -93,6 +93,8 @@ export class JobRunner {
         else {
           info.state = 'failed';
           info.error = messageOf(err);
+          // An error may carry a detailed result (e.g. every problem of a refused import) beside its message.
+          info.result = (err as { result?: unknown }).result ?? null;
         }
       }
       info.etaSeconds = null;

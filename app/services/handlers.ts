@@ -4,6 +4,7 @@ import { importFolder } from '../io/importFolder.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
+import { importLabels, importPredictions } from './importLabels.ts';
 import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
 import { prelabel } from './prelabel.ts';
 import { projectInfo } from './projectInfo.ts';
@@ -34,6 +35,17 @@ function startImport(s: Session, dir: string, pixelLimit?: number) {
   return s.jobs.start('import', `Import ${dir}`, async (ctx) => {
     const summary = await importFolder(project, dir, ctx, { pixelLimit });
     s.emit({ type: 'project', project: projectInfo(project) });
+    return summary;
+  });
+}
+
+/** Import labels or predictions as a job; a dry run checks everything and writes nothing. */
+function startLabelsImport(s: Session, kind: 'labels' | 'predictions', req: ParsedReq<'labels:import'> | ParsedReq<'predictions:import'>) {
+  const project = s.project;
+  const label = `${req.dryRun ? 'Check' : 'Import'} ${kind} ${req.path}`;
+  return s.jobs.start(`import-${kind}`, label, async (ctx) => {
+    const summary = 'annotator' in req ? await importLabels(project, req, ctx) : await importPredictions(project, req, ctx);
+    if (!req.dryRun) s.emit({ type: 'project', project: projectInfo(project) });
     return summary;
   });
 }
@@ -123,6 +135,8 @@ export const HANDLERS: Handlers = {
       ...s.project.models.runStats(r.id),
     })),
   'export:start': (s, req) => startExport(s, req),
+  'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
+  'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

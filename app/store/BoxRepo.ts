@@ -45,6 +45,8 @@ export class BoxRepo {
   private readonly sUpdate;
   private readonly sDelete;
   private readonly sCountByClass;
+  private readonly sDeleteAuthored;
+  private readonly sCountAuthored;
 
   constructor(db: Db) {
     this.sByImage = db.prepare<[number], BoxRowDb>(`SELECT ${COLS} FROM boxes WHERE image_id = ? ORDER BY id`);
@@ -64,6 +66,10 @@ export class BoxRepo {
     this.sDelete = db.prepare('DELETE FROM boxes WHERE id = ?');
     this.sCountByClass = db.prepare<[], { class_id: number; n: number }>(
       'SELECT class_id, count(*) AS n FROM boxes GROUP BY class_id',
+    );
+    this.sDeleteAuthored = db.prepare('DELETE FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance = ?');
+    this.sCountAuthored = db.prepare<[number, number, string], { n: number }>(
+      'SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance != ?',
     );
   }
 
@@ -89,6 +95,14 @@ export class BoxRepo {
   }
   delete(id: number): number {
     return this.sDelete.run(id).changes;
+  }
+  /** Remove an author's boxes of one provenance on an image (before importing them again). */
+  deleteAuthored(imageId: number, annotatorId: number, provenance: Box['provenance']): number {
+    return this.sDeleteAuthored.run(imageId, annotatorId, provenance).changes;
+  }
+  /** How many of an author's boxes on an image have another provenance than this one. */
+  countAuthoredOther(imageId: number, annotatorId: number, provenance: Box['provenance']): number {
+    return this.sCountAuthored.get(imageId, annotatorId, provenance)!.n;
   }
   countByClass(): Map<number, number> {
     return new Map(this.sCountByClass.all().map((r) => [r.class_id, r.n]));

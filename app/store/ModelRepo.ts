@@ -50,6 +50,7 @@ export class ModelRepo {
   private readonly sMark;
   private readonly sClearPreds;
   private readonly sRunStats;
+  private readonly sImportedRun;
 
   constructor(db: Db) {
     this.sInsert = db.prepare(
@@ -80,6 +81,9 @@ export class ModelRepo {
       `SELECT coalesce(sum(status = 'done'), 0) AS done, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(boxes), 0) AS boxes
        FROM run_images WHERE model_run_id = ?`,
     );
+    this.sImportedRun = db.prepare<[string, string], RunRow>(
+      `SELECT ${RUN_COLS} FROM model_runs WHERE model_id IS NULL AND model_hash = ? AND name = ? ORDER BY id DESC LIMIT 1`,
+    );
   }
 
   insert(m: Omit<ModelRow, 'id'>): number {
@@ -108,7 +112,7 @@ export class ModelRepo {
   findRun(modelId: number, parameters: string): RunRow | undefined {
     return this.sRunFind.get(modelId, parameters);
   }
-  insertRun(modelId: number, annotatorId: number, modelHash: string, name: string, parameters: string, at: string): number {
+  insertRun(modelId: number | null, annotatorId: number, modelHash: string, name: string, parameters: string, at: string): number {
     return Number(this.sRunInsert.run(modelId, annotatorId, modelHash, name, parameters, at).lastInsertRowid);
   }
   run(id: number): RunRow | undefined {
@@ -133,6 +137,10 @@ export class ModelRepo {
   /** Remove this run's predictions on an image (before a forced re-run). */
   clearPredictions(runId: number, imageId: number): void {
     this.sClearPreds.run(runId, imageId);
+  }
+  /** The run made by importing predictions with this hash under this name (no model registered). */
+  findImportedRun(modelHash: string, name: string): RunRow | undefined {
+    return this.sImportedRun.get(modelHash, name);
   }
   runStats(runId: number): { done: number; failed: number; boxes: number } {
     return this.sRunStats.get(runId)!;

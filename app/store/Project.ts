@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
 import { AnnotatorRepo, type AnnotatorRow } from './AnnotatorRepo.ts';
+import { AssignmentRepo } from './AssignmentRepo.ts';
 import { BoxRepo } from './BoxRepo.ts';
 import { ClassRepo } from './ClassRepo.ts';
 import { EditRepo } from './EditRepo.ts';
@@ -34,6 +35,7 @@ export class Project {
   readonly edits: EditRepo;
   readonly annotators: AnnotatorRepo;
   readonly models: ModelRepo;
+  readonly assignments: AssignmentRepo;
   readonly annotator: AnnotatorRow;
 
   private constructor(
@@ -47,6 +49,7 @@ export class Project {
     this.edits = new EditRepo(db);
     this.annotators = new AnnotatorRepo(db);
     this.models = new ModelRepo(db);
+    this.assignments = new AssignmentRepo(db);
     this.annotator = db.transaction(() => this.annotators.ensure(annotatorName, 'human'))();
   }
 

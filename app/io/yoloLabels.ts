@@ -1,0 +1,171 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LoupeError, messageOf } from '../domain/errors.ts';
+import { formatOfPath } from '../images/formats.ts';
+import { DataYamlError, parseDataYaml } from './dataYaml.ts';
+import { parseNumber, Problems, type LabelImage, type RawBox, type ReadLabels } from './importLabels.ts';
+import { listImageFiles } from './walk.ts';
+
+const CLASS_FILES = ['classes.txt', 'obj.names', 'classes.names'];
+const YAML_FILES = ['data.yaml', 'data.yml', 'dataset.yaml', 'dataset.yml'];
+
+/**
+ * Boxes from the lines of one YOLO label file: `class cx cy w h` (plus `conf`
+ * with `withScore`), all normalised. Every bad line is added to `problems`.
+ */
+export function parseYoloLines(text: string, file: string, classCount: number, withScore: boolean, problems: Problems): RawBox[] {
+  const boxes: RawBox[] = [];
+  const want = withScore ? 6 : 5;
+  const fieldNames = withScore ? 'class cx cy w h conf' : 'class cx cy w h';
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const fields = raw.trim().split(/\s+/);
+    if (fields.length === 1 && fields[0] === '') return;
+    const bad = (reason: string) => problems.add({ file, line, reason });
+    if (fields.length !== want) {
+      const polygon = fields.length > want && (fields.length - 1) % 2 === 0 ? ' (a polygon? only boxes are imported)' : '';
+      return bad(`expected ${want} values (${fieldNames}), found ${fields.length}${polygon}`);
+    }
+    if (!/^\d+$/.test(fields[0])) return bad(`class '${fields[0]}' is not a whole number`);
+    const cls = Number(fields[0]);
+    if (cls >= classCount) return bad(`class ${cls} is out of range: there ${classCount === 1 ? 'is 1 class' : `are ${classCount} classes`} (0..${classCount - 1})`);
+    const labels = ['cx', 'cy', 'w', 'h', 'conf'];
+    const nums: number[] = [];
+    for (let k = 1; k < fields.length; k++) {
+      const n = parseNumber(fields[k]);
+      if (n === null) return bad(`${labels[k - 1]} '${fields[k]}' is not a number`);
+      // Exactly 0 and 1 are fine; anything beyond, however close, makes Ultralytics drop the image.
+      if (n < 0 || n > 1) return bad(`${labels[k - 1]} ${fields[k]} is outside [0, 1]`);
+      nums.push(n);
+    }
+    if (nums[2] === 0) return bad('w is 0: a box needs a width');
+    if (nums[3] === 0) return bad('h is 0: a box needs a height');
+    boxes.push({ cls, coords: 'norm', a: nums[0], b: nums[1], c: nums[2], d: nums[3], score: withScore ? nums[4] : null, where: { file, line } });
+  });
+  return boxes;
+}
+
+/** The label file Ultralytics reads for an image: the last `/images/` becomes `/labels/`, the extension `.txt`. */
+export function labelPathFor(imageFile: string): string {
+  const posix = imageFile.split(path.sep).join('/');
+  const at = posix.lastIndexOf('/images/');
+  const swapped = at < 0 ? posix : `${posix.slice(0, at)}/labels/${posix.slice(at + '/images/'.length)}`;
+  return swapped.replace(/\.[^./]*$/, '') + '.txt';
+}
+
+async function exists(p: string): Promise<'file' | 'dir' | null> {
+  const st = await fs.stat(p).catch(() => null);
+  return st ? (st.isDirectory() ? 'dir' : 'file') : null;
+}
+
+/** Every .txt under a folder (sorted absolute paths); a missing folder has none. */
+async function listTxt(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isFile() && e.name.endsWith('.txt') && !e.name.startsWith('.')) out.push(path.join(e.parentPath, e.name));
+  return out.sort();
+}
+
+/** Find the data.yaml or classes file a YOLO import starts from. */
+async function findSpec(input: string): Promise<{ kind: 'yaml' | 'classes'; file: string }> {
+  const kind = await exists(input);
+  if (!kind) throw new LoupeError('not_found', `YOLO dataset not found: ${input}`);
+  if (kind === 'file') return { kind: /\.ya?ml$/i.test(input) ? 'yaml' : 'classes', file: input };
+  for (const f of YAML_FILES) if ((await exists(path.join(input, f))) === 'file') return { kind: 'yaml', file: path.join(input, f) };
+  for (const f of CLASS_FILES) if ((await exists(path.join(input, f))) === 'file') return { kind: 'classes', file: path.join(input, f) };
+  throw new LoupeError('bad_request', `${input} has no data.yaml (or dataset.yaml) and no classes.txt (or obj.names): Loupe needs the class names.`);
+}
+
+/** Image files a split names: a folder (searched recursively), a .txt list of images, or one image. */
+async function splitImages(root: string, entry: string, yamlFile: string, problems: Problems): Promise<{ images: string[]; labelDir?: string }> {
+  const abs = path.resolve(root, entry);
+  const kind = await exists(abs);
+  if (kind === 'dir') {
+    const listing = await listImageFiles(abs);
+    for (const u of listing.unreadable) problems.add({ file: path.join(abs, u.path), reason: u.reason });
+    return { images: listing.files.map((f) => path.join(abs, f)), labelDir: path.dirname(labelPathFor(path.join(abs, 'x.png'))) };
+  }
+  if (kind === 'file' && abs.endsWith('.txt')) {
+    const lines = (await fs.readFile(abs, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    return { images: lines.map((l) => path.resolve(path.dirname(abs), l)) };
+  }
+  if (kind === 'file' && formatOfPath(abs)) return { images: [abs] };
+  problems.add({ file: yamlFile, reason: `split '${entry}' ${kind ? 'is neither a folder, a .txt list nor an image' : `not found (looked for ${abs})`}` });
+  return { images: [] };
+}
+
+/**
+ * Read a YOLO dataset: a data.yaml (or a folder holding one), or a classes.txt
+ * (YOLO 1.1 layout: labels beside the images or in a `labels/` twin of `images/`).
+ */
+export async function readYolo(input: string, signal?: AbortSignal): Promise<ReadLabels> {
+  const abs = path.resolve(input);
+  const spec = await findSpec(abs);
+  const problems = new Problems();
+  const files = [spec.file];
+  let classes: string[] = [];
+  let root = path.dirname(spec.file);
+  const imageFiles: string[] = [];
+  const labelDirs: string[] = [];
+  let text: string;
+  try {
+    text = await fs.readFile(spec.file, 'utf8');
+  } catch (err) {
+    throw new LoupeError('io', `Cannot read ${spec.file}: ${messageOf(err)}`);
+  }
+
+  if (spec.kind === 'yaml') {
+    try {
+      const y = parseDataYaml(text);
+      classes = y.names;
+      if (y.path) root = path.resolve(root, y.path);
+      const entries = [...y.train, ...y.val, ...y.test];
+      if (entries.length === 0) entries.push('images');
+      for (const e of entries) {
+        const found = await splitImages(root, e, spec.file, problems);
+        imageFiles.push(...found.images);
+        if (found.labelDir) labelDirs.push(found.labelDir);
+      }
+    } catch (err) {
+      if (!(err instanceof DataYamlError)) throw err;
+      problems.add({ file: spec.file, line: err.line, reason: err.message });
+    }
+  } else {
+    classes = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const seen = new Map<string, number>();
+    classes.forEach((c, i) => {
+      if (seen.has(c)) problems.add({ file: spec.file, line: i + 1, reason: `class '${c}' is listed twice` });
+      seen.set(c, i);
+    });
+    if (classes.length === 0) problems.add({ file: spec.file, reason: 'no class names (the file is empty)' });
+    const listing = await listImageFiles(root);
+    imageFiles.push(...listing.files.map((f) => path.join(root, f)));
+    labelDirs.push(root);
+  }
+
+  const images: LabelImage[] = [];
+  const expected = new Set<string>();
+  for (const img of [...new Set(imageFiles)].sort()) {
+    if (signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
+    const labelFile = labelPathFor(img);
+    expected.add(labelFile);
+    let boxes: RawBox[] = [];
+    const kind = await exists(labelFile);
+    if (kind === 'file') {
+      files.push(labelFile);
+      boxes = parseYoloLines(await fs.readFile(labelFile, 'utf8'), labelFile, classes.length, false, problems);
+    } else if (kind === 'dir') problems.add({ file: labelFile, reason: 'is a folder, expected a label file' });
+    // An image without a label file has no objects: it still counts as labelled.
+    const inRoot = !path.relative(root, img).startsWith('..') && !path.isAbsolute(path.relative(root, img));
+    const fileRoot = inRoot ? root : path.dirname(img);
+    const rel = path.relative(fileRoot, img).split(path.sep).join('/');
+    images.push({ source: kind === 'file' ? labelFile : img, name: rel, file: { abs: img, root: fileRoot, rel }, boxes });
+  }
+
+  const ignore = new Set([spec.file, ...['train.txt', 'val.txt', 'valid.txt', 'test.txt'].map((f) => path.join(root, f))]);
+  const missing: string[] = [];
+  for (const dir of [...new Set(labelDirs)]) {
+    for (const t of await listTxt(dir)) if (!expected.has(t.split(path.sep).join('/')) && !ignore.has(t)) missing.push(t);
+  }
+  return { classes, images, missing: [...new Set(missing)].sort(), problems, files };
+}

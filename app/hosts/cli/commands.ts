@@ -4,7 +4,9 @@ import { allPages, call, CliError, openProject, printJson, println } from './con
 import { printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
+import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
 import { MODEL_COMMANDS } from './modelCommands.ts';
+import { UsageError } from './args.ts';
 import { waitForImport } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
 import { assertFolder, positiveInt } from './values.ts';
@@ -35,17 +37,23 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'import',
-    summary: 'Import a folder of images into a project',
-    usage: 'loupe import PROJECT --images DIR [--pixel-limit N] [--json]',
+    summary: 'Import a folder of images, or labels and predictions, into a project',
+    usage:
+      'loupe import PROJECT --images DIR [--pixel-limit N] [--json]\n       loupe import PROJECT --annotations FILE_OR_DIR --format yolo|coco --annotator NAME [--dry-run] [--json]\n       loupe import PROJECT --predictions FILE_OR_DIR --format coco-results|ultralytics-txt --model NAME [--images-json FILE] [--dry-run] [--json]',
     details:
-      'Adds every image under DIR that the project does not have yet; files already imported are skipped and unreadable ones are listed with the reason. Progress goes to stderr. Ctrl+C stops after the batch in flight; what was imported is kept.',
+      'Adds every image under DIR that the project does not have yet; files already imported are skipped and unreadable ones are listed with the reason. Progress goes to stderr. Ctrl+C stops after the batch in flight; what was imported is kept. With --annotations or --predictions, labels or predictions are checked whole first (every problem is printed as file:line: reason on stderr, exit 1, nothing written), then written in one transaction; images found beside the labels are added, classes are matched by name and new ones created and listed.',
     positionals: PROJECT,
     flags: {
-      images: { kind: 'string', value: 'DIR', help: 'Folder of images to import (searched recursively)', required: true },
+      images: { kind: 'string', value: 'DIR', help: 'Folder of images to import (searched recursively)' },
       'pixel-limit': { kind: 'string', value: 'N', help: 'Refuse images with more than N pixels (default 100000000)' },
+      ...LABEL_IMPORT_FLAGS,
       json: JSON_FLAG,
     },
     async run(ctx, a) {
+      if (isLabelImport(a)) return runLabelImport(ctx, a);
+      if (a.flags.images === undefined) throw new UsageError('import needs --images DIR', 'import');
+      const stray = Object.keys(LABEL_IMPORT_FLAGS).find((f) => a.flags[f] !== undefined);
+      if (stray) throw new UsageError(`--${stray} goes with --annotations or --predictions, not --images`, 'import');
       const dir = assertFolder(a.flags.images as string);
       const pixelLimit = a.flags['pixel-limit'] === undefined ? undefined : positiveInt('--pixel-limit', a.flags['pixel-limit'] as string);
       const info = await openProject(ctx, a.positionals.PROJECT!);

@@ -4,39 +4,44 @@ import { ChunkedWriter } from './exportFiles.ts';
 import type { Dataset } from './exportDataset.ts';
 
 /**
- * Write `annotations/instances_<split>.json` per split, streamed: images, then
- * each image's annotations fetched from the store as they are written, then
- * categories. Ids are Loupe's (image, box and class ids, all ≥ 1), so they stay
- * the same across exports; `file_name` is relative to the `images/` folder.
+ * Write `annotations/instances_<split>.json` per split, streamed: every split's
+ * file is open at once, its images written first, then one pass over the boxes
+ * of all images appends each annotation to its split's file, then categories.
+ * Ids are Loupe's (image, box and class ids, all ≥ 1), so they stay the same
+ * across exports; `file_name` is relative to the `images/` folder.
  */
 export async function writeCoco(ds: Dataset): Promise<void> {
   fs.mkdirSync(path.join(ds.dir, 'annotations'), { recursive: true });
   const categories = ds.classes.map((c) => JSON.stringify({ id: c.id, name: c.name, supercategory: 'none' }));
-  for (const split of ds.splits) {
-    const images = ds.images.get(split) ?? [];
-    fs.mkdirSync(path.join(ds.dir, 'images', split), { recursive: true });
-    const w = new ChunkedWriter(path.join(ds.dir, 'annotations', `instances_${split}.json`), 1 << 20, ds.beforeChunk);
-    try {
+  const writers = new Map(ds.splits.map((s) => [s, new ChunkedWriter(path.join(ds.dir, 'annotations', `instances_${s}.json`), 1 << 18, ds.beforeChunk)]));
+  try {
+    for (const split of ds.splits) {
+      const w = writers.get(split)!;
+      fs.mkdirSync(path.join(ds.dir, 'images', split), { recursive: true });
       await w.write('{"images":[');
-      for (const [i, img] of images.entries()) {
+      for (const [i, img] of (ds.images.get(split) ?? []).entries()) {
         const entry = { id: img.id, file_name: `${split}/${img.name}`, width: img.width, height: img.height };
         await w.write(`${i ? ',' : ''}\n${JSON.stringify(entry)}`);
       }
       await w.write('\n],"annotations":[');
-      let first = true;
-      for (const img of images) {
-        for (const b of ds.boxes(img)) {
-          const a = `{"id":${b.id},"image_id":${img.id},"category_id":${b.classId},"bbox":[${b.x},${b.y},${b.w},${b.h}],"area":${b.w * b.h},"iscrowd":0}`;
-          await w.write(`${first ? '' : ','}\n${a}`);
-          first = false;
-        }
-        await ds.tick();
+    }
+    const first = new Set(ds.splits);
+    const all = ds.splits.flatMap((s) => ds.images.get(s) ?? []).sort((a, b) => a.id - b.id);
+    await ds.eachWithBoxes(all, (img, boxes) => {
+      const w = writers.get(img.split)!;
+      for (const b of boxes) {
+        const sep = first.delete(img.split) ? '' : ',';
+        w.push(`${sep}\n{"id":${b.id},"image_id":${img.id},"category_id":${b.classId},"bbox":[${b.x},${b.y},${b.w},${b.h}],"area":${b.w * b.h},"iscrowd":0}`);
       }
+    }, async () => {
+      for (const w of writers.values()) await w.flush();
+    });
+    for (const w of writers.values()) {
       await w.write(`\n],"categories":[\n${categories.join(',\n')}\n]}\n`);
       await w.close();
-    } catch (err) {
-      w.destroy();
-      throw err;
     }
+  } catch (err) {
+    for (const w of writers.values()) w.destroy();
+    throw err;
   }
 }

@@ -28,7 +28,7 @@ export interface DatasetClass {
   name: string;
 }
 
-/** What a format writer needs: the classes, the images per split, and each image's boxes on demand. */
+/** What a format writer needs: the classes, the images per split (each in id order), and their boxes in batches. */
 export interface Dataset {
   /** Absolute final folder (data.yaml's `path`); files go to `dir`, a temporary folder beside it. */
   out: string;
@@ -36,25 +36,27 @@ export interface Dataset {
   splits: SplitName[];
   classes: DatasetClass[];
   images: Map<SplitName, DatasetImage[]>;
-  boxes(img: DatasetImage): DatasetBox[];
-  /** Called after each image is written, for progress and cancellation. */
-  tick(): Promise<void>;
+  /**
+   * Call `fn` for each image of `images` (in id order) with its boxes, read from
+   * the store a batch of images at a time; counts progress and checks for cancel.
+   */
+  eachWithBoxes(images: readonly DatasetImage[], fn: (img: DatasetImage, boxes: DatasetBox[]) => void, afterBatch?: () => Promise<void>): Promise<void>;
   /** Called before each chunk of a large file is written (tests simulate a full disk here). */
   beforeChunk?: () => void;
 }
 
 /**
- * Clamp a box to its image. Values of a box already inside are returned as
- * stored, bit for bit; a box with no area left inside the image is null.
+ * Clamp a box to its image. A box already inside is returned as it is (the
+ * same object, values bit for bit); a box with no area left inside is null.
  */
-export function clampBox<B extends { x: number; y: number; w: number; h: number }>(b: B, width: number, height: number): { box: B; clamped: boolean } | null {
-  if (b.x >= 0 && b.y >= 0 && b.x + b.w <= width && b.y + b.h <= height) return { box: b, clamped: false };
+export function clampBox<B extends { x: number; y: number; w: number; h: number }>(b: B, width: number, height: number): B | null {
+  if (b.x >= 0 && b.y >= 0 && b.x + b.w <= width && b.y + b.h <= height) return b;
   const x1 = Math.max(0, b.x);
   const y1 = Math.max(0, b.y);
   const x2 = Math.min(width, b.x + b.w);
   const y2 = Math.min(height, b.y + b.h);
   if (!(x2 > x1 && y2 > y1)) return null;
-  return { box: { ...b, x: x1, y: y1, w: x2 - x1, h: y2 - y1 }, clamped: true };
+  return { ...b, x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
 }
 
 /**

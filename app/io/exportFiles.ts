@@ -107,53 +107,76 @@ export function placeImage(src: string, dest: string, mode: ImagesMode): { fellB
 }
 
 /**
- * Text written to a file stream in chunks of about 1 MB, waiting for the
- * stream to drain, so a million-box JSON never sits in memory whole.
+ * Text written to a file stream in chunks of about 256 kB, waiting for the
+ * stream to drain, so a million-box JSON never sits in memory whole. Text is
+ * encoded straight into Buffers: joining it into large strings instead would
+ * put every chunk in V8's large-object space, which only a full GC frees, and
+ * the heap would grow by the size of the file between those.
  */
 export class ChunkedWriter {
   private readonly stream: fs.WriteStream;
-  private parts: string[] = [];
-  private size = 0;
+  private ready: Buffer[] = [];
+  private buf: Buffer;
+  private pos = 0;
   private failure: Error | null = null;
 
   constructor(
     file: string,
-    private readonly chunkBytes = 1 << 20,
+    private readonly chunkBytes = 1 << 18,
     /** Called before each chunk is handed to the stream (tests use it to simulate a full disk). */
     private readonly beforeChunk?: () => void,
   ) {
+    this.buf = Buffer.allocUnsafe(chunkBytes);
     this.stream = fs.createWriteStream(file);
     this.stream.on('error', (err) => (this.failure = err));
   }
 
+  /** Queue text; hand full chunks to the stream, waiting for it to drain. */
   async write(text: string): Promise<void> {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= this.chunkBytes) await this.flush();
+    this.push(text);
+    if (this.ready.length) await this.flush();
   }
 
-  private async flush(): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (!this.size) return;
-    this.beforeChunk?.();
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!this.stream.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          this.stream.off('error', onError);
-          resolve();
-        };
-        const onError = (err: Error) => {
-          this.stream.off('drain', onDrain);
-          reject(err);
-        };
-        this.stream.once('drain', onDrain);
-        this.stream.once('error', onError);
-      });
+  /** Queue text without waiting; `flush` or the next `write` hands it on. */
+  push(text: string): void {
+    if (text.length * 3 > this.buf.length - this.pos) {
+      if (this.pos) this.ready.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(this.chunkBytes, text.length * 3));
+      this.pos = 0;
     }
+    this.pos += this.buf.write(text, this.pos);
+  }
+
+  /** Hand everything queued to the stream now. */
+  async flush(): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.pos) {
+      this.ready.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(this.chunkBytes);
+      this.pos = 0;
+    }
+    const chunks = this.ready;
+    this.ready = [];
+    for (const chunk of chunks) {
+      this.beforeChunk?.();
+      if (!this.stream.write(chunk)) await this.drained();
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        this.stream.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error) => {
+        this.stream.off('drain', onDrain);
+        reject(err);
+      };
+      this.stream.once('drain', onDrain);
+      this.stream.once('error', onError);
+    });
   }
 
   /** Flush what is left and close the file; rejects if any write failed. */

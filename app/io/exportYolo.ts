@@ -30,20 +30,18 @@ export function labelPathFor(imagePath: string): string {
 export async function writeYolo(ds: Dataset): Promise<void> {
   const indexOf = new Map(ds.classes.map((c) => [c.id, c.index]));
   const made = new Set<string>();
-  for (const split of ds.splits) {
-    for (const img of ds.images.get(split) ?? []) {
-      const file = labelPathFor(path.join(ds.dir, 'images', split, ...img.name.split('/')));
-      const dir = path.dirname(file);
-      if (!made.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      ds.beforeChunk?.();
-      fs.writeFileSync(file, labelText(img, ds.boxes(img), indexOf));
-      await ds.tick();
+  for (const split of ds.splits) fs.mkdirSync(path.join(ds.dir, 'labels', split), { recursive: true });
+  const all = ds.splits.flatMap((s) => ds.images.get(s) ?? []).sort((a, b) => a.id - b.id);
+  await ds.eachWithBoxes(all, (img, boxes) => {
+    const file = labelPathFor(path.join(ds.dir, 'images', img.split, ...img.name.split('/')));
+    const dir = path.dirname(file);
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
     }
-    fs.mkdirSync(path.join(ds.dir, 'labels', split), { recursive: true });
-  }
+    ds.beforeChunk?.();
+    fs.writeFileSync(file, labelText(img, boxes, indexOf));
+  });
   fs.writeFileSync(path.join(ds.dir, 'data.yaml'), dataYaml(ds.out, ds.splits, ds.classes.map((c) => c.name)));
 }
 

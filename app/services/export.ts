@@ -10,7 +10,7 @@ import type { ParsedReq } from '../contract/methods.ts';
 import type { JobContext, JobInfo } from '../jobs/JobRunner.ts';
 import type { Project } from '../store/Project.ts';
 import type { Session } from './Session.ts';
-import { planLabels, SKIP_WORDING, type LabelChoice, type LabelSource } from './finalLabels.ts';
+import { planLabels, SKIP_WORDING, type LabelChoice } from './finalLabels.ts';
 
 /** Dataset formats Loupe writes. */
 export const EXPORT_FORMATS = ['yolo', 'coco'] as const;
@@ -68,6 +68,8 @@ export interface ExportSummary {
 }
 
 const EXAMPLES = 5;
+/** Images whose boxes are read in one query. */
+const BOX_BATCH = 1000;
 
 interface Candidate {
   id: number;
@@ -157,15 +159,14 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
 
   const classes = project.classes.list().map((c, index) => ({ index, id: c.id, name: c.name }));
   const classesOf = new Map<number, number[]>();
-  const perImage = db.prepare<[], { imageId: number; annotatorId: number; runId: number | null; classId: number }>(
-    `SELECT DISTINCT image_id AS imageId, annotator_id AS annotatorId, model_run_id AS runId, class_id AS classId FROM boxes`,
-  );
-  for (const r of perImage.iterate()) {
-    const s = labels.sources.get(r.imageId);
-    if (!s || s.annotatorId !== r.annotatorId || (s.runId !== null && s.runId !== r.runId)) continue;
-    const list = classesOf.get(r.imageId);
-    if (list) list.push(r.classId);
-    else classesOf.set(r.imageId, [r.classId]);
+  // One scan of the boxes table (no sort, no temporary b-tree): the classes each exported image has.
+  const perImage = db.prepare<[], [number, number, number | null, number]>('SELECT image_id, annotator_id, model_run_id, class_id FROM boxes').raw();
+  for (const [imageId, annotatorId, runId, classId] of perImage.iterate()) {
+    const s = labels.sources.get(imageId);
+    if (!s || s.annotatorId !== annotatorId || s.runId !== runId) continue;
+    const list = classesOf.get(imageId);
+    if (!list) classesOf.set(imageId, [classId]);
+    else if (!list.includes(classId)) list.push(classId);
   }
   const splitNames = SPLIT_NAMES.slice(0, o.split.length) as SplitName[];
   const assigned = stratifiedSplit(kept.map((c) => c.id), classesOf, o.split, o.seed);
@@ -174,10 +175,12 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
 
   const total = kept.length * (o.images === 'none' ? 1 : 2);
   let done = 0;
-  const tick = async () => {
-    done++;
+  let lastYield = 0;
+  const step = async (n: number) => {
+    done += n;
     ctx?.progress(done, total, done <= total - kept.length ? 'images' : 'labels');
-    if (done % 256 === 0) {
+    if (done - lastYield >= 256) {
+      lastYield = done;
       await new Promise((r) => setImmediate(r));
       ctx?.checkCancelled();
     }
@@ -203,10 +206,10 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
           skip('image_missing', 'the image file is no longer on disk', c);
-          await tick();
+          await step(1);
           continue;
         }
-        await tick();
+        await step(1);
       }
       images.get(split)!.push(img);
     }
@@ -215,8 +218,12 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
     const className = new Map(classes.map((c) => [c.id, c.name]));
     let clamped = 0;
     let dropped = 0;
-    const sBoxes = db.prepare<[number, number, number | null], DatasetBox>(
-      `SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? AND annotator_id = ? AND model_run_id IS ? ORDER BY id`,
+    // Boxes are read a batch of images at a time with .all(), not with one open
+    // .iterate() across the whole export: awaiting while an iterator is open
+    // would leave the connection busy for every other request of the session.
+    const sBatch = db.prepare<[string], DatasetBox & { imageId: number; annotatorId: number; runId: number | null }>(
+      `SELECT image_id AS imageId, annotator_id AS annotatorId, model_run_id AS runId, id, class_id AS classId, x, y, w, h
+       FROM boxes WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, id`,
     );
     const ds: Dataset = {
       out: plan.out,
@@ -224,25 +231,38 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
       splits: splitNames,
       classes,
       images,
-      tick,
       beforeChunk: o.beforeWrite,
-      boxes(img) {
-        const src = labels.sources.get(img.id) as LabelSource;
-        const out: DatasetBox[] = [];
-        for (const b of sBoxes.all(img.id, src.annotatorId, src.runId)) {
-          const c = clampBox(b, img.width, img.height);
-          if (!c) dropped++;
-          else {
-            if (c.clamped) clamped++;
-            out.push(c.box);
+      async eachWithBoxes(list, fn, afterBatch) {
+        for (let i = 0; i < list.length; i += BOX_BATCH) {
+          const batch = list.slice(i, i + BOX_BATCH);
+          const byImage = new Map<number, DatasetBox[]>();
+          for (const r of sBatch.all(JSON.stringify(batch.map((img) => img.id)))) {
+            const src = labels.sources.get(r.imageId)!;
+            if (r.annotatorId !== src.annotatorId || r.runId !== src.runId) continue;
+            const list = byImage.get(r.imageId);
+            if (list) list.push(r);
+            else byImage.set(r.imageId, [r]);
           }
+          for (const img of batch) {
+            const out: DatasetBox[] = [];
+            for (const b of byImage.get(img.id) ?? []) {
+              const c = clampBox(b, img.width, img.height);
+              if (!c) dropped++;
+              else {
+                if (c !== b) clamped++;
+                out.push(c);
+              }
+            }
+            const st = stats.get(img.split)!;
+            st.images++;
+            st.boxes += out.length;
+            if (!out.length) st.emptyImages++;
+            for (const b of out) st.boxesByClass[className.get(b.classId)!]++;
+            fn(img, out);
+          }
+          await afterBatch?.();
+          await step(batch.length);
         }
-        const st = stats.get(img.split)!;
-        st.images++;
-        st.boxes += out.length;
-        if (!out.length) st.emptyImages++;
-        for (const b of out) st.boxesByClass[className.get(b.classId)!]++;
-        return out;
       },
     };
     if (o.format === 'yolo') await writeYolo(ds);

@@ -15,19 +15,18 @@ export function recordOf(list: string, i: number, rec: unknown): string {
   return `${list}[${i}]${id}`;
 }
 
-/** The COCO file an import reads: the file itself, or the single instances JSON in a folder (or its annotations/). */
-async function findJson(input: string): Promise<string> {
+/** The COCO files an import reads: the file itself, or every .json in a folder (or its annotations/), e.g. one per split. */
+async function findJson(input: string): Promise<string[]> {
   const st = await fs.stat(input).catch(() => null);
   if (!st) throw new LoupeError('not_found', `COCO file not found: ${input}`);
-  if (!st.isDirectory()) return input;
+  if (!st.isDirectory()) return [input];
   const found: string[] = [];
   for (const dir of [input, path.join(input, 'annotations')]) {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const n of names) if (n.endsWith('.json') && !n.startsWith('.')) found.push(path.join(dir, n));
+    for (const n of names.sort()) if (n.endsWith('.json') && !n.startsWith('.')) found.push(path.join(dir, n));
   }
-  if (found.length === 1) return found[0];
   if (found.length === 0) throw new LoupeError('bad_request', `${input} has no COCO .json file (looked in it and in annotations/).`);
-  throw new LoupeError('bad_request', `${input} has ${found.length} .json files (${found.map((f) => path.basename(f)).join(', ')}); name the one to import.`);
+  return found;
 }
 
 /** Where an image named in a COCO file is: beside the JSON, in images/ beside it, or the same one level up. */
@@ -46,10 +45,28 @@ export async function locate(jsonDir: string, name: string): Promise<LabelImage[
   return undefined;
 }
 
-/** Read a COCO instances file: categories become classes, images are found on disk when they can be, bboxes stay in pixels. */
+/**
+ * Read COCO instances files (one, or every one in a folder, such as one per
+ * split): categories become classes, merged by name across files; images are
+ * found on disk when they can be; bboxes stay in pixels.
+ */
 export async function readCoco(input: string, signal?: AbortSignal): Promise<ReadLabels> {
-  const file = await findJson(path.resolve(input));
   const problems = new Problems();
+  const out: ReadLabels = { classes: [], images: [], missing: [], problems, files: [] };
+  for (const file of await findJson(path.resolve(input))) {
+    const one = await readCocoFile(file, problems, signal);
+    const remap = one.classes.map((name) => {
+      const at = out.classes.indexOf(name);
+      return at >= 0 ? at : out.classes.push(name) - 1;
+    });
+    for (const im of one.images) for (const b of im.boxes) b.cls = remap[b.cls];
+    out.images.push(...one.images);
+    out.files.push(file);
+  }
+  return out;
+}
+
+async function readCocoFile(file: string, problems: Problems, signal?: AbortSignal): Promise<ReadLabels> {
   const out: ReadLabels = { classes: [], images: [], missing: [], problems, files: [file] };
   let text: string;
   try {

@@ -77,11 +77,13 @@ def main():
     files = sorted(os.path.join(a.images, f) for f in os.listdir(a.images) if f.lower().endswith((".jpg", ".jpeg", ".png")))
     for f in files[:5]:
         detect(session, inp.name, size, f)
-    t0 = time.perf_counter()
-    n = 0
-    for f in files:
-        n += len(detect(session, inp.name, size, f))
-    dt = time.perf_counter() - t0
+    dt = float("inf")
+    for _ in range(3):  # best of three passes, as for Loupe's figures
+        t0 = time.perf_counter()
+        n = 0
+        for f in files:
+            n += len(detect(session, inp.name, size, f))
+        dt = min(dt, time.perf_counter() - t0)
     print(f"python pipeline: {len(files)} images in {dt:.2f}s", file=sys.stderr)
     print(json.dumps({"imagesPerSecond": len(files) / dt, "boxes": n, "images": len(files)}))
 

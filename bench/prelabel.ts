@@ -12,7 +12,8 @@
  *      run the bare model faster while leaving no core for decoding;
  *   2. Loupe's end-to-end pre-label job (decode, letterbox, run, decode outputs,
  *      NMS, store) through the dispatcher on a fresh project, with the host's
- *      event-loop delay sampled throughout;
+ *      event-loop delay sampled throughout: a cold pass, then forced passes;
+ * Each throughput is the best of PASSES timed passes, for all three alike.
  *   3. the usual Python pipeline (onnxruntime + OpenCV + numpy, bench/prelabel.py)
  *      in its own virtual environment under .bench/, skipped where Python is missing.
  */
@@ -30,6 +31,8 @@ import { generateDemo } from '../resources/demo/generate.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(ROOT, '.bench');
 const VERSION = 'v1';
+/** Timed passes per measurement; each figure is the best pass. */
+const PASSES = 3;
 const GOALS = { ratioToBare: 0.85, ratioToPython: 1.0, maxEventLoopDelayMs: 50 };
 const log = (m: string) => process.stderr.write(`[bench:prelabel] ${m}\n`);
 
@@ -66,14 +69,19 @@ async function bare(files: string[], sessions: number, threads: number): Promise
     const prepared: Prepared[] = [];
     for (const f of files) prepared.push(await models[0].prepare(f));
     for (const m of models) for (let i = 0; i < 5; i++) await m.run(prepared[i % prepared.length].input);
-    const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      models.map(async (m) => {
-        while (next < prepared.length) await m.run(prepared[next++].input);
-      }),
-    );
-    return prepared.length / ((performance.now() - t0) / 1000);
+    // Best of PASSES, like the end-to-end and Python figures: the machine's noise only ever slows a pass down.
+    let best = 0;
+    for (let pass = 0; pass < PASSES; pass++) {
+      const t0 = performance.now();
+      let next = 0;
+      await Promise.all(
+        models.map(async (m) => {
+          while (next < prepared.length) await m.run(prepared[next++].input);
+        }),
+      );
+      best = Math.max(best, prepared.length / ((performance.now() - t0) / 1000));
+    }
+    return best;
   } finally {
     for (const m of models) await m.release();
   }
@@ -119,7 +127,12 @@ async function endToEnd(imagesDir: string) {
       return { seconds, summary: done.result as { done: number; failed: unknown[]; boxes: number } };
     };
     const cold = await pass(false);
-    const { seconds, summary } = await pass(true);
+    let warm = await pass(true);
+    for (let i = 1; i < PASSES; i++) {
+      const next = await pass(true);
+      if (next.seconds < warm.seconds) warm = next;
+    }
+    const { seconds, summary } = warm;
     h.disable();
     clearInterval(timer);
     return {

@@ -72,6 +72,23 @@ describe('application menu', () => {
     expect(win.webContents.sent.length).toBe(5);
   });
 
+  it('File › Import Labels… and Export Dataset… open their dialogs in the renderer', () => {
+    const t = menuTemplate(deps);
+    const file = (t.find((m) => m.label === 'File')!.submenu as Item[]).map((i) => i.label ?? i.type ?? i.role);
+    expect(file.indexOf('Import Labels…')).toBeGreaterThan(file.indexOf('Add Model…'));
+    expect(file.indexOf('Export Dataset…')).toBeLessThan(file.indexOf('Quit'));
+    expect(find(t, 'File', 'Export Dataset…').accelerator).toBe('CmdOrCtrl+E');
+    click(find(t, 'File', 'Import Labels…'));
+    click(find(t, 'File', 'Export Dataset…'));
+    expect(win.webContents.sent).toEqual([
+      { channel: 'loupe:menu', args: ['import-labels'] },
+      { channel: 'loupe:menu', args: ['export'] },
+    ]);
+    // Nothing ran in the main process: the dialogs ask for the options first.
+    expect(dialog.openCalls).toEqual([]);
+    expect(session.jobs.list()).toEqual([]);
+  });
+
   it('Open Project… asks for a .loupe file and opens it', async () => {
     dialog.openAnswers.push([p.file]);
     click(find(menuTemplate(deps), 'File', 'Open Project…'));

@@ -4,8 +4,8 @@ import type { MethodName } from '../app/contract/methods.ts';
 import type { Dispatch } from '../app/hosts/dispatcher.ts';
 import { MENU_CHANNEL } from './channels.ts';
 
-/** Menu commands the renderer carries out itself (it owns the canvas and the undo stack's UI). */
-export type MenuAction = 'undo' | 'redo' | 'fit' | 'zoom-in' | 'zoom-out';
+/** Menu commands the renderer carries out itself (it owns the canvas, the undo stack's UI and the export and import dialogs). */
+export type MenuAction = 'undo' | 'redo' | 'fit' | 'zoom-in' | 'zoom-out' | 'export' | 'import-labels';
 
 /** What the menu needs from the host. */
 export interface MenuDeps {
@@ -99,6 +99,10 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
         { label: 'New Project from Folder…', accelerator: 'CmdOrCtrl+N', click: run(deps, 'Could not create the project', newProjectFromMenu) },
         { label: 'Import Images…', accelerator: 'CmdOrCtrl+I', click: run(deps, 'Could not import images', importImagesFromMenu) },
         { label: 'Add Model…', click: run(deps, 'Could not add the model', addModelFromMenu) },
+        { type: 'separator' },
+        // Both need options and a summary to read, which the renderer's dialogs show.
+        { label: 'Import Labels…', click: action('import-labels') },
+        { label: 'Export Dataset…', accelerator: 'CmdOrCtrl+E', click: action('export') },
         ...(mac ? [] : [{ type: 'separator' as const }, { label: 'Quit', role: 'quit' as const }]),
       ],
     },

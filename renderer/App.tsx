@@ -4,10 +4,12 @@ import { call, imageUrl, onEvent, type UiEvent } from './api/client.ts';
 import { CanvasView, type CanvasHandle, type Tool } from './canvas/CanvasView.tsx';
 import type { Point } from './canvas/coords.ts';
 import { ClassPalette } from './components/ClassPalette.tsx';
+import { ExportDialog } from './components/ExportDialog.tsx';
 import { FailuresPanel } from './components/FailuresPanel.tsx';
 import { ImageList } from './components/ImageList.tsx';
 import { Inspector } from './components/Inspector.tsx';
 import { ImportFolder } from './components/ImportFolder.tsx';
+import { ImportLabelsDialog } from './components/ImportLabelsDialog.tsx';
 import { JobBar } from './components/JobBar.tsx';
 import { ModelsPanel, type PrelabelSettings } from './components/ModelsPanel.tsx';
 import { OpenProject } from './components/OpenProject.tsx';
@@ -31,6 +33,7 @@ export function App() {
   const [message, setMessage] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [showFailures, setShowFailures] = useState(false);
+  const [dialog, setDialog] = useState<'export' | 'import-labels' | null>(null);
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const [scoreThreshold, setScoreThreshold] = useState(0.25);
   const [showPredictions, setShowPredictions] = useState(true);
@@ -94,6 +97,7 @@ export function App() {
       else if (e.action === 'fit') canvas.current?.fit();
       else if (e.action === 'zoom-in') canvas.current?.zoom(1.25);
       else if (e.action === 'zoom-out') canvas.current?.zoom(0.8);
+      else if ((e.action === 'export' || e.action === 'import-labels') && project) setDialog(e.action);
     }
   };
 
@@ -135,6 +139,8 @@ export function App() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // A dialog owns the keyboard while it is open.
+      if (dialog) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
       const key = e.key.toLowerCase();
@@ -211,6 +217,12 @@ export function App() {
           </button>
         )}
         <ImportFolder onError={setMessage} />
+        <button type="button" onClick={() => setDialog('import-labels')} data-testid="import-labels-open">
+          Import labels…
+        </button>
+        <button type="button" onClick={() => setDialog('export')} data-testid="export-open">
+          Export…
+        </button>
         <label className="predictions" title="Show the model's predictions at or above this score">
           <input type="checkbox" checked={showPredictions} onChange={(e) => setShowPredictions(e.target.checked)} data-testid="show-predictions" />
           predictions ≥
@@ -310,6 +322,17 @@ export function App() {
         />
         <Inspector box={selected} className={selected ? classById.get(selected.classId)?.name : undefined} editable={mine(selected)} />
       </aside>
+      {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}
+      {dialog === 'import-labels' && (
+        <ImportLabelsDialog
+          onClose={() => setDialog(null)}
+          onImported={() => {
+            setListVersion((v) => v + 1);
+            void refreshProject();
+            void edits.reload();
+          }}
+        />
+      )}
       <footer className="statusbar" data-testid="status">
         <span>{current ? current.item.path : ''}</span>
         <span>{current ? `${current.item.width}×${current.item.height}` : ''}</span>

@@ -57,3 +57,12 @@ export async function selection(page: Page) {
     h: await v('h'),
   };
 }
+
+/** A box as `loupe boxes --json` prints it. */
+export type CliBox = { image: string; class: string; x: number; y: number; w: number; h: number; author: string; provenance: string; score: number | null };
+
+/** Every box of the project (or of one image), read by the real CLI. */
+export function cliBoxes(project: string, image?: string): CliBox[] {
+  const out = loupeJson('boxes', project, ...(image ? ['--image', image] : []), '--json') as { boxes: CliBox[] } | CliBox[];
+  return Array.isArray(out) ? out : out.boxes;
+}

@@ -1,0 +1,275 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ImportLabelsSummary } from '../../app/services/importLabels.ts';
+import { call } from '../api/client.ts';
+import { waitForJob } from '../api/waitForJob.ts';
+
+type Kind = 'labels-yolo' | 'labels-coco' | 'predictions-coco-results' | 'predictions-ultralytics-txt';
+type Problem = ImportLabelsSummary['problems'][number];
+
+const KINDS: { value: Kind; label: string; placeholder: string }[] = [
+  { value: 'labels-yolo', label: 'Annotations: YOLO dataset', placeholder: '/path/to/dataset (data.yaml or classes.txt)' },
+  { value: 'labels-coco', label: 'Annotations: COCO instances', placeholder: '/path/to/instances.json or a folder of them' },
+  { value: 'predictions-coco-results', label: 'Predictions: COCO results', placeholder: '/path/to/results.json' },
+  { value: 'predictions-ultralytics-txt', label: 'Predictions: Ultralytics txt', placeholder: '/path/to/predict/labels' },
+];
+const SHOWN_PROBLEMS = 20;
+
+/** `file:line: reason`, as the CLI prints it. */
+function problemText(p: Problem): string {
+  const where = p.line !== undefined ? `${p.file}:${p.line}` : p.record !== undefined ? `${p.file} ${p.record}` : p.file;
+  return `${where}: ${p.reason}`;
+}
+
+/**
+ * Import one person's labels or a model's predictions: a dry run first shows
+ * what would change (and every new class) before anything is written.
+ */
+export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; onImported(): void }) {
+  const [kind, setKind] = useState<Kind>('labels-yolo');
+  const [path, setPath] = useState('');
+  const [name, setName] = useState('');
+  const [imagesJson, setImagesJson] = useState('');
+  const [busy, setBusy] = useState<'check' | 'import' | null>(null);
+  const [progress, setProgress] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [checked, setChecked] = useState<ImportLabelsSummary | null>(null);
+  const [confirmClasses, setConfirmClasses] = useState(false);
+  const [imported, setImported] = useState<ImportLabelsSummary | null>(null);
+  const stop = useRef<AbortController | null>(null);
+  const labels = kind.startsWith('labels-');
+
+  useEffect(() => () => stop.current?.abort(), []);
+  // Escape closes even when focus fell back to the page (a clicked button became disabled).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  // Any change to the request invalidates the dry run: Import must run what was checked.
+  const edit = <T,>(set: (v: T) => void) => (v: T) => {
+    set(v);
+    setChecked(null);
+    setImported(null);
+    setConfirmClasses(false);
+    setError(null);
+  };
+
+  const run = async (dryRun: boolean): Promise<ImportLabelsSummary | null> => {
+    setError(null);
+    const missing = !path.trim()
+      ? 'Enter the path of the labels or predictions.'
+      : !name.trim()
+        ? labels
+          ? 'Name the annotator these labels belong to.'
+          : 'Name the model that made these predictions.'
+        : null;
+    if (missing) {
+      setError(missing);
+      return null;
+    }
+    const ctl = new AbortController();
+    stop.current = ctl;
+    setBusy(dryRun ? 'check' : 'import');
+    try {
+      const job = labels
+        ? await call('labels:import', { path: path.trim(), format: kind === 'labels-yolo' ? 'yolo' : 'coco', annotator: name.trim(), createClasses: true, dryRun })
+        : await call('predictions:import', {
+            path: path.trim(),
+            format: kind === 'predictions-coco-results' ? 'coco-results' : 'ultralytics-txt',
+            model: name.trim(),
+            imagesJson: kind === 'predictions-coco-results' && imagesJson.trim() ? imagesJson.trim() : undefined,
+            createClasses: true,
+            dryRun,
+          });
+      const end = await waitForJob(job.id, {
+        signal: ctl.signal,
+        onUpdate: (j) => setProgress(j.total > 0 ? `${j.message || 'Reading'} (${j.done}/${j.total})` : j.message || 'Reading…'),
+      });
+      if (end.state === 'done') return end.result as ImportLabelsSummary;
+      // A refused import carries its full summary (every problem) beside the message.
+      if (end.result) setChecked(end.result as ImportLabelsSummary);
+      setError(end.state === 'cancelled' ? 'Cancelled; nothing was imported.' : (end.error ?? 'The import failed.'));
+      return null;
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') setError((e as Error).message);
+      return null;
+    } finally {
+      if (!ctl.signal.aborted) {
+        setBusy(null);
+        setProgress(null);
+      }
+    }
+  };
+
+  const check = async () => {
+    setChecked(null);
+    setImported(null);
+    setConfirmClasses(false);
+    const s = await run(true);
+    if (s) setChecked(s);
+  };
+
+  const commit = async () => {
+    const s = await run(false);
+    if (s) {
+      setImported(s);
+      setChecked(null);
+      onImported();
+    }
+  };
+
+  const needsConfirm = (checked?.newClasses.length ?? 0) > 0;
+  const canImport = checked !== null && checked.problemCount === 0 && (!needsConfirm || confirmClasses) && busy === null;
+  const placeholder = KINDS.find((k) => k.value === kind)!.placeholder;
+
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key !== 'Escape' && e.stopPropagation()}>
+      <div className="modal" role="dialog" aria-label="Import labels" data-testid="import-labels-dialog">
+        <header>
+          <h2>Import labels or predictions</h2>
+          <button type="button" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </header>
+        <form
+          className="form-grid"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void check();
+          }}
+        >
+          <label htmlFor="import-kind">Kind</label>
+          <select id="import-kind" value={kind} onChange={(e) => edit(setKind)(e.target.value as Kind)} data-testid="import-kind">
+            {KINDS.map((k) => (
+              <option key={k.value} value={k.value}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+
+          <label htmlFor="import-path">Path</label>
+          <input id="import-path" value={path} onChange={(e) => edit(setPath)(e.target.value)} placeholder={placeholder} data-testid="import-path" />
+
+          <label htmlFor="import-name">{labels ? 'Annotator' : 'Model'}</label>
+          <input
+            id="import-name"
+            value={name}
+            onChange={(e) => edit(setName)(e.target.value)}
+            placeholder={labels ? 'whose labels these are' : 'the model that made them'}
+            data-testid="import-name"
+          />
+
+          {kind === 'predictions-coco-results' && (
+            <>
+              <label htmlFor="import-images-json">Images JSON</label>
+              <input
+                id="import-images-json"
+                value={imagesJson}
+                onChange={(e) => edit(setImagesJson)(e.target.value)}
+                placeholder="optional: COCO instances file naming the image ids"
+                data-testid="import-images-json"
+              />
+            </>
+          )}
+
+          <span />
+          <span className="row">
+            <button type="submit" disabled={busy !== null} data-testid="import-check">
+              {busy === 'check' ? 'Checking…' : 'Check (dry run)'}
+            </button>
+            <button type="button" className="on" disabled={!canImport} onClick={() => void commit()} data-testid="import-run">
+              {busy === 'import' ? 'Importing…' : 'Import'}
+            </button>
+            {progress && <span className="hint">{progress}</span>}
+          </span>
+        </form>
+        {error && (
+          <p className="dialog-error" role="alert" data-testid="import-error">
+            {error}
+          </p>
+        )}
+        {checked && (
+          <ImportSummaryView s={checked} dry>
+            {needsConfirm && checked.problemCount === 0 && (
+              <label className="check">
+                <input type="checkbox" checked={confirmClasses} onChange={(e) => setConfirmClasses(e.target.checked)} data-testid="import-confirm-classes" />
+                Create these {checked.newClasses.length} classes
+              </label>
+            )}
+          </ImportSummaryView>
+        )}
+        {imported && <ImportSummaryView s={imported} dry={false} />}
+      </div>
+    </div>
+  );
+}
+
+/** The counts of a dry run or of an import, its new classes and its problems. */
+function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: boolean; children?: ReactNode }) {
+  const would = dry ? 'would be' : 'were';
+  return (
+    <section className="summary" data-testid={dry ? 'import-preview' : 'import-done'}>
+      <h3>{dry ? `Dry run: nothing written yet (${s.author})` : `Imported as ${s.author}`}</h3>
+      <dl className="counts">
+        <dt>images matched</dt>
+        <dd data-testid="import-matched">{s.imagesMatched}</dd>
+        <dt>images {dry ? 'to add' : 'added'}</dt>
+        <dd data-testid="import-added">{s.imagesAdded}</dd>
+        <dt>images missing</dt>
+        <dd data-testid="import-missing">{s.missingImages.length}</dd>
+        <dt>boxes</dt>
+        <dd data-testid="import-boxes">{s.boxes}</dd>
+        {s.clamped > 0 && (
+          <>
+            <dt>clamped to the image</dt>
+            <dd>{s.clamped}</dd>
+          </>
+        )}
+        {s.replaced > 0 && (
+          <>
+            <dt>{dry ? 'earlier import replaced' : 'replaced'}</dt>
+            <dd>{s.replaced}</dd>
+          </>
+        )}
+      </dl>
+      {s.newClasses.length > 0 && (
+        <div className="new-classes" data-testid="import-new-classes">
+          <strong>
+            {s.newClasses.length} new class{s.newClasses.length === 1 ? '' : 'es'} {dry ? 'would be' : 'were'} created:
+          </strong>{' '}
+          {s.newClasses.join(', ')}
+        </div>
+      )}
+      {s.missingImages.length > 0 && (
+        <details>
+          <summary>{s.missingImages.length} label files without an image (skipped)</summary>
+          <ul className="problems">
+            {s.missingImages.slice(0, SHOWN_PROBLEMS).map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {s.skipped.length > 0 && (
+        <p className="hint">
+          {s.skipped.length} label files {would} skipped: {s.skipped.slice(0, 3).map((k) => `${k.file} (${k.reason})`).join('; ')}
+        </p>
+      )}
+      {s.problemCount > 0 && (
+        <div className="problems-box" data-testid="import-problems">
+          <strong>
+            {s.problemCount} problem{s.problemCount === 1 ? '' : 's'}; fix the input to import:
+          </strong>
+          <ul className="problems">
+            {s.problems.slice(0, SHOWN_PROBLEMS).map((p, i) => (
+              <li key={i}>{problemText(p)}</li>
+            ))}
+          </ul>
+          {s.problemCount > SHOWN_PROBLEMS && <p className="hint">… and {s.problemCount - Math.min(SHOWN_PROBLEMS, s.problems.length)} more</p>}
+        </div>
+      )}
+      {children}
+    </section>
+  );
+}

@@ -236,7 +236,7 @@ function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: 
       {s.newClasses.length > 0 && (
         <div className="new-classes" data-testid="import-new-classes">
           <strong>
-            {s.newClasses.length} new class{s.newClasses.length === 1 ? '' : 'es'} {dry ? 'would be' : 'were'} created:
+            {s.newClasses.length === 1 ? '1 new class' : `${s.newClasses.length} new classes`} {dry ? 'would be' : s.newClasses.length === 1 ? 'was' : 'were'} created:
           </strong>{' '}
           {s.newClasses.join(', ')}
         </div>

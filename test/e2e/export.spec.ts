@@ -105,3 +105,45 @@ test('export YOLO from the dialog, refuse an existing folder, then import the da
     for (const k of ['x', 'y', 'w', 'h'] as const) expect(b[k]).toBeCloseTo(src[i][k], 6);
   }
 });
+
+test('import labels: problems block the import with file:line, new classes need a confirmation', async ({ page }) => {
+  const { url, project, work } = e2eState();
+  const make = (name: string, classes: string, label: string) => {
+    const dir = path.join(work, name);
+    fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'labels'), { recursive: true });
+    fs.copyFileSync(path.join(work, 'images', 'cam1-0002.jpg'), path.join(dir, 'images', 'cam1-0002.jpg'));
+    fs.writeFileSync(path.join(dir, 'classes.txt'), classes);
+    fs.writeFileSync(path.join(dir, 'labels', 'cam1-0002.txt'), label);
+    return dir;
+  };
+  const broken = make('import-broken', 'scratch\n', '0 0.5 0.5 0.2 0.2\n0 0.5 oops 0.2 0.2\n');
+  const fresh = make('import-new-class', 'scratch\ne2e-chip\n', '1 0.4 0.4 0.1 0.1\n');
+  await page.goto(url);
+  await page.getByTestId('import-labels-open').click();
+  await page.getByTestId('import-path').fill(broken);
+  await page.getByTestId('import-name').fill('e2e-importer');
+  await page.getByTestId('import-check').click();
+  await expect(page.getByTestId('import-problems')).toContainText('1 problem');
+  await expect(page.getByTestId('import-problems')).toContainText(`${path.join(broken, 'labels', 'cam1-0002.txt')}:2:`);
+  await expect(page.getByTestId('import-run')).toBeDisabled();
+
+  // Another path clears the old check; this one brings a class the project lacks.
+  await page.getByTestId('import-path').fill(fresh);
+  await expect(page.getByTestId('import-preview')).toHaveCount(0);
+  await page.getByTestId('import-check').click();
+  await expect(page.getByTestId('import-new-classes')).toContainText('e2e-chip');
+  await expect(page.getByTestId('import-boxes')).toHaveText('1');
+  await expect(page.getByTestId('import-run')).toBeDisabled();
+  const classNames = () => (loupeJson('classes', project, '--json') as { classes: { name: string }[] }).classes.map((c) => c.name);
+  expect(classNames()).not.toContain('e2e-chip');
+  await page.getByTestId('import-confirm-classes').check();
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-done')).toBeVisible();
+  expect(classNames()).toContain('e2e-chip');
+  await page.keyboard.press('Escape');
+  // The palette shows the new class without a reload.
+  await expect(page.getByText('e2e-chip')).toBeVisible();
+  const mine = cliBoxes(project, 'cam1-0002.jpg').filter((b) => b.author === 'e2e-importer');
+  expect(mine.map((b) => b.class)).toEqual(['e2e-chip']);
+});

@@ -28,11 +28,14 @@ export async function writeCoco(ds: Dataset): Promise<void> {
     const first = new Set(ds.splits);
     const all = ds.splits.flatMap((s) => ds.images.get(s) ?? []).sort((a, b) => a.id - b.id);
     await ds.eachWithBoxes(all, (img, boxes) => {
-      const w = writers.get(img.split)!;
-      for (const b of boxes) {
-        const sep = first.delete(img.split) ? '' : ',';
-        w.push(`${sep}\n{"id":${b.id},"image_id":${img.id},"category_id":${b.classId},"bbox":[${b.x},${b.y},${b.w},${b.h}],"area":${b.w * b.h},"iscrowd":0}`);
+      if (!boxes.length) return;
+      // One string per image: a push per box costs more than building its text.
+      let text = first.delete(img.split) ? '' : ',';
+      for (let k = 0; k < boxes.length; k++) {
+        const b = boxes[k];
+        text += `${k ? ',' : ''}\n{"id":${b.id},"image_id":${img.id},"category_id":${b.classId},"bbox":[${b.x},${b.y},${b.w},${b.h}],"area":${b.w * b.h},"iscrowd":0}`;
       }
+      writers.get(img.split)!.push(text);
     }, async () => {
       for (const w of writers.values()) await w.flush();
     });

@@ -61,39 +61,79 @@ function quotas(n: number, fractions: readonly number[]): number[] {
  * `classesOf` maps image id → the class ids it has boxes of.
  */
 export function stratifiedSplit(imageIds: readonly number[], classesOf: ReadonlyMap<number, readonly number[]>, fractions: readonly number[], seed: number): Map<number, number> {
-  const rand = prng(seed);
-  const order = [...imageIds].sort((a, b) => a - b);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const k = fractions.length;
-  const quota = quotas(order.length, fractions);
-  const filled = new Array<number>(k).fill(0);
-  const out = new Map<number, number>();
-
-  const byClass = new Map<number, number[]>();
-  for (const id of order) {
+  const pairImage: number[] = [];
+  const pairClass: number[] = [];
+  imageIds.forEach((id, i) => {
     for (const c of classesOf.get(id) ?? []) {
-      const list = byClass.get(c);
-      if (list) list.push(id);
-      else byClass.set(c, [id]);
+      pairImage.push(i);
+      pairClass.push(c);
     }
+  });
+  const split = stratifiedSplitIndexed(imageIds, Int32Array.from(pairImage), Float64Array.from(pairClass), pairImage.length, fractions, seed);
+  return new Map(imageIds.map((id, i) => [id, split[i]]));
+}
+
+/**
+ * `stratifiedSplit` on flat arrays, for exports of a million boxes: box `k`
+ * (of `count`) is on image `pairImage[k]` (an index into `imageIds`) and of class
+ * `pairClass[k]`; repeats are fine. Returns the split index of each image index.
+ */
+export function stratifiedSplitIndexed(
+  imageIds: ArrayLike<number>,
+  pairImage: Int32Array,
+  pairClass: Float64Array,
+  count: number,
+  fractions: readonly number[],
+  seed: number,
+): Uint8Array {
+  const n = imageIds.length;
+  const rand = prng(seed);
+  // Image indices in id order, then shuffled: the same sequence as shuffling the sorted ids.
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => imageIds[a] - imageIds[b]);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
   }
-  const classes = [...byClass.entries()].sort((a, b) => a[1].length - b[1].length || a[0] - b[0]);
-  for (const [, ids] of classes) {
+  const pos = new Int32Array(n);
+  for (let p = 0; p < n; p++) pos[order[p]] = p;
+
+  // Per class, its images in shuffled order: one numeric sort of rank·n + position.
+  const classIds = [...new Set(pairClass.subarray(0, count))].sort((a, b) => a - b);
+  const rank = new Map(classIds.map((c, r) => [c, r]));
+  const keys = new Float64Array(count);
+  for (let k = 0; k < count; k++) keys[k] = rank.get(pairClass[k])! * n + pos[pairImage[k]];
+  keys.sort();
+  const members = new Int32Array(count);
+  const segStart = new Int32Array(classIds.length + 1);
+  let m = 0;
+  for (let k = 0; k < count; k++) {
+    if (k > 0 && keys[k] === keys[k - 1]) continue;
+    const r = Math.floor(keys[k] / n);
+    members[m++] = order[keys[k] - r * n];
+    segStart[r + 1] = m;
+  }
+  for (let r = 1; r <= classIds.length; r++) segStart[r] = Math.max(segStart[r], segStart[r - 1]);
+  const classOrder = classIds.map((_, r) => r).sort((a, b) => segStart[a + 1] - segStart[a] - (segStart[b + 1] - segStart[b]) || a - b);
+
+  const k = fractions.length;
+  const quota = quotas(n, fractions);
+  const filled = new Array<number>(k).fill(0);
+  const UNSET = 255;
+  const out = new Uint8Array(n).fill(UNSET);
+  for (const r of classOrder) {
+    const ids = members.subarray(segStart[r], segStart[r + 1]);
+    if (!ids.length) continue;
     const have = new Array<number>(k).fill(0);
-    for (const id of ids) {
-      const s = out.get(id);
-      if (s !== undefined) have[s]++;
-    }
+    for (const i of ids) if (out[i] !== UNSET) have[out[i]]++;
     const want = fractions.map((f) => f * ids.length);
     if (ids.length >= k) {
       for (let s = 1; s < k; s++) want[s] = Math.max(1, want[s]);
       want[0] = ids.length - want.slice(1).reduce((a, b) => a + b, 0);
     }
-    for (const id of ids) {
-      if (out.has(id)) continue;
+    for (const i of ids) {
+      if (out[i] !== UNSET) continue;
       let best = -1;
       for (let s = 0; s < k; s++) {
         if (filled[s] >= quota[s]) continue;
@@ -105,16 +145,17 @@ export function stratifiedSplit(imageIds: readonly number[], classesOf: Readonly
         if (d > 1e-9 || (Math.abs(d) <= 1e-9 && quota[s] - filled[s] > quota[best] - filled[best])) best = s;
       }
       if (best < 0) best = 0;
-      out.set(id, best);
+      out[i] = best;
       have[best]++;
       filled[best]++;
     }
   }
-  for (const id of order) {
-    if (out.has(id)) continue;
+  for (let p = 0; p < n; p++) {
+    const i = order[p];
+    if (out[i] !== UNSET) continue;
     let best = 0;
     for (let s = 1; s < k; s++) if (quota[s] - filled[s] > quota[best] - filled[best]) best = s;
-    out.set(id, best);
+    out[i] = best;
     filled[best]++;
   }
   return out;

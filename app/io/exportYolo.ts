@@ -26,23 +26,58 @@ export function labelPathFor(imagePath: string): string {
   return swapped.slice(0, swapped.length - path.extname(swapped).length) + '.txt';
 }
 
+/** Label files written at once: small files are cheap to write but slow to create one after another. */
+const WRITERS = 32;
+
 /** Write `labels/<split>/…txt` for every image (empty for an image without boxes) and data.yaml. */
 export async function writeYolo(ds: Dataset): Promise<void> {
   const indexOf = new Map(ds.classes.map((c) => [c.id, c.index]));
   const made = new Set<string>();
   for (const split of ds.splits) fs.mkdirSync(path.join(ds.dir, 'labels', split), { recursive: true });
   const all = ds.splits.flatMap((s) => ds.images.get(s) ?? []).sort((a, b) => a.id - b.id);
-  await ds.eachWithBoxes(all, (img, boxes) => {
-    const file = labelPathFor(path.join(ds.dir, 'images', img.split, ...img.name.split('/')));
-    const dir = path.dirname(file);
-    if (!made.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    ds.beforeChunk?.();
-    fs.writeFileSync(file, labelText(img, boxes, indexOf));
-  });
+  let pending: [file: string, text: string][] = [];
+  await ds.eachWithBoxes(
+    all,
+    (img, boxes) => {
+      const file = labelPathFor(path.join(ds.dir, 'images', img.split, ...img.name.split('/')));
+      const dir = path.dirname(file);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      pending.push([file, labelText(img, boxes, indexOf)]);
+    },
+    async () => {
+      const files = pending;
+      pending = [];
+      await writeAll(files, ds.beforeChunk);
+    },
+  );
   fs.writeFileSync(path.join(ds.dir, 'data.yaml'), dataYaml(ds.out, ds.splits, ds.classes.map((c) => c.name)));
+}
+
+/**
+ * Write files with up to WRITERS in flight; resolves only when none is left in
+ * flight, so a failure never races the removal of the temporary folder.
+ */
+async function writeAll(files: [string, string][], beforeEach?: () => void): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const writer = async () => {
+    while (!failed && next < files.length) {
+      const [file, text] = files[next++];
+      try {
+        beforeEach?.();
+        await fs.promises.writeFile(file, text);
+      } catch (err) {
+        if (!failed) failure = err;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITERS, files.length) }, writer));
+  if (failed) throw failure;
 }
 
 function labelText(img: DatasetImage, boxes: DatasetBox[], indexOf: Map<number, number>): string {

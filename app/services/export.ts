@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
+import { ExportBoxes } from '../io/exportBoxes.ts';
 import { writeCoco } from '../io/exportCoco.ts';
 import { clampBox, datasetNames, type Dataset, type DatasetBox, type DatasetImage } from '../io/exportDataset.ts';
 import { AtomicDir, ioError, placeImage, type ImagesMode } from '../io/exportFiles.ts';
-import { checkSplit, SPLIT_NAMES, stratifiedSplit, type SplitName } from '../io/exportSplit.ts';
+import { checkSplit, SPLIT_NAMES, stratifiedSplitIndexed, type SplitName } from '../io/exportSplit.ts';
 import { writeYolo } from '../io/exportYolo.ts';
 import type { ParsedReq } from '../contract/methods.ts';
 import type { JobContext, JobInfo } from '../jobs/JobRunner.ts';
@@ -68,7 +69,7 @@ export interface ExportSummary {
 }
 
 const EXAMPLES = 5;
-/** Images whose boxes are read in one query. */
+/** Images written between progress reports and cancel checks. */
 const BOX_BATCH = 1000;
 
 interface Candidate {
@@ -135,50 +136,36 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
   const started = Date.now();
   const o = plan.opts;
   const db = project.db;
-  const skippedBy = new Map<string, { why: string; ids: number[]; examples: string[] }>();
+  const skippedBy = new Map<string, { why: string; count: number; examples: string[] }>();
   const skip = (reason: string, why: string, c: Candidate) => {
     let e = skippedBy.get(reason);
-    if (!e) skippedBy.set(reason, (e = { why, ids: [], examples: [] }));
-    e.ids.push(c.id);
+    if (!e) skippedBy.set(reason, (e = { why, count: 0, examples: [] }));
+    e.count++;
     if (e.examples.length < EXAMPLES) e.examples.push(c.path);
   };
 
-  const candidates = selectImages(project, o.filter);
-  const sized: Candidate[] = [];
-  for (const c of candidates) {
-    if (c.ingestError || !c.width || !c.height) skip('unreadable', 'the image could not be read when imported (no size)', c);
-    else sized.push(c);
-  }
-  const labels = planLabels(db, sized.map((c) => c.id), o.labels);
-  const kept: Candidate[] = [];
-  for (const c of sized) {
-    const reason = labels.skipped.get(c.id);
-    if (reason) skip(reason, SKIP_WORDING[reason], c);
-    else kept.push(c);
-  }
-
+  // The candidates and label plan are dropped once chosen: what lives through
+  // the export sets how far V8 lets the heap grow between full collections.
+  const chosen = chooseImages(project, o, skip);
+  const { selected, label } = chosen;
+  const keptIds = chosen.kept.map((c) => c.id);
+  const keptCount = keptIds.length;
   const classes = project.classes.list().map((c, index) => ({ index, id: c.id, name: c.name }));
-  const classesOf = new Map<number, number[]>();
-  // One scan of the boxes table (no sort, no temporary b-tree): the classes each exported image has.
-  const perImage = db.prepare<[], [number, number, number | null, number]>('SELECT image_id, annotator_id, model_run_id, class_id FROM boxes').raw();
-  for (const [imageId, annotatorId, runId, classId] of perImage.iterate()) {
-    const s = labels.sources.get(imageId);
-    if (!s || s.annotatorId !== annotatorId || s.runId !== runId) continue;
-    const list = classesOf.get(imageId);
-    if (!list) classesOf.set(imageId, [classId]);
-    else if (!list.includes(classId)) list.push(classId);
-  }
+  const pause = async () => {
+    await new Promise((r) => setImmediate(r));
+    ctx?.checkCancelled();
+  };
+  const boxes = new ExportBoxes(db, keptIds, chosen.annotatorOf, chosen.runOf, pause);
   const splitNames = SPLIT_NAMES.slice(0, o.split.length) as SplitName[];
-  const assigned = stratifiedSplit(kept.map((c) => c.id), classesOf, o.split, o.seed);
-  const names = datasetNames(kept);
-  const roots = new Map(project.images.roots().map((r) => [r.id, project.rootPath(r.path)]));
+  const labelled = await boxes.classes();
+  const assigned = stratifiedSplitIndexed(keptIds, labelled.image, labelled.cls, labelled.count, o.split, o.seed);
 
-  const total = kept.length * (o.images === 'none' ? 1 : 2);
+  const total = keptCount * (o.images === 'none' ? 1 : 2);
   let done = 0;
   let lastYield = 0;
   const step = async (n: number) => {
     done += n;
-    ctx?.progress(done, total, done <= total - kept.length ? 'images' : 'labels');
+    ctx?.progress(done, total, done <= total - keptCount ? 'images' : 'labels');
     if (done - lastYield >= 256) {
       lastYield = done;
       await new Promise((r) => setImmediate(r));
@@ -189,42 +176,14 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
   const dir = AtomicDir.create(plan.out, o.force);
   try {
     ctx?.progress(0, total, 'images');
-    const images = new Map<SplitName, DatasetImage[]>(splitNames.map((s) => [s, []]));
-    let linkFallbacks = 0;
-    for (const s of splitNames) fs.mkdirSync(path.join(dir.tmp, 'images', s), { recursive: true });
-    const ordered = [...kept].sort((a, b) => (names.get(a.id)! < names.get(b.id)! ? -1 : 1));
-    for (const c of ordered) {
-      const split = splitNames[assigned.get(c.id)!];
-      const name = names.get(c.id)!;
-      const img: DatasetImage = { id: c.id, name, width: c.width!, height: c.height!, split };
-      if (o.images !== 'none') {
-        const dest = path.join(dir.tmp, 'images', split, ...name.split('/'));
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
-        o.beforeWrite?.();
-        try {
-          if (placeImage(path.join(roots.get(c.rootId)!, c.path), dest, o.images).fellBack) linkFallbacks++;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          skip('image_missing', 'the image file is no longer on disk', c);
-          await step(1);
-          continue;
-        }
-        await step(1);
-      }
-      images.get(split)!.push(img);
-    }
+    const placed = await placeImages(project, chosen.kept, assigned, { ...o, tmp: dir.tmp, splitNames, skip, step });
+    chosen.kept = [];
+    const { images, linkFallbacks } = placed;
 
     const stats = new Map<SplitName, SplitSummary>(splitNames.map((s) => [s, { images: 0, boxes: 0, emptyImages: 0, boxesByClass: Object.fromEntries(classes.map((c) => [c.name, 0])) }]));
     const className = new Map(classes.map((c) => [c.id, c.name]));
     let clamped = 0;
     let dropped = 0;
-    // Boxes are read a batch of images at a time with .all(), not with one open
-    // .iterate() across the whole export: awaiting while an iterator is open
-    // would leave the connection busy for every other request of the session.
-    const sBatch = db.prepare<[string], DatasetBox & { imageId: number; annotatorId: number; runId: number | null }>(
-      `SELECT image_id AS imageId, annotator_id AS annotatorId, model_run_id AS runId, id, class_id AS classId, x, y, w, h
-       FROM boxes WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, id`,
-    );
     const ds: Dataset = {
       out: plan.out,
       dir: dir.tmp,
@@ -235,17 +194,9 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
       async eachWithBoxes(list, fn, afterBatch) {
         for (let i = 0; i < list.length; i += BOX_BATCH) {
           const batch = list.slice(i, i + BOX_BATCH);
-          const byImage = new Map<number, DatasetBox[]>();
-          for (const r of sBatch.all(JSON.stringify(batch.map((img) => img.id)))) {
-            const src = labels.sources.get(r.imageId)!;
-            if (r.annotatorId !== src.annotatorId || r.runId !== src.runId) continue;
-            const list = byImage.get(r.imageId);
-            if (list) list.push(r);
-            else byImage.set(r.imageId, [r]);
-          }
           for (const img of batch) {
             const out: DatasetBox[] = [];
-            for (const b of byImage.get(img.id) ?? []) {
+            for (const b of await boxes.boxesOf(boxes.index(img.id))) {
               const c = clampBox(b, img.width, img.height);
               if (!c) dropped++;
               else {
@@ -272,17 +223,17 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
 
     const splits = Object.fromEntries(stats) as Partial<Record<SplitName, SplitSummary>>;
     const all = [...stats.values()];
-    const skipped = [...skippedBy.entries()].map(([reason, e]) => ({ reason, why: e.why, count: e.ids.length, examples: e.examples }));
+    const skipped = [...skippedBy.entries()].map(([reason, e]) => ({ reason, why: e.why, count: e.count, examples: e.examples }));
     return {
       format: o.format,
       out: plan.out,
-      labels: labels.label,
+      labels: label,
       imagesMode: o.images,
       seed: o.seed,
       split: Object.fromEntries(splitNames.map((s, i) => [s, o.split[i]])),
       filter: o.filter ?? null,
       classes: classes.map((c) => c.name),
-      selected: candidates.length,
+      selected,
       images: all.reduce((a, s) => a + s.images, 0),
       boxes: all.reduce((a, s) => a + s.boxes, 0),
       emptyImages: all.reduce((a, s) => a + s.emptyImages, 0),
@@ -299,6 +250,74 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
     if (err instanceof LoupeError) throw err;
     throw ioError(err, `Export to ${plan.out} failed, nothing was written there`);
   }
+}
+
+type Skip = (reason: string, why: string, c: Candidate) => void;
+
+/** The images that export (in id order), with whose boxes each takes; the rest are skipped with their reason. */
+function chooseImages(project: Project, o: ExportPlan['opts'], skip: Skip) {
+  const candidates = selectImages(project, o.filter);
+  const sized: Candidate[] = [];
+  for (const c of candidates) {
+    if (c.ingestError || !c.width || !c.height) skip('unreadable', 'the image could not be read when imported (no size)', c);
+    else sized.push(c);
+  }
+  const labels = planLabels(project.db, sized.map((c) => c.id), o.labels);
+  const kept: Candidate[] = [];
+  for (const c of sized) {
+    const reason = labels.skipped.get(c.id);
+    if (reason) skip(reason, SKIP_WORDING[reason], c);
+    else kept.push(c);
+  }
+  const annotatorOf = new Int32Array(kept.length);
+  const runOf = new Int32Array(kept.length);
+  kept.forEach((c, i) => {
+    const s = labels.sources.get(c.id)!;
+    annotatorOf[i] = s.annotatorId;
+    runOf[i] = s.runId ?? 0;
+  });
+  return { selected: candidates.length, label: labels.label, kept, annotatorOf, runOf };
+}
+
+interface PlaceOptions {
+  images: ImagesMode;
+  beforeWrite?: () => void;
+  tmp: string;
+  splitNames: SplitName[];
+  skip: Skip;
+  step: (n: number) => Promise<void>;
+}
+
+/** Put the image files in place (in name order) and list each split's images; a vanished file is skipped. */
+async function placeImages(project: Project, kept: readonly Candidate[], assigned: Uint8Array, o: PlaceOptions) {
+  const names = datasetNames(kept);
+  const roots = new Map(project.images.roots().map((r) => [r.id, project.rootPath(r.path)]));
+  const images = new Map<SplitName, DatasetImage[]>(o.splitNames.map((s) => [s, []]));
+  let linkFallbacks = 0;
+  for (const s of o.splitNames) fs.mkdirSync(path.join(o.tmp, 'images', s), { recursive: true });
+  const ordered = kept.map((c, i) => i).sort((a, b) => (names.get(kept[a].id)! < names.get(kept[b].id)! ? -1 : 1));
+  for (const i of ordered) {
+    const c = kept[i];
+    const split = o.splitNames[assigned[i]];
+    const name = names.get(c.id)!;
+    const img: DatasetImage = { id: c.id, name, width: c.width!, height: c.height!, split };
+    if (o.images !== 'none') {
+      const dest = path.join(o.tmp, 'images', split, ...name.split('/'));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      o.beforeWrite?.();
+      try {
+        if (placeImage(path.join(roots.get(c.rootId)!, c.path), dest, o.images).fellBack) linkFallbacks++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        o.skip('image_missing', 'the image file is no longer on disk', c);
+        await o.step(1);
+        continue;
+      }
+      await o.step(1);
+    }
+    images.get(split)!.push(img);
+  }
+  return { images, linkFallbacks };
 }
 
 /** Start an export job on the session's project; options are checked before the job starts. */

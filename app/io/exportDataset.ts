@@ -37,8 +37,9 @@ export interface Dataset {
   classes: DatasetClass[];
   images: Map<SplitName, DatasetImage[]>;
   /**
-   * Call `fn` for each image of `images` (in id order) with its boxes, read from
-   * the store a batch of images at a time; counts progress and checks for cancel.
+   * Call `fn` for each image of `images` (in id order) with its boxes, in
+   * batches of images; `afterBatch` runs after each batch, then progress is
+   * counted and cancel checked.
    */
   eachWithBoxes(images: readonly DatasetImage[], fn: (img: DatasetImage, boxes: DatasetBox[]) => void, afterBatch?: () => Promise<void>): Promise<void>;
   /** Called before each chunk of a large file is written (tests simulate a full disk here). */

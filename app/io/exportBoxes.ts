@@ -87,6 +87,8 @@ export class ExportBoxes {
     private readonly run: Int32Array,
     /** Awaited between queries: yields to other requests and checks for cancel. */
     private readonly pause: () => Promise<void>,
+    /** Boxes held at once; tests lower it to read in several passes. */
+    private readonly windowBoxes = WINDOW_BOXES,
   ) {
     this.scan = db
       .prepare<[number, number], Row>('SELECT id, image_id, annotator_id, model_run_id, class_id, x, y, w, h FROM boxes WHERE id > ? ORDER BY id LIMIT ?')
@@ -104,7 +106,7 @@ export class ExportBoxes {
    */
   async classes(): Promise<{ image: Int32Array; cls: Float64Array; count: number }> {
     const n = this.imageIds.length;
-    const full = this.total <= WINDOW_BOXES;
+    const full = this.total <= this.windowBoxes;
     const cols = await this.read(0, n, full);
     if (full) this.current = this.group(0, n, cols);
     else {
@@ -113,7 +115,7 @@ export class ExportBoxes {
       let lo = 0;
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        if (sum + per[i] > WINDOW_BOXES && i > lo) {
+        if (sum + per[i] > this.windowBoxes && i > lo) {
           this.windows.push({ lo, hi: i });
           lo = i;
           sum = 0;

@@ -1,4 +1,5 @@
 import { LoupeError } from '../domain/errors.ts';
+import { mulberry32 } from '../domain/random.ts';
 
 /** Dataset split names, in the order fractions are given. */
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
@@ -25,17 +26,8 @@ export function checkSplit(fractions: readonly number[]): void {
   if (Math.abs(sum - 1) > 1e-6) throw new LoupeError('bad_request', `split fractions must add up to 1, got ${fractions.join(',')} (sum ${sum})`);
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The split's seeded PRNG (mulberry32). */
+export const prng = mulberry32;
 
 /** How many of `n` items each split takes: largest remainders, ties to the earlier split. */
 function quotas(n: number, fractions: readonly number[]): number[] {

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../app/domain/random.ts';
+
 /** A 32-bit seed from any mix of numbers and strings (FNV-1a), so each image gets its own stream. */
 export function hashSeed(...parts: (number | string)[]): number {
   let h = 0x811c9dc5;
@@ -11,17 +13,7 @@ export function hashSeed(...parts: (number | string)[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, fast and good enough for pictures; the same seed always gives the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A seeded random source with the draws the demo generator needs. */
 export class Rng {

@@ -5,7 +5,7 @@ import { parseSplit } from '../../io/exportSplit.ts';
 import type { ExportSummary } from '../../services/export.ts';
 import { parseLabelChoice } from '../../services/finalLabels.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
-import { progressLine, ProgressLine, withCtrlC } from './progress.ts';
+import { progressLine, waitForJob } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
 
 type Job = Res<'jobs:list'>[number];
@@ -57,30 +57,13 @@ export function exportRequest(flags: Record<string, unknown>): ExportReq {
 
 /** Wait for the export job with progress on stderr; Ctrl+C cancels it and nothing is left at the output. */
 async function waitForExport(ctx: CliContext, job: Job, out: string): Promise<ExportSummary> {
-  const progress = new ProgressLine(ctx.stderr);
-  const off = ctx.session.on((e) => {
-    if (e.type !== 'job' || e.job.id !== job.id || e.job.state !== 'running' || e.job.total === 0) return;
-    progress.show(progressLine({ ...e.job, message: '' }, `Exporting ${e.job.message}`, 'steps'));
+  const final = await waitForJob(ctx, job, {
+    doing: 'Exporting',
+    unit: 'steps',
+    cancelling: 'the partial export is removed',
+    line: (j) => progressLine({ ...j, message: '' }, `Exporting ${j.message}`, 'steps'),
   });
-  let final: Job;
-  try {
-    final = await withCtrlC(
-      () => {
-        progress.end();
-        ctx.stderr.write('Cancelling: the partial export is removed (Ctrl+C again to quit now)…\n');
-        void ctx.dispatch('jobs:cancel', { id: job.id });
-      },
-      () => {
-        ctx.stderr.write(`${job.label}…\n`);
-        return ctx.session.jobs.wait(job.id);
-      },
-    );
-  } finally {
-    off();
-    progress.end();
-  }
   if (final.state === 'cancelled') throw new Interrupted(`export cancelled; nothing was written at ${out}`);
-  if (final.state === 'failed') throw new CliError(final.error ?? 'export failed');
   return final.result as ExportSummary;
 }
 

@@ -4,7 +4,7 @@ import type { ImportLabelsSummary } from '../../services/importLabels.ts';
 import { UsageError, type Parsed } from './args.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext } from './context.ts';
 import { FAILURES_LISTED } from './format.ts';
-import { ProgressLine, progressLine, withCtrlC } from './progress.ts';
+import { waitForJob } from './progress.ts';
 import { assertFile } from './values.ts';
 
 type Job = Res<'jobs:list'>[number];
@@ -32,27 +32,8 @@ function need(a: Parsed, flag: string, what: string): string {
 }
 
 /** Wait for the job with progress on stderr; Ctrl+C cancels it (nothing is written until the final transaction). */
-async function waitFor(ctx: CliContext, job: Job): Promise<Job> {
-  const progress = new ProgressLine(ctx.stderr);
-  const off = ctx.session.on((e) => {
-    if (e.type === 'job' && e.job.id === job.id && e.job.state === 'running' && e.job.total > 0) progress.show(progressLine(e.job, 'Reading', 'images'));
-  });
-  try {
-    return await withCtrlC(
-      () => {
-        progress.end();
-        ctx.stderr.write('Cancelling: nothing is imported (Ctrl+C again to quit now)…\n');
-        void ctx.dispatch('jobs:cancel', { id: job.id });
-      },
-      () => {
-        ctx.stderr.write(`${job.label}…\n`);
-        return ctx.session.jobs.wait(job.id);
-      },
-    );
-  } finally {
-    off();
-    progress.end();
-  }
+function waitFor(ctx: CliContext, job: Job): Promise<Job> {
+  return waitForJob(ctx, job, { doing: 'Reading', unit: 'images', cancelling: 'nothing is imported', returnFailed: true });
 }
 
 function printProblems(ctx: CliContext, s: ImportLabelsSummary): void {

@@ -62,6 +62,10 @@ interface JobWording {
   unit: string;
   /** What Ctrl+C keeps, said while cancelling. */
   cancelling: string;
+  /** A progress line of the job's own, instead of `doing: done/total unit`. */
+  line?: (job: Job) => string;
+  /** Return a failed job instead of throwing, for callers that report its result. */
+  returnFailed?: boolean;
 }
 
 /**
@@ -69,11 +73,11 @@ interface JobWording {
  * (work already written stays). Returns the final job, cancelled or done;
  * a failed job becomes a CliError.
  */
-async function waitForJob(ctx: CliContext, job: Job, w: JobWording): Promise<Job> {
+export async function waitForJob(ctx: CliContext, job: Job, w: JobWording): Promise<Job> {
   const progress = new ProgressLine(ctx.stderr);
   const off = ctx.session.on((e) => {
     if (e.type !== 'job' || e.job.id !== job.id || e.job.state !== 'running' || e.job.total === 0) return;
-    progress.show(progressLine(e.job, w.doing, w.unit));
+    progress.show(w.line ? w.line(e.job) : progressLine(e.job, w.doing, w.unit));
   });
   const onInterrupt = () => {
     progress.end();
@@ -91,7 +95,7 @@ async function waitForJob(ctx: CliContext, job: Job, w: JobWording): Promise<Job
     off();
     progress.end();
   }
-  if (final.state === 'failed') throw new CliError(final.error ?? `${job.label} failed`);
+  if (final.state === 'failed' && !w.returnFailed) throw new CliError(final.error ?? `${job.label} failed`);
   return final;
 }
 

@@ -3,6 +3,7 @@ import type { Req } from '../../app/contract/methods.ts';
 import type { ExportSummary } from '../../app/services/export.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
+import { Modal } from './Modal.tsx';
 
 type LabelsKind = 'final' | 'annotator' | 'model';
 type ImagesMode = 'copy' | 'link' | 'symlink';
@@ -80,14 +81,7 @@ export function ExportDialog({ onClose }: { onClose(): void }) {
   };
 
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key !== 'Escape' && e.stopPropagation()}>
-      <div className="modal" role="dialog" aria-label="Export dataset" data-testid="export-dialog">
-        <header>
-          <h2>Export dataset</h2>
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
+    <Modal title="Export dataset" testId="export-dialog" onClose={onClose}>
         <form
           className="form-grid"
           onSubmit={(e) => {
@@ -157,8 +151,7 @@ export function ExportDialog({ onClose }: { onClose(): void }) {
           </p>
         )}
         {summary && <ExportSummaryView s={summary} />}
-      </div>
-    </div>
+    </Modal>
   );
 }
 

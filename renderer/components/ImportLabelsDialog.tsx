@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ImportLabelsSummary } from '../../app/services/importLabels.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
+import { Modal } from './Modal.tsx';
 
 type Kind = 'labels-yolo' | 'labels-coco' | 'predictions-coco-results' | 'predictions-ultralytics-txt';
 type Problem = ImportLabelsSummary['problems'][number];
@@ -124,14 +125,7 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
   const placeholder = KINDS.find((k) => k.value === kind)!.placeholder;
 
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key !== 'Escape' && e.stopPropagation()}>
-      <div className="modal" role="dialog" aria-label="Import labels" data-testid="import-labels-dialog">
-        <header>
-          <h2>Import labels or predictions</h2>
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
+    <Modal title="Import labels or predictions" testId="import-labels-dialog" onClose={onClose}>
         <form
           className="form-grid"
           onSubmit={(e) => {
@@ -200,8 +194,7 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
           </ImportSummaryView>
         )}
         {imported && <ImportSummaryView s={imported} dry={false} />}
-      </div>
-    </div>
+    </Modal>
   );
 }
 

@@ -16,9 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../app/domain/random.ts';
+import { cachedProject } from './cachedProject.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = path.join(ROOT, '.bench');
 const VERSION = 'export-v1';
 const SIZE = { images: 100_000, boxes: 1_000_000, classes: 12 };
 const GOALS = { cocoSeconds: 10, peakRssMB: 400 };
@@ -27,17 +27,8 @@ const log = (m: string) => process.stderr.write(`[bench:export] ${m}\n`);
 
 
 /** The generated project, cached under .bench/ and keyed by schema version. */
-async function ensureProject(): Promise<string> {
-  const { SCHEMA_VERSION } = await import('../app/store/migrations.ts');
-  const file = path.join(CACHE, `${VERSION}-schema${SCHEMA_VERSION}.loupe`);
-  const done = `${file}.complete`;
-  if (fs.existsSync(done) && fs.existsSync(file)) return file;
-  log(`building ${SIZE.images} images / ${SIZE.boxes} boxes at ${file} (cached for later runs)`);
-  for (const f of [file, `${file}-wal`, `${file}-shm`, done]) fs.rmSync(f, { force: true });
-  fs.mkdirSync(CACHE, { recursive: true });
-  const { Project } = await import('../app/store/Project.ts');
-  const project = Project.create(file, { annotator: 'bench' });
-  try {
+function ensureProject(): Promise<string> {
+  return cachedProject(VERSION, `${SIZE.images} images / ${SIZE.boxes} boxes`, (project) => {
     const db = project.db;
     const rand = mulberry32(11);
     const insImage = db.prepare(
@@ -60,12 +51,7 @@ async function ensureProject(): Promise<string> {
         insBox.run(ids[Math.floor(rand() * ids.length)], project.annotator.id, classIds[c], rand() * 1850, rand() * 1010, 5 + rand() * 120, 5 + rand() * 80, 'drawn');
       }
     })();
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    project.close();
-  }
-  fs.writeFileSync(done, `${new Date().toISOString()}\n`);
-  return file;
+  });
 }
 
 /** Child: one export of the project, timed, with its peak RSS. */

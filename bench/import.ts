@@ -17,10 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../app/domain/random.ts';
+import { CACHE, cachedProject } from './cachedProject.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const CACHE = path.join(ROOT, '.bench');
 /** Bump when the generator or the 100k layout changes, so stale caches are rebuilt. */
 const VERSION = 'v1';
 const IMAGES = 10_000;
@@ -75,18 +75,8 @@ async function ensureImages(): Promise<string> {
   return dir;
 }
 
-async function ensureBigProject(): Promise<string> {
-  // Keyed by schema version too: a stale file would be migrated inside the timed cold open.
-  const { SCHEMA_VERSION } = await import('../app/store/migrations.ts');
-  const file = path.join(CACHE, `project100k-${VERSION}-schema${SCHEMA_VERSION}.loupe`);
-  const done = `${file}.complete`;
-  if (fs.existsSync(done) && fs.existsSync(file)) return file;
-  log(`building ${BIG.images} images / ${BIG.boxes} boxes project at ${file} (cached for later runs)`);
-  for (const f of [file, `${file}-wal`, `${file}-shm`, done]) fs.rmSync(f, { force: true });
-  fs.mkdirSync(CACHE, { recursive: true });
-  const { Project } = await import('../app/store/Project.ts');
-  const project = Project.create(file, { annotator: 'bench' });
-  try {
+function ensureBigProject(): Promise<string> {
+  return cachedProject(`project100k-${VERSION}`, `${BIG.images} images / ${BIG.boxes} boxes`, (project) => {
     const db = project.db;
     const rand = mulberry32(7);
     const insImage = db.prepare(
@@ -115,12 +105,7 @@ async function ensureBigProject(): Promise<string> {
         insBox.run(id, project.annotator.id, cls, rand() * 1800, rand() * 1000, 10 + rand() * 100, 10 + rand() * 60, 'drawn');
       }
     })();
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    project.close();
-  }
-  fs.writeFileSync(done, `${new Date().toISOString()}\n`);
-  return file;
+  });
 }
 
 /** Child: import the folder into a new project, sampling RSS every ~10 ms. */

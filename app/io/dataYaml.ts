@@ -1,9 +1,16 @@
 /**
  * The subset of YAML an Ultralytics dataset file uses: top-level `path`,
  * `train`, `val`, `test` (a string or a list), `names` (a list or an
- * `{index: name}` mapping, block or flow style) and `nc`. Other keys, with any
- * indented block under them (e.g. a `download:` script), are ignored.
+ * `{index: name}` mapping, block or flow style, a flow collection possibly
+ * continued on indented lines) and `nc`. Other keys, with any indented block
+ * under them (e.g. a `download:` script), are ignored.
+ *
+ * `resolveDataYaml` then finds the folders those entries name, the way
+ * Ultralytics does where Loupe can know it (see there).
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { formatOfPath } from '../images/formats.ts';
 
 /** A data.yaml that cannot be read, with the 1-based line it failed on. */
 export class DataYamlError extends Error {
@@ -16,6 +23,11 @@ export class DataYamlError extends Error {
   }
 }
 
+const KEYS = ['path', 'train', 'val', 'test', 'names', 'nc'] as const;
+type Key = (typeof KEYS)[number];
+export type SplitName = 'train' | 'val' | 'test';
+export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
+
 /** What Loupe needs from a data.yaml. */
 export interface DataYaml {
   path?: string;
@@ -24,9 +36,12 @@ export interface DataYaml {
   test: string[];
   names: string[];
   nc?: number;
+  /** The line each key present is on. */
+  lines: Partial<Record<Key, number>>;
 }
 
-type Value = { kind: 'scalar'; text: string } | { kind: 'list'; items: string[] } | { kind: 'map'; entries: [string, string][] };
+type Item = { text: string; line: number };
+type Value = { kind: 'scalar'; text: string } | { kind: 'list'; items: Item[] } | { kind: 'map'; entries: (Item & { key: string })[] };
 
 /** Remove a trailing `# comment` that is outside quotes. */
 function stripComment(line: string): string {
@@ -91,15 +106,15 @@ function keyValue(text: string): [string, string] | null {
 function flowValue(text: string, line: number): Value {
   const open = text[0];
   const close = open === '[' ? ']' : '}';
-  if (!text.endsWith(close)) throw new DataYamlError(line, `'${open}' is not closed on the same line`);
+  if (!text.endsWith(close)) throw new DataYamlError(line, `'${open}' is never closed`);
   const items = splitFlow(text.slice(1, -1));
-  if (open === '[') return { kind: 'list', items: items.map((x) => scalar(x, line)) };
+  if (open === '[') return { kind: 'list', items: items.map((x) => ({ text: scalar(x, line), line })) };
   return {
     kind: 'map',
     entries: items.map((x) => {
       const kv = keyValue(x);
       if (!kv) throw new DataYamlError(line, `expected 'key: value' in the mapping, found '${x}'`);
-      return [kv[0], scalar(kv[1], line)];
+      return { key: kv[0], text: scalar(kv[1], line), line };
     }),
   };
 }
@@ -107,7 +122,7 @@ function flowValue(text: string, line: number): Value {
 /** Parse the text of a data.yaml. */
 export function parseDataYaml(text: string): DataYaml {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const values = new Map<string, { value: Value; line: number }>();
+  const values = new Map<Key, { value: Value; line: number }>();
   for (let i = 0; i < lines.length; i++) {
     const body = stripComment(lines[i]);
     if (!body.trim() || body.trim() === '---') continue;
@@ -116,27 +131,34 @@ export function parseDataYaml(text: string): DataYaml {
     if (!kv) throw new DataYamlError(i + 1, `expected 'key: value', found '${body.trim()}'`);
     const [key, rest] = kv;
     const line = i + 1;
-    // The indented block under the key (its list items, mapping entries, or a script to skip).
-    const block: { text: string; line: number }[] = [];
+    // The indented block under the key (its list items, mapping entries, a flow collection's rest, or a script to skip).
+    let block: Item[] = [];
     // YAML lets a key's list items start at column 0 ("names:\n- car").
     while (i + 1 < lines.length && (/^(\s|-(\s|$))/.test(lines[i + 1]) || !stripComment(lines[i + 1]).trim())) {
       i++;
       const t = stripComment(lines[i]);
       if (t.trim()) block.push({ text: t.trim(), line: i + 1 });
     }
-    if (!['path', 'train', 'val', 'test', 'names', 'nc'].includes(key)) continue;
-    if (values.has(key)) throw new DataYamlError(line, `'${key}' is given twice (first on line ${values.get(key)!.line})`);
+    if (!(KEYS as readonly string[]).includes(key)) continue;
+    const k = key as Key;
+    if (values.has(k)) throw new DataYamlError(line, `'${k}' is given twice (first on line ${values.get(k)!.line})`);
     let value: Value;
-    const inline = rest.trim();
-    if (inline && block.length) throw new DataYamlError(block[0].line, `'${key}' has both a value and an indented block`);
-    if (inline.startsWith('[') || inline.startsWith('{')) value = flowValue(inline, line);
+    let inline = rest.trim();
+    const flow = inline.startsWith('[') || inline.startsWith('{');
+    if (flow && block.length) {
+      // A flow collection continued on the following lines (`names: ['a', 'b',\n  'c']`).
+      inline = [inline, ...block.map((b) => b.text)].join(' ');
+      block = [];
+    }
+    if (inline && block.length) throw new DataYamlError(block[0].line, `'${k}' has both a value and an indented block`);
+    if (flow) value = flowValue(inline, line);
     else if (inline || !block.length) value = { kind: 'scalar', text: scalar(inline, line) };
-    else if (block.length && block[0].text.startsWith('-')) {
+    else if (block[0].text.startsWith('-')) {
       value = {
         kind: 'list',
         items: block.map((b) => {
           if (!b.text.startsWith('-')) throw new DataYamlError(b.line, `expected a '- item' line, found '${b.text}'`);
-          return scalar(b.text.slice(1), b.line);
+          return { text: scalar(b.text.slice(1), b.line), line: b.line };
         }),
       };
     } else {
@@ -145,27 +167,27 @@ export function parseDataYaml(text: string): DataYaml {
         entries: block.map((b) => {
           const e = keyValue(b.text);
           if (!e) throw new DataYamlError(b.line, `expected 'index: name', found '${b.text}'`);
-          return [e[0], scalar(e[1], b.line)];
+          return { key: e[0], text: scalar(e[1], b.line), line: b.line };
         }),
       };
     }
-    values.set(key, { value, line });
+    values.set(k, { value, line });
   }
   return build(values);
 }
 
-function build(values: Map<string, { value: Value; line: number }>): DataYaml {
-  const out: DataYaml = { train: [], val: [], test: [], names: [] };
+function build(values: Map<Key, { value: Value; line: number }>): DataYaml {
+  const out: DataYaml = { train: [], val: [], test: [], names: [], lines: Object.fromEntries([...values].map(([k, v]) => [k, v.line])) };
   const path = values.get('path');
   if (path) {
     if (path.value.kind !== 'scalar') throw new DataYamlError(path.line, "'path' must be one folder");
-    if (path.value.text) out.path = path.value.text;
+    if (path.value.text && path.value.text !== 'null' && path.value.text !== '~') out.path = path.value.text;
   }
-  for (const split of ['train', 'val', 'test'] as const) {
+  for (const split of SPLITS) {
     const v = values.get(split);
     if (!v) continue;
     if (v.value.kind === 'map') throw new DataYamlError(v.line, `'${split}' must be a path or a list of paths`);
-    out[split] = (v.value.kind === 'scalar' ? [v.value.text] : v.value.items).filter((s) => s !== '' && s !== 'null' && s !== '~');
+    out[split] = (v.value.kind === 'scalar' ? [v.value.text] : v.value.items.map((x) => x.text)).filter((s) => s !== '' && s !== 'null' && s !== '~');
   }
   const nc = values.get('nc');
   if (nc) {
@@ -176,26 +198,169 @@ function build(values: Map<string, { value: Value; line: number }>): DataYaml {
   const names = values.get('names');
   if (!names) throw new DataYamlError(1, "no 'names' entry: the class names are needed");
   if (names.value.kind === 'scalar') throw new DataYamlError(names.line, "'names' must be a list or an {index: name} mapping");
-  if (names.value.kind === 'list') out.names = names.value.items;
-  else {
-    const entries = names.value.entries;
-    const dense: string[] = new Array(entries.length);
-    for (const [k, v] of entries) {
-      const idx = /^\d+$/.test(k) ? Number(k) : NaN;
-      if (!(idx >= 0 && idx < entries.length)) throw new DataYamlError(names.line, `class index ${k} is outside 0..${entries.length - 1}; indices must be 0..n-1`);
-      if (dense[idx] !== undefined) throw new DataYamlError(names.line, `class index ${idx} appears twice`);
-      dense[idx] = v;
-    }
-    out.names = dense;
-  }
+  const items = names.value.kind === 'list' ? names.value.items : denseNames(names.value.entries);
+  out.names = items.map((x) => x.text);
   const seen = new Map<string, number>();
-  out.names.forEach((n, i) => {
-    if (!n.trim()) throw new DataYamlError(names.line, `class ${i} has an empty name`);
-    if (seen.has(n)) throw new DataYamlError(names.line, `class name '${n}' is used by both ${seen.get(n)} and ${i}`);
+  items.forEach(({ text: n, line }, i) => {
+    if (!n.trim()) throw new DataYamlError(line, `class ${i} has an empty name`);
+    if (seen.has(n)) throw new DataYamlError(line, `class name '${n}' is used by both ${seen.get(n)} and ${i}`);
     seen.set(n, i);
   });
   if (out.nc !== undefined && out.nc !== out.names.length) {
     throw new DataYamlError(nc!.line, `'nc' is ${out.nc} but 'names' has ${out.names.length} classes`);
   }
   return out;
+}
+
+/**
+ * Names of an `{index: name}` mapping in index order. As in Ultralytics the
+ * entries may come in any order, but the indices must be exactly 0..n-1.
+ */
+function denseNames(entries: (Item & { key: string })[]): Item[] {
+  const byIndex = new Map<number, Item>();
+  for (const e of entries) {
+    if (!/^\d+$/.test(e.key)) throw new DataYamlError(e.line, `class index '${e.key}' is not a whole number; 'names' maps 0, 1, 2, … to names`);
+    const idx = Number(e.key);
+    const first = byIndex.get(idx);
+    if (first) throw new DataYamlError(e.line, `class index ${idx} is given twice (first on line ${first.line})`);
+    byIndex.set(idx, e);
+  }
+  const n = entries.length;
+  const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length) {
+    const beyond = entries.filter((e) => Number(e.key) >= n);
+    const at = beyond.reduce((a, b) => (Number(b.key) > Number(a.key) ? b : a));
+    throw new DataYamlError(
+      at.line,
+      `class index ${at.key} leaves a gap: with ${n} names the indices must be 0..${n - 1}, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`,
+    );
+  }
+  return Array.from({ length: n }, (_, i) => byIndex.get(i)!);
+}
+
+/** Where the images of one train/val/test entry are. */
+export type SplitSource =
+  | { kind: 'dir'; abs: string }
+  | { kind: 'image'; abs: string }
+  /** A .txt list of images; `images` are absolute, in the list's order. */
+  | { kind: 'list'; abs: string; images: string[] };
+
+/** One train/val/test entry and what it resolved to; `reason` says why it did not. */
+export interface ResolvedEntry {
+  split: SplitName;
+  entry: string;
+  /** The line of the split's key in the data.yaml. */
+  line: number;
+  source: SplitSource | null;
+  reason?: string;
+}
+
+/** The dataset root of a data.yaml and its split entries. */
+export interface ResolvedDataYaml {
+  root: string;
+  /** Which of the places tried the root is (e.g. 'beside data.yaml'). */
+  rootFrom: string;
+  entries: ResolvedEntry[];
+}
+
+type Found = { kind: 'dir' | 'file'; abs: string } | null;
+
+async function stat(p: string): Promise<'dir' | 'file' | null> {
+  const st = await fs.stat(p).catch(() => null);
+  return st ? (st.isDirectory() ? 'dir' : 'file') : null;
+}
+
+/** An entry under a root, with Ultralytics' fallback for `../x` (tried as `x` when `../x` is not there). */
+async function findEntry(root: string, entry: string): Promise<Found> {
+  const abs = path.resolve(root, entry);
+  const kind = await stat(abs);
+  if (kind) return { kind, abs };
+  if (entry.startsWith('../')) {
+    const alt = path.resolve(root, entry.slice(3));
+    const altKind = await stat(alt);
+    if (altKind) return { kind: altKind, abs: alt };
+  }
+  return null;
+}
+
+/** The image paths a .txt list names: `./x` from the list's folder, `x` from the dataset root, absolute as written. */
+async function readList(file: string, root: string, line: number): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataYamlError(line, `cannot read the image list ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => (l.startsWith('./') ? path.join(path.dirname(file), l.slice(2)) : path.resolve(root, l)));
+}
+
+/**
+ * Find the dataset root of a parsed data.yaml and what each train/val/test
+ * entry names: a folder of images, a .txt list of image paths, or one image.
+ *
+ * Ultralytics takes `path` as written when absolute; a relative `path` from the
+ * current folder, else from its datasets folder (a setting Loupe cannot see);
+ * no `path` means the data.yaml's folder. Loupe tries, in order:
+ * - an absolute `path` as written;
+ * - a relative `path` from the data.yaml's folder, then from `cwd`;
+ * - the data.yaml's folder itself (a dataset moved or copied with its yaml).
+ * The first of these in which every entry is found is the root; failing that,
+ * the one in which most are (the others come back with a reason). When no
+ * entry is found anywhere, a DataYamlError names every place tried.
+ * With no train/val/test at all, the root's `images/` folder is the one split.
+ */
+export async function resolveDataYaml(yamlFile: string, y: DataYaml, opts: { cwd?: string } = {}): Promise<ResolvedDataYaml> {
+  const file = path.resolve(yamlFile);
+  const yamlDir = path.dirname(file);
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const base = path.basename(file);
+
+  const candidates: { dir: string; from: string }[] = [];
+  const add = (dir: string, from: string) => {
+    if (!candidates.some((c) => c.dir === dir)) candidates.push({ dir, from });
+  };
+  if (y.path !== undefined && path.isAbsolute(y.path)) add(path.normalize(y.path), 'as written');
+  else if (y.path !== undefined) {
+    add(path.resolve(yamlDir, y.path), `from the folder of ${base}`);
+    add(path.resolve(cwd, y.path), `from the current folder ${cwd}`);
+  }
+  add(yamlDir, `the folder of ${base}`);
+
+  const wanted: { split: SplitName; entry: string; line: number }[] = SPLITS.flatMap((split) => y[split].map((entry) => ({ split, entry, line: y.lines[split] ?? 1 })));
+  const implicit = wanted.length === 0;
+  if (implicit) wanted.push({ split: 'train', entry: 'images', line: 1 });
+
+  let best: { c: (typeof candidates)[number]; found: Found[]; n: number } | null = null;
+  for (const c of candidates) {
+    const found = await Promise.all(wanted.map((w) => findEntry(c.dir, w.entry)));
+    const n = found.filter(Boolean).length;
+    if (n > (best?.n ?? 0)) best = { c, found, n };
+    if (n === wanted.length) break;
+  }
+
+  if (!best) {
+    const what = implicit ? `${file} names no train, val or test and has no images/ folder` : `${file}: ${wanted.map((w) => `${w.split}: ${w.entry}`).join(', ')} not found`;
+    const line = y.lines.path ?? wanted[0].line;
+    const pathText = y.path === undefined ? 'there is no path:, so Loupe' : `for path: ${JSON.stringify(y.path)} Loupe`;
+    const places = candidates.map((c) => `${c.dir} (${c.from})`).join(', ');
+    throw new DataYamlError(line, `${what}; ${pathText} looked in ${places}`);
+  }
+
+  const root = best.c.dir;
+  const entries: ResolvedEntry[] = [];
+  for (const [i, w] of wanted.entries()) {
+    const f = best.found[i];
+    const at = { split: w.split, entry: w.entry, line: w.line };
+    if (!f) entries.push({ ...at, source: null, reason: `${w.split} entry '${w.entry}' not found (looked for ${path.resolve(root, w.entry)})` });
+    else if (f.kind === 'dir') entries.push({ ...at, source: { kind: 'dir', abs: f.abs } });
+    else if (/\.txt$/i.test(f.abs)) entries.push({ ...at, source: { kind: 'list', abs: f.abs, images: await readList(f.abs, root, w.line) } });
+    else if (formatOfPath(f.abs)) entries.push({ ...at, source: { kind: 'image', abs: f.abs } });
+    else entries.push({ ...at, source: null, reason: `${w.split} entry '${w.entry}' (${f.abs}) is neither a folder, a .txt list of images nor an image` });
+  }
+  return { root, rootFrom: best.c.from, entries };
 }

@@ -49,6 +49,7 @@ export const METHODS = {
     reply: S.ClassDef,
   },
   'classes:delete': { request: z.strictObject({ id: S.Id }), reply: z.object({ deleted: z.boolean() }) },
+  'annotators:list': { request: Empty, reply: z.array(S.AnnotatorView) },
   'boxes:list': {
     request: z.strictObject({ imageId: S.Id }),
     reply: z.object({ boxes: z.array(S.Box), annotatorId: S.Id, undo: z.int(), redo: z.int() }),

@@ -98,6 +98,15 @@ export const ProjectInfo = z.object({
   roots: z.array(z.string()),
 });
 
+/** A person, a model's author or the consensus, with how many images they marked done and how many boxes they have. */
+export const AnnotatorView = z.object({
+  id: Id,
+  name: z.string(),
+  kind: z.enum(['human', 'model', 'consensus']),
+  imagesDone: z.int().min(0),
+  boxes: z.int().min(0),
+});
+
 export const ModelView = z.object({
   id: Id,
   name: z.string(),

@@ -68,6 +68,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { id: 1, boxCount: 3 },
   ],
   'classes:delete': [{}, { id: 0 }, { id: 'one' }, { id: 1, force: true }],
+  'annotators:list': [{ kind: 'human' }, { all: true }, 'all', [1]],
   'boxes:list': [{}, { imageId: -3 }, { imageId: 1, annotatorId: 2 }],
   'boxes:apply': [
     { imageId: 1 },
@@ -152,6 +153,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'classes:create': { name: 'car' },
   'classes:update': { id: 1, name: 'bus' },
   'classes:delete': { id: 1 },
+  'annotators:list': {},
   'boxes:list': { imageId: 1 },
   'boxes:apply': { imageId: 1, diff: emptyDiff },
   'edits:undo': { imageId: 1 },
@@ -331,23 +333,35 @@ describe('dispatcher: a valid round trip for every method', () => {
     const coco = path.join(dir, 'coco.json');
     fs.writeFileSync(
       coco,
-      JSON.stringify({ images: [{ id: 1, file_name: 'a.png', width: 64, height: 48 }], annotations: [], categories: [{ id: 1, name: 'vehicle' }] }),
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'a.png', width: 64, height: 48 }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4] }],
+        categories: [{ id: 1, name: 'vehicle' }],
+      }),
     );
     const ljob = await call<{ id: string }>('labels:import', { path: coco, format: 'coco', annotator: 'importer', dryRun: true });
     expect((await session.jobs.wait(ljob.id)).result).toMatchObject({ imagesMatched: 1, newClasses: [], problemCount: 0 });
+    const limport = await call<{ id: string }>('labels:import', { path: coco, format: 'coco', annotator: 'importer' });
+    expect((await session.jobs.wait(limport.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
+    // Who has what: the session's person drew one box, the model predicted three, the import marked one image done.
+    expect(await call('annotators:list', {})).toEqual([
+      { id: expect.any(Number), name: 'roundtrip', kind: 'human', imagesDone: 0, boxes: 1 },
+      { id: expect.any(Number), name: expect.any(String), kind: 'model', imagesDone: 0, boxes: 3 },
+      { id: expect.any(Number), name: 'importer', kind: 'human', imagesDone: 1, boxes: 1 },
+    ]);
     const preds = path.join(dir, 'preds.json');
     fs.writeFileSync(preds, JSON.stringify([{ image_id: imageId, category_id: car.id, bbox: [1, 2, 3, 4], score: 0.5 }]));
     const prjob = await call<{ id: string }>('predictions:import', { path: preds, format: 'coco-results', model: 'other', dryRun: true });
     expect((await session.jobs.wait(prjob.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
 
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done']);
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });
     expect(await call('project:close', {})).toEqual({ closed: false });
     const reopened = await call<{ imageCount: number; boxCount: number }>('project:open', { file });
-    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 4 }); // one drawn, three predicted
+    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 5 }); // one drawn, three predicted, one imported
     expect(await call('app:info', {})).toMatchObject({ host: 'test', project: { file } });
 
     expect([...done].sort()).toEqual([...METHOD_NAMES].sort());

@@ -99,6 +99,7 @@ export const HANDLERS: Handlers = {
   'classes:create': (s, req) => createClass(s.project, req),
   'classes:update': (s, req) => updateClass(s.project, req),
   'classes:delete': (s, req) => deleteClass(s.project, req.id),
+  'annotators:list': (s) => s.project.annotators.summaries(),
   'boxes:list': (s, req) => {
     const p = s.project;
     if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);

@@ -9,16 +9,31 @@ export interface AnnotatorRow {
   kind: AnnotatorKind;
 }
 
+/** An annotator with how many images they marked done and how many boxes they authored. */
+export interface AnnotatorSummary extends AnnotatorRow {
+  imagesDone: number;
+  boxes: number;
+}
+
 /** Annotators: who authored a box. */
 export class AnnotatorRepo {
   private readonly sByName;
   private readonly sInsert;
   private readonly sList;
+  private readonly sSummaries;
 
   constructor(db: Db) {
     this.sByName = db.prepare<[string], AnnotatorRow>('SELECT id, name, kind FROM annotators WHERE name = ?');
     this.sInsert = db.prepare('INSERT INTO annotators (name, kind) VALUES (?, ?)');
     this.sList = db.prepare<[], AnnotatorRow>('SELECT id, name, kind FROM annotators ORDER BY id');
+    // One pass over each table, not one per annotator.
+    this.sSummaries = db.prepare<[], AnnotatorSummary>(
+      `SELECT a.id, a.name, a.kind, coalesce(d.n, 0) AS imagesDone, coalesce(b.n, 0) AS boxes
+       FROM annotators a
+       LEFT JOIN (SELECT annotator_id, count(*) AS n FROM assignments WHERE status = 'done' GROUP BY annotator_id) d ON d.annotator_id = a.id
+       LEFT JOIN (SELECT annotator_id, count(*) AS n FROM boxes GROUP BY annotator_id) b ON b.annotator_id = a.id
+       ORDER BY a.id`,
+    );
   }
 
   /** The annotator with this name, created on first use. */
@@ -30,5 +45,9 @@ export class AnnotatorRepo {
   }
   list(): AnnotatorRow[] {
     return this.sList.all();
+  }
+  /** Every annotator with their done-image and box counts, in id order. */
+  summaries(): AnnotatorSummary[] {
+    return this.sSummaries.all();
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ImportSummary } from '../../io/importFolder.ts';
 import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
-import { printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
+import { printAnnotators, printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
 import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
@@ -111,6 +111,21 @@ export const COMMANDS: Command[] = [
       };
       if (a.flags.json) printJson(ctx, report);
       else printInfo(ctx, report);
+    },
+  },
+  {
+    name: 'annotators',
+    summary: 'List the annotators of a project with images marked done and boxes',
+    usage: 'loupe annotators PROJECT [--json]',
+    details:
+      'Lists id, name, kind (human, model or consensus), how many images each has marked done and how many boxes each has. Importing labels with --annotator NAME adds to the annotator of that name.',
+    positionals: PROJECT,
+    flags: { json: JSON_FLAG },
+    async run(ctx, a) {
+      await openProject(ctx, a.positionals.PROJECT!);
+      const annotators = await call(ctx, 'annotators:list', {});
+      if (a.flags.json) printJson(ctx, { annotators });
+      else printAnnotators(ctx, annotators);
     },
   },
   {

@@ -65,6 +65,16 @@ export function printClasses(out: CliStreams, classes: ClassWithCount[], added: 
   printTable(out, rows);
 }
 
+/** The annotator table: id, name, kind, images marked done, boxes. */
+export function printAnnotators(out: CliStreams, annotators: Res<'annotators:list'>): void {
+  if (annotators.length === 0) {
+    println(out, 'No annotators yet.');
+    return;
+  }
+  const rows = [['ID', 'NAME', 'KIND', 'IMAGES DONE', 'BOXES'], ...annotators.map((a) => [String(a.id), a.name, a.kind, String(a.imagesDone), String(a.boxes)])];
+  printTable(out, rows);
+}
+
 /** A readable project summary. */
 export function printInfo(out: CliStreams, r: InfoReport): void {
   println(out, `Project     ${r.name} (${r.file})`);

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeImage, tempDir } from '../../../test/unit/fixtures.ts';
+import { loupe } from './runLoupe.ts';
+
+/** A YOLO dataset of two images with three boxes in all. */
+async function dataset(): Promise<string> {
+  const d = tempDir();
+  fs.writeFileSync(path.join(d, 'data.yaml'), 'train: images/train\nnames: [car, bus]\n');
+  await makeImage(path.join(d, 'images/train/a.png'), { w: 100, h: 80 });
+  await makeImage(path.join(d, 'images/train/b.png'), { w: 60, h: 40 });
+  fs.mkdirSync(path.join(d, 'labels/train'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'labels/train/a.txt'), '1 0.5 0.5 0.5 0.5\n0 0.2 0.2 0.1 0.1\n');
+  fs.writeFileSync(path.join(d, 'labels/train/b.txt'), '0 0.5 0.5 0.5 0.5\n');
+  return d;
+}
+
+describe('loupe annotators', () => {
+  it('lists each annotator with images marked done and boxes, as a table and as JSON', async () => {
+    const project = path.join(tempDir(), 'p.loupe');
+    expect((await loupe(['init', project])).code).toBe(0);
+    const imported = await loupe(['import', project, '--annotations', await dataset(), '--format', 'yolo', '--annotator', 'alice']);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    const json = await loupe(['annotators', project, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      annotators: [
+        { id: 1, name: 'cli-user', kind: 'human', imagesDone: 0, boxes: 0 },
+        { id: 2, name: 'alice', kind: 'human', imagesDone: 2, boxes: 3 },
+      ],
+    });
+
+    const text = await loupe(['annotators', project]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split('\n')).toEqual([
+      'ID  NAME      KIND   IMAGES DONE  BOXES',
+      '1   cli-user  human  0            0',
+      '2   alice     human  2            3',
+      '',
+    ]);
+  });
+
+  it('fails with one line when the project is missing, and shows its usage', async () => {
+    const missing = path.join(tempDir(), 'none.loupe');
+    const r = await loupe(['annotators', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^loupe: .*${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\n$`));
+    const help = await loupe(['annotators', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: loupe annotators PROJECT [--json]');
+  });
+});

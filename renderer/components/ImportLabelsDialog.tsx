@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Res } from '../../app/contract/methods.ts';
 import type { ImportLabelsSummary } from '../../app/services/importLabels.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
@@ -6,6 +7,9 @@ import { Modal } from './Modal.tsx';
 
 type Kind = 'labels-yolo' | 'labels-coco' | 'predictions-coco-results' | 'predictions-ultralytics-txt';
 type Problem = ImportLabelsSummary['problems'][number];
+type Annotator = Res<'annotators:list'>[number];
+/** The annotator select's value for typing a new name. */
+const NEW = 'new';
 
 const KINDS: { value: Kind; label: string; placeholder: string }[] = [
   { value: 'labels-yolo', label: 'Annotations: YOLO dataset', placeholder: '/path/to/dataset (data.yaml or classes.txt)' },
@@ -21,6 +25,26 @@ function problemText(p: Problem): string {
   return `${where}: ${p.reason}`;
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Whose labels these are: an existing person picked from the list, or a new
+ * name. `error` blocks the import; `existing` is the person the labels go to
+ * when they already exist (picked, or typed under their name).
+ */
+function annotatorChoice(choice: string, typed: string, annotators: Annotator[]): { name: string; existing: Annotator | null; error: string | null } {
+  if (choice !== NEW) {
+    const picked = annotators.find((a) => String(a.id) === choice) ?? null;
+    return picked ? { name: picked.name, existing: picked, error: null } : { name: '', existing: null, error: 'Pick an annotator.' };
+  }
+  const name = typed.trim();
+  if (!name) return { name, existing: null, error: 'Name the annotator these labels belong to.' };
+  if (name.length > 100) return { name, existing: null, error: 'An annotator name is at most 100 characters.' };
+  const same = annotators.find((a) => a.name === name) ?? null;
+  if (same && same.kind !== 'human') return { name, existing: null, error: `"${name}" is the name of a ${same.kind} author, not a person; choose another name.` };
+  return { name, existing: same, error: null };
+}
+
 /**
  * Import one person's labels or a model's predictions: a dry run first shows
  * what would change (and every new class) before anything is written.
@@ -29,6 +53,8 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
   const [kind, setKind] = useState<Kind>('labels-yolo');
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
+  const [annotators, setAnnotators] = useState<Annotator[]>([]);
+  const [choice, setChoice] = useState<string>(NEW);
   const [imagesJson, setImagesJson] = useState('');
   const [busy, setBusy] = useState<'check' | 'import' | null>(null);
   const [progress, setProgress] = useState<string | null>(null);
@@ -40,6 +66,21 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
   const labels = kind.startsWith('labels-');
 
   useEffect(() => () => stop.current?.abort(), []);
+  const loadAnnotators = useCallback(async () => {
+    try {
+      const list = await call('annotators:list', {});
+      setAnnotators(list);
+      return list;
+    } catch (e) {
+      setError(`Could not list the annotators: ${(e as Error).message}`);
+      return null;
+    }
+  }, []);
+  useEffect(() => {
+    void loadAnnotators();
+  }, [loadAnnotators]);
+  const people = annotators.filter((a) => a.kind === 'human');
+  const who = annotatorChoice(choice, name, annotators);
   // Escape closes even when focus fell back to the page (a clicked button became disabled).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
@@ -60,11 +101,11 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
     setError(null);
     const missing = !path.trim()
       ? 'Enter the path of the labels or predictions.'
-      : !name.trim()
-        ? labels
-          ? 'Name the annotator these labels belong to.'
-          : 'Name the model that made these predictions.'
-        : null;
+      : labels
+        ? who.error
+        : !name.trim()
+          ? 'Name the model that made these predictions.'
+          : null;
     if (missing) {
       setError(missing);
       return null;
@@ -74,7 +115,7 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
     setBusy(dryRun ? 'check' : 'import');
     try {
       const job = labels
-        ? await call('labels:import', { path: path.trim(), format: kind === 'labels-yolo' ? 'yolo' : 'coco', annotator: name.trim(), createClasses: true, dryRun })
+        ? await call('labels:import', { path: path.trim(), format: kind === 'labels-yolo' ? 'yolo' : 'coco', annotator: who.name, createClasses: true, dryRun })
         : await call('predictions:import', {
             path: path.trim(),
             format: kind === 'predictions-coco-results' ? 'coco-results' : 'ultralytics-txt',
@@ -117,6 +158,10 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
       setImported(s);
       setChecked(null);
       onImported();
+      // The counts changed, and a new name is now someone to pick.
+      const list = await loadAnnotators();
+      const added = labels && list?.find((a) => a.name === s.author && a.kind === 'human');
+      if (added) setChoice(String(added.id));
     }
   };
 
@@ -145,14 +190,62 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
           <label htmlFor="import-path">Path</label>
           <input id="import-path" value={path} onChange={(e) => edit(setPath)(e.target.value)} placeholder={placeholder} data-testid="import-path" />
 
-          <label htmlFor="import-name">{labels ? 'Annotator' : 'Model'}</label>
-          <input
-            id="import-name"
-            value={name}
-            onChange={(e) => edit(setName)(e.target.value)}
-            placeholder={labels ? 'whose labels these are' : 'the model that made them'}
-            data-testid="import-name"
-          />
+          {labels ? (
+            <>
+              <label htmlFor="import-annotator">Annotator</label>
+              <span className="row">
+                <select id="import-annotator" value={choice} onChange={(e) => edit(setChoice)(e.target.value)} data-testid="import-annotator">
+                  {people.map((a) => (
+                    <option key={a.id} value={String(a.id)}>
+                      {a.name} ({plural(a.imagesDone, 'image')} done, {plural(a.boxes, 'box', 'boxes')})
+                    </option>
+                  ))}
+                  <option value={NEW}>New annotator…</option>
+                </select>
+                {choice === NEW && (
+                  <input
+                    id="import-name"
+                    aria-label="New annotator name"
+                    value={name}
+                    maxLength={100}
+                    onChange={(e) => edit(setName)(e.target.value)}
+                    placeholder="whose labels these are"
+                    data-testid="import-name"
+                  />
+                )}
+              </span>
+              {who.existing && (who.existing.boxes > 0 || who.existing.imagesDone > 0) && (
+                <>
+                  <span />
+                  <p className="hint" style={{ color: 'var(--warn)', margin: 0 }} role="status" data-testid="import-annotator-warning">
+                    {who.existing.name} already has {plural(who.existing.boxes, 'box', 'boxes')} and {plural(who.existing.imagesDone, 'image')} marked done. On the images in
+                    this import, boxes {who.existing.name} imported before will be replaced by these labels; boxes {who.existing.name} drew in Loupe stop the import.
+                  </p>
+                </>
+              )}
+              {choice === NEW && name.trim() && who.error && (
+                <>
+                  <span />
+                  <span className="hint" style={{ color: '#f87171' }} data-testid="import-annotator-error">
+                    {who.error}
+                  </span>
+                </>
+              )}
+              {choice === NEW && who.existing && (
+                <>
+                  <span />
+                  <span className="hint" data-testid="import-annotator-exists">
+                    {who.existing.name} is an existing annotator: the labels are added to theirs.
+                  </span>
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <label htmlFor="import-name">Model</label>
+              <input id="import-name" value={name} onChange={(e) => edit(setName)(e.target.value)} placeholder="the model that made them" data-testid="import-name" />
+            </>
+          )}
 
           {kind === 'predictions-coco-results' && (
             <>
@@ -222,7 +315,7 @@ function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: 
         {s.replaced > 0 && (
           <>
             <dt>{dry ? 'earlier import replaced' : 'replaced'}</dt>
-            <dd>{s.replaced}</dd>
+            <dd data-testid="import-replaced">{s.replaced}</dd>
           </>
         )}
       </dl>

@@ -249,3 +249,26 @@ describe("Loupe's own YOLO export", () => {
     ]);
   });
 });
+
+describe('against PyYAML, as Ultralytics reads a data.yaml (test/fixtures/dataYaml/pyyaml_reference.py)', () => {
+  const FIX = path.resolve(import.meta.dirname, '../../test/fixtures/dataYaml');
+  type Golden = { path: string | null; train: string[]; val: string[]; test: string[]; names: string[]; nc: number | null; ultralytics_splits?: Record<string, string[]> };
+  const golden = JSON.parse(fs.readFileSync(path.join(FIX, 'pyyaml_golden.json'), 'utf8')) as Record<string, Golden>;
+
+  it('has a golden for every fixture', () => {
+    expect(Object.keys(golden).sort()).toEqual(fs.readdirSync(FIX).filter((f) => f.endsWith('.yaml')).sort());
+  });
+
+  it.each(Object.keys(golden))('%s reads the same', (name) => {
+    const y = parseDataYaml(fs.readFileSync(path.join(FIX, name), 'utf8'));
+    const { ultralytics_splits: splits, ...want } = golden[name];
+    expect({ path: y.path ?? null, train: y.train, val: y.val, test: y.test, names: y.names, nc: y.nc ?? null }).toEqual(want);
+    // With an absolute path both put each split at path/entry.
+    if (splits) for (const s of ['train', 'val', 'test'] as const) expect(y[s].map((e) => path.posix.join(y.path!, e))).toEqual(splits[s]);
+  });
+
+  it('the export fixture is what the YOLO export writes', () => {
+    const text = exportedDataYaml('/data/exports/site "a" é', ['train', 'val', 'test'], ['scratch', 'traffic light', 'a: b', "it's", '#x', 'ü']);
+    expect(text).toBe(fs.readFileSync(path.join(FIX, 'loupe-export.yaml'), 'utf8'));
+  });
+});

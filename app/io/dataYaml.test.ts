@@ -201,6 +201,20 @@ describe('resolveDataYaml', () => {
     expect(sources(r)[0]).toEqual(['train', null, `train entry 'notes.csv' (${path.join(d, 'notes.csv')}) is neither a folder, a .txt list of images nor an image`]);
   });
 
+  it('takes the labels/ twin of an images folder that is not there (an export without its images)', async () => {
+    const d = tempDir();
+    lay(d, ['ds/labels/train/', 'ds/valid/labels/']);
+    const file = path.join(d, 'ds/data.yaml');
+    const y = yamlAt(file, 'train: images/train\nval: ../valid/images\ntest: images/test\nnames: [a]\n');
+    const r = await resolveDataYaml(file, y, { cwd: d });
+    expect(r.root).toBe(path.join(d, 'ds'));
+    expect(r.entries.map((e) => e.source)).toEqual([
+      { kind: 'labels', abs: path.join(d, 'ds/images/train'), labelDir: path.join(d, 'ds/labels/train') },
+      { kind: 'labels', abs: path.join(d, 'ds/valid/images'), labelDir: path.join(d, 'ds/valid/labels') },
+      null,
+    ]);
+  });
+
   it('names the yaml, its path and every place tried when no split is found', async () => {
     const d = tempDir();
     const file = path.join(d, 'cfg/data.yaml');

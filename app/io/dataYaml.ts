@@ -243,7 +243,9 @@ export type SplitSource =
   | { kind: 'dir'; abs: string }
   | { kind: 'image'; abs: string }
   /** A .txt list of images; `images` are absolute, in the list's order. */
-  | { kind: 'list'; abs: string; images: string[] };
+  | { kind: 'list'; abs: string; images: string[] }
+  /** No images at `abs`, but its `labels/` twin is there (a dataset exported without its images). */
+  | { kind: 'labels'; abs: string; labelDir: string };
 
 /** One train/val/test entry and what it resolved to; `reason` says why it did not. */
 export interface ResolvedEntry {
@@ -263,22 +265,34 @@ export interface ResolvedDataYaml {
   entries: ResolvedEntry[];
 }
 
-type Found = { kind: 'dir' | 'file'; abs: string } | null;
+type Found = { kind: 'dir' | 'file'; abs: string } | { kind: 'labels'; abs: string; labelDir: string } | null;
 
 async function stat(p: string): Promise<'dir' | 'file' | null> {
   const st = await fs.stat(p).catch(() => null);
   return st ? (st.isDirectory() ? 'dir' : 'file') : null;
 }
 
-/** An entry under a root, with Ultralytics' fallback for `../x` (tried as `x` when `../x` is not there). */
+/** The `labels/` folder Ultralytics pairs with an images folder (the last `images` becomes `labels`), or null. */
+function labelsTwin(dir: string): string | null {
+  const posix = `${dir.split(path.sep).join('/')}/`;
+  const at = posix.lastIndexOf('/images/');
+  return at < 0 ? null : path.resolve(`${posix.slice(0, at)}/labels/${posix.slice(at + '/images/'.length)}`);
+}
+
+/**
+ * An entry under a root, with Ultralytics' fallback for `../x` (tried as `x`
+ * when `../x` is not there); failing both, an images folder whose labels/ twin exists.
+ */
 async function findEntry(root: string, entry: string): Promise<Found> {
-  const abs = path.resolve(root, entry);
-  const kind = await stat(abs);
-  if (kind) return { kind, abs };
-  if (entry.startsWith('../')) {
-    const alt = path.resolve(root, entry.slice(3));
-    const altKind = await stat(alt);
-    if (altKind) return { kind: altKind, abs: alt };
+  const tries = [path.resolve(root, entry)];
+  if (entry.startsWith('../')) tries.push(path.resolve(root, entry.slice(3)));
+  for (const abs of tries) {
+    const kind = await stat(abs);
+    if (kind) return { kind, abs };
+  }
+  for (const abs of tries) {
+    const labelDir = labelsTwin(abs);
+    if (labelDir && (await stat(labelDir)) === 'dir') return { kind: 'labels', abs, labelDir };
   }
   return null;
 }
@@ -301,7 +315,8 @@ async function readList(file: string, root: string, line: number): Promise<strin
 
 /**
  * Find the dataset root of a parsed data.yaml and what each train/val/test
- * entry names: a folder of images, a .txt list of image paths, or one image.
+ * entry names: a folder of images, a .txt list of image paths, one image, or
+ * (images left out of an export) only the labels/ twin of an images folder.
  *
  * Ultralytics takes `path` as written when absolute; a relative `path` from the
  * current folder, else from its datasets folder (a setting Loupe cannot see);
@@ -357,6 +372,7 @@ export async function resolveDataYaml(yamlFile: string, y: DataYaml, opts: { cwd
     const f = best.found[i];
     const at = { split: w.split, entry: w.entry, line: w.line };
     if (!f) entries.push({ ...at, source: null, reason: `${w.split} entry '${w.entry}' not found (looked for ${path.resolve(root, w.entry)})` });
+    else if (f.kind === 'labels') entries.push({ ...at, source: f });
     else if (f.kind === 'dir') entries.push({ ...at, source: { kind: 'dir', abs: f.abs } });
     else if (/\.txt$/i.test(f.abs)) entries.push({ ...at, source: { kind: 'list', abs: f.abs, images: await readList(f.abs, root, w.line) } });
     else if (formatOfPath(f.abs)) entries.push({ ...at, source: { kind: 'image', abs: f.abs } });

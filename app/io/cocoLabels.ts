@@ -1,13 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LoupeError, messageOf } from '../domain/errors.ts';
-import { Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import { parseJsonFile } from './importLabelsJson.ts';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+import { LoupeError } from '../domain/errors.ts';
+import { brief, isNum, isObj, readGeometry, readSegmentation } from './cocoGeometry.ts';
+import { FileFinder, forEachOrdered } from './fileLookup.ts';
+import { BoxTable, noNotes, PROBLEM_CAP, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
+import { readJson, type ReadProgress } from './importLabelsJson.ts';
 
 /** A JSON record's place in a problem report: `annotations[3] (id 17)`. */
 export function recordOf(list: string, i: number, rec: unknown): string {
@@ -29,126 +26,258 @@ async function findJson(input: string): Promise<string[]> {
   return found;
 }
 
+/** Image lookups in flight at once. */
+const LOOKUPS = 64;
+
 /** Where an image named in a COCO file is: beside the JSON, in images/ beside it, or the same one level up. */
-export async function locate(jsonDir: string, name: string): Promise<LabelImage['file']> {
+export async function locate(jsonDir: string, name: string, finder = new FileFinder()): Promise<LabelImage['file']> {
   if (path.isAbsolute(name)) {
-    const st = await fs.stat(name).catch(() => null);
-    return st?.isFile() ? { abs: name, root: path.dirname(name), rel: path.basename(name) } : undefined;
+    return (await finder.isFile(name)) ? { abs: name, root: path.dirname(name), rel: path.basename(name) } : undefined;
   }
   const up = path.dirname(jsonDir);
   for (const root of [jsonDir, path.join(jsonDir, 'images'), up, path.join(up, 'images')]) {
     const abs = path.resolve(root, name);
     if (path.relative(root, abs).startsWith('..')) continue;
-    const st = await fs.stat(abs).catch(() => null);
-    if (st?.isFile()) return { abs, root, rel: path.relative(root, abs).split(path.sep).join('/') };
+    if (await finder.isFile(abs)) return { abs, root, rel: path.relative(root, abs).split(path.sep).join('/') };
   }
   return undefined;
+}
+
+/** Find the files of `images` on disk, a bounded number at a time. */
+export async function locateAll(images: LabelImage[], jsonDir: string, finder: FileFinder, signal?: AbortSignal): Promise<void> {
+  await forEachOrdered(images, LOOKUPS, (im) => locate(jsonDir, im.name, finder), (file, im) => {
+    if (file) im.file = file;
+  }, signal);
 }
 
 /**
  * Read COCO instances files (one, or every one in a folder, such as one per
  * split): categories become classes, merged by name across files; images are
- * found on disk when they can be; bboxes stay in pixels.
+ * found on disk when they can be; bboxes stay in pixels. Crowd regions
+ * (`iscrowd: 1`) are counted, not imported; segmentations are checked and
+ * dropped, and give the box of an annotation without one.
  */
-export async function readCoco(input: string, signal?: AbortSignal): Promise<ReadLabels> {
+export async function readCoco(input: string, progress?: ReadProgress): Promise<ReadLabels> {
   const problems = new Problems();
-  const out: ReadLabels = { classes: [], images: [], missing: [], problems, files: [] };
-  for (const file of await findJson(path.resolve(input))) {
-    const one = await readCocoFile(file, problems, signal);
-    const remap = one.classes.map((name) => {
-      const at = out.classes.indexOf(name);
-      return at >= 0 ? at : out.classes.push(name) - 1;
-    });
-    for (const im of one.images) for (const b of im.boxes) b.cls = remap[b.cls];
-    out.images.push(...one.images);
+  const out: ReadLabels = { classes: [], images: [], boxes: new BoxTable('px'), missing: [], problems, files: [], notes: noNotes() };
+  const files = await findJson(path.resolve(input));
+  const finder = new FileFinder();
+  const firsts: number[] = [];
+  for (const file of files) {
+    firsts.push(out.images.length);
+    await readCocoFile(file, out, progress);
     out.files.push(file);
+  }
+  firsts.push(out.images.length);
+  for (const [i, file] of files.entries()) {
+    await locateAll(out.images.slice(firsts[i], firsts[i + 1]), path.dirname(file), finder, progress?.signal);
   }
   return out;
 }
 
-async function readCocoFile(file: string, problems: Problems, signal?: AbortSignal): Promise<ReadLabels> {
-  const out: ReadLabels = { classes: [], images: [], missing: [], problems, files: [file] };
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new LoupeError('io', `Cannot read ${file}: ${messageOf(err)}`);
-  }
-  const doc = parseJsonFile(text, file, problems);
-  if (doc === undefined) return out;
-  if (!isObj(doc)) {
-    problems.add({ file, reason: `expected a COCO object with images, annotations and categories, found ${Array.isArray(doc) ? 'an array (a results file? use --predictions --format coco-results)' : typeof doc}` });
-    return out;
-  }
-  const lists: Record<string, unknown[]> = {};
-  for (const key of ['images', 'annotations', 'categories']) {
-    const v = doc[key];
-    if (Array.isArray(v)) lists[key] = v;
-    else {
-      problems.add({ file, reason: v === undefined ? `missing field '${key}'` : `'${key}' must be an array` });
-      lists[key] = [];
-    }
-  }
+// Per-annotation flags, kept in the box table's tag byte while the file is read.
+const EARLY = 1;
+const BAD_IMAGE = 2;
+const BAD_CATEGORY = 4;
+const LATE = 8;
+const CROWD = 16;
+const FROM_SEGMENTATION = 32;
+const SEGMENTATION = 64;
+
+/**
+ * Read one instances file into `out`, streamed: images, categories and
+ * annotations may come in any order, so annotations are kept in the box table
+ * with their raw image and category ids, and checked against the others once
+ * the file is read. Problems are reported in the order a whole-file reader
+ * would: categories, images, then annotations, each in file order.
+ */
+async function readCocoFile(file: string, out: ReadLabels, progress?: ReadProgress): Promise<void> {
+  const fileProblems = new Problems();
+  const catProblems = new Problems();
+  const imgProblems = new Problems();
+  const annProblems = new Problems();
+  const table = out.boxes;
+  const src = table.source({ file, list: 'annotations' });
+  const firstBox = table.n;
 
   const catIndex = new Map<number, number>();
-  const catNames = new Set<string>();
-  lists.categories.forEach((c, i) => {
-    const bad = (reason: string) => problems.add({ file, record: recordOf('categories', i, c), reason });
+  const catNames: string[] = [];
+  const byId = new Map<number, number>();
+  const seen = new Set<string>();
+  /** The message of an annotation that will be reported, for the first PROBLEM_CAP of them (later ones are only counted). */
+  const texts = new Map<number, string>();
+  let flagged = 0;
+
+  const category = (i: number, c: unknown) => {
+    const bad = (reason: string) => catProblems.add({ file, record: recordOf('categories', i, c), reason });
     if (!isObj(c)) return bad('not an object');
     if (c.id === undefined) return bad("missing field 'id'");
-    if (!Number.isInteger(c.id)) return bad(`id ${JSON.stringify(c.id)} is not a whole number`);
+    if (!Number.isInteger(c.id)) return bad(`id ${brief(c.id)} is not a whole number`);
     if (typeof c.name !== 'string' || !c.name.trim()) return bad(c.name === undefined ? "missing field 'name'" : 'name must be a non-empty string');
     if (catIndex.has(c.id as number)) return bad(`duplicate category id ${c.id}`);
-    if (catNames.has(c.name)) return bad(`duplicate category name '${c.name}'`);
-    catIndex.set(c.id as number, out.classes.length);
-    catNames.add(c.name);
-    out.classes.push(c.name);
-  });
+    if (catNames.includes(c.name)) return bad(`duplicate category name '${c.name}'`);
+    catIndex.set(c.id as number, catNames.length);
+    catNames.push(c.name);
+  };
 
-  const byId = new Map<number, LabelImage>();
-  const jsonDir = path.dirname(file);
-  for (const [i, im] of lists.images.entries()) {
-    if (signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
+  const image = (i: number, im: unknown) => {
     const record = recordOf('images', i, im);
-    const bad = (reason: string) => problems.add({ file, record, reason });
-    if (!isObj(im)) {
-      bad('not an object');
-      continue;
-    }
+    const bad = (reason: string) => imgProblems.add({ file, record, reason });
+    if (!isObj(im)) return bad('not an object');
     const missingField = ['id', 'file_name', 'width', 'height'].find((k) => im[k] === undefined);
-    if (missingField) {
-      bad(`missing field '${missingField}'`);
-      continue;
-    }
-    if (!Number.isInteger(im.id)) bad(`id ${JSON.stringify(im.id)} is not a whole number`);
-    else if (byId.has(im.id as number)) bad(`duplicate image id ${im.id}`);
-    else if (typeof im.file_name !== 'string' || !im.file_name) bad('file_name must be a non-empty string');
-    else if (!isNum(im.width) || !isNum(im.height) || im.width <= 0 || im.height <= 0) bad(`size ${JSON.stringify(im.width)}×${JSON.stringify(im.height)} is not positive`);
+    if (missingField) return bad(`missing field '${missingField}'`);
+    if (!Number.isInteger(im.id)) return bad(`id ${brief(im.id)} is not a whole number`);
+    if (byId.has(im.id as number)) return bad(`duplicate image id ${im.id}`);
+    if (typeof im.file_name !== 'string' || !im.file_name) return bad('file_name must be a non-empty string');
+    if (!isNum(im.width) || !isNum(im.height) || im.width <= 0 || im.height <= 0) return bad(`size ${brief(im.width)}×${brief(im.height)} is not positive`);
+    byId.set(im.id as number, out.images.length);
+    out.images.push({ source: `${file} ${record}`, name: im.file_name, size: { w: im.width, h: im.height } });
+  };
+
+  const annotation = (i: number, a: unknown) => {
+    let flags = 0;
+    let text: string | undefined;
+    const note = (flag: number, reason: string) => {
+      flags |= flag;
+      text ??= reason;
+    };
+    let box = [0, 0, 0, 0];
+    let imageRef = NaN;
+    let catRef = NaN;
+    let ref: number | string = NaN;
+    if (!isObj(a)) note(EARLY, 'not an object');
     else {
-      const name = im.file_name;
-      const entry: LabelImage = { source: `${file} ${record}`, name, file: await locate(jsonDir, name), size: { w: im.width, h: im.height }, boxes: [] };
-      byId.set(im.id as number, entry);
-      out.images.push(entry);
+      if (typeof a.id === 'number' || typeof a.id === 'string') ref = a.id;
+      const missingField = ['id', 'image_id', 'category_id'].find((k) => a[k] === undefined);
+      if (missingField) note(EARLY, `missing field '${missingField}'`);
+      else if (a.iscrowd !== undefined && a.iscrowd !== 0 && a.iscrowd !== 1) note(EARLY, `iscrowd must be 0 or 1, found ${brief(a.iscrowd)}`);
+      else if (a.iscrowd === 1) {
+        flags |= CROWD;
+        const seg = readSegmentation(a.segmentation);
+        if (seg.kind === 'bad') note(LATE, `segmentation ${seg.reason}`);
+      } else {
+        const g = readGeometry(a.bbox, a.segmentation);
+        if ('problem' in g) note(g.early ? EARLY : LATE, g.problem);
+        else {
+          box = g.box;
+          if (g.fromSegmentation) flags |= FROM_SEGMENTATION;
+          if (g.segmentation) flags |= SEGMENTATION;
+        }
+      }
+      if (!(flags & EARLY)) {
+        // The image and category are looked up once the whole file is read; a reference that is not a number can never match.
+        if (typeof a.image_id === 'number') imageRef = a.image_id;
+        else flags |= BAD_IMAGE;
+        if (typeof a.category_id === 'number') catRef = a.category_id;
+        else flags |= BAD_CATEGORY;
+        // The message that would be reported if the id is not a duplicate: the first failing check in order.
+        const late = text;
+        text = undefined;
+        if (flags & BAD_IMAGE) text = `unknown image_id ${brief(a.image_id)}`;
+        else if (flags & BAD_CATEGORY) text = `unknown category_id ${brief(a.category_id)}`;
+        else text = late;
+      }
+    }
+    const k = table.push(imageRef, catRef, box[0], box[1], box[2], box[3], NaN, src, i, ref);
+    if (flags) table.setTag(k, flags);
+    if (text !== undefined && (flags & (EARLY | BAD_IMAGE | BAD_CATEGORY | LATE)) && flagged++ < PROBLEM_CAP) texts.set(k, text);
+  };
+
+  let rootOk = true;
+  const ok = await readJson(
+    file,
+    {
+      root: (kind) => {
+        if (kind !== 'object') {
+          rootOk = false;
+          fileProblems.add({ file, reason: `expected a COCO object with images, annotations and categories, found ${kind === 'array' ? 'an array (a results file? use --predictions --format coco-results)' : kind === 'null' ? 'null' : `a ${kind}`}` });
+        }
+      },
+      member: (key) => {
+        if (key !== 'images' && key !== 'annotations' && key !== 'categories') return 'skip';
+        seen.add(key);
+        return 'records';
+      },
+      record: (key, i, v) => (key === 'images' ? image(i, v) : key === 'annotations' ? annotation(i, v) : category(i, v)),
+      value: (key) => fileProblems.add({ file, reason: `'${key}' must be an array` }),
+    },
+    fileProblems,
+    progress,
+  );
+  if (!ok || !rootOk) {
+    table.filter(() => false, firstBox);
+    out.images.splice(out.images.length - byId.size);
+    out.problems.merge(fileProblems);
+    return;
+  }
+  for (const key of ['images', 'annotations', 'categories']) if (!seen.has(key)) fileProblems.add({ file, reason: `missing field '${key}'` });
+
+  const remap = catNames.map((name) => {
+    const at = out.classes.indexOf(name);
+    return at >= 0 ? at : out.classes.push(name) - 1;
+  });
+  const dup = duplicateIds(table, firstBox);
+  const notes = out.notes;
+  table.filter((k) => {
+    const flags = table.tag(k);
+    const bad = (reason: string | undefined) => {
+      annProblems.add({ ...table.where(k), reason: reason ?? texts.get(k) ?? 'a problem (not listed)' });
+      return false;
+    };
+    if (flags & EARLY) return bad(texts.get(k));
+    if (dup.has(k)) return bad(`duplicate annotation id ${JSON.stringify(table.ref(k))}`);
+    if (flags & BAD_IMAGE) return bad(texts.get(k));
+    const img = byId.get(table.img(k));
+    if (img === undefined) return bad(`unknown image_id ${table.img(k)}`);
+    if (flags & BAD_CATEGORY) return bad(texts.get(k));
+    const cls = catIndex.get(table.cls(k));
+    if (cls === undefined) return bad(`unknown category_id ${table.cls(k)}`);
+    if (flags & LATE) return bad(texts.get(k));
+    if (flags & CROWD) {
+      notes.crowdSkipped++;
+      return false;
+    }
+    if (flags & FROM_SEGMENTATION) notes.boxesFromSegmentation++;
+    if (flags & SEGMENTATION) notes.segmentationsDropped++;
+    table.setImg(k, img);
+    table.setCls(k, remap[cls]);
+    table.setTag(k, 0);
+    return true;
+  }, firstBox);
+
+  for (const p of [fileProblems, catProblems, imgProblems, annProblems]) out.problems.merge(p);
+}
+
+/** Annotations (from `first` on, not flagged EARLY) whose id an earlier one has: found by sorting, since a Set of a million ids is large. */
+function duplicateIds(table: BoxTable, first: number): Set<number> {
+  const dups = new Set<number>();
+  const nums: number[] = [];
+  const texts = new Set<string>();
+  const counted = (k: number) => !(table.tag(k) & EARLY);
+  for (let k = first; k < table.n; k++) {
+    if (!counted(k)) continue;
+    const r = table.ref(k);
+    if (typeof r === 'string') {
+      if (texts.has(r)) dups.add(k);
+      texts.add(r);
     }
   }
-
-  const annIds = new Set<unknown>();
-  lists.annotations.forEach((a, i) => {
-    const record = recordOf('annotations', i, a);
-    const bad = (reason: string) => problems.add({ file, record, reason });
-    if (!isObj(a)) return bad('not an object');
-    const missingField = ['id', 'image_id', 'category_id', 'bbox'].find((k) => a[k] === undefined);
-    if (missingField) return bad(`missing field '${missingField}'`);
-    if (annIds.has(a.id)) return bad(`duplicate annotation id ${JSON.stringify(a.id)}`);
-    annIds.add(a.id);
-    const img = typeof a.image_id === 'number' ? byId.get(a.image_id) : undefined;
-    if (!img) return bad(`unknown image_id ${JSON.stringify(a.image_id)}`);
-    const cls = typeof a.category_id === 'number' ? catIndex.get(a.category_id) : undefined;
-    if (cls === undefined) return bad(`unknown category_id ${JSON.stringify(a.category_id)}`);
-    const bb = a.bbox;
-    if (!Array.isArray(bb) || bb.length !== 4 || !bb.every(isNum)) return bad(`bbox must be 4 numbers [x, y, w, h], found ${JSON.stringify(bb)}`);
-    if (bb[2] <= 0 || bb[3] <= 0) return bad(`bbox size ${bb[2]}×${bb[3]} is not positive`);
-    img.boxes.push({ cls, coords: 'px', a: bb[0], b: bb[1], c: bb[2], d: bb[3], score: null, where: { file, record } });
-  });
-  return out;
+  const ids = new Float64Array(table.n - first);
+  let m = 0;
+  for (let k = first; k < table.n; k++) {
+    const r = table.ref(k);
+    if (typeof r === 'number' && counted(k)) ids[m++] = r;
+  }
+  const sorted = ids.subarray(0, m).sort();
+  for (let j = 1; j < m; j++) if (sorted[j] === sorted[j - 1] && nums[nums.length - 1] !== sorted[j]) nums.push(sorted[j]);
+  if (nums.length === 0) return dups;
+  const repeated = new Set(nums);
+  const met = new Set<number>();
+  for (let k = first; k < table.n; k++) {
+    const r = table.ref(k);
+    if (typeof r !== 'number' || !repeated.has(r) || !counted(k)) continue;
+    if (met.has(r)) dups.add(k);
+    met.add(r);
+  }
+  return dups;
 }

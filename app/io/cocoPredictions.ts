@@ -1,134 +1,172 @@
-import fs from 'node:fs/promises';
+import crypto from 'node:crypto';
 import path from 'node:path';
-import { LoupeError, messageOf } from '../domain/errors.ts';
-import { locate, recordOf } from './cocoLabels.ts';
-import { Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import { parseJsonFile } from './importLabelsJson.ts';
+import { brief, isNum, isObj, readGeometry } from './cocoGeometry.ts';
+import { locateAll, recordOf } from './cocoLabels.ts';
+import { FileFinder } from './fileLookup.ts';
+import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
+import { readJson, type ReadProgress } from './importLabelsJson.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new LoupeError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not_found' : 'io', `Cannot read ${file}: ${messageOf(err)}`);
-  }
-}
-
-/** Image file names and category names by id, from a COCO instances file. */
-async function readImagesJson(file: string, problems: Problems): Promise<{ images: Map<number, string>; categories: Map<number, string> }> {
+/** Image file names and category names by id, from a COCO instances file (its annotations are only checked as JSON). */
+async function readImagesJson(
+  file: string,
+  problems: Problems,
+  progress?: ReadProgress,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ images: Map<number, string>; categories: Map<number, string> }> {
   const images = new Map<number, string>();
   const categories = new Map<number, string>();
-  const doc = parseJsonFile(await readText(file), file, problems);
-  if (doc === undefined) return { images, categories };
-  if (!isObj(doc) || !Array.isArray(doc.images)) {
+  const own = new Problems();
+  let shape = true;
+  let hasImages = false;
+  const ok = await readJson(
+    file,
+    {
+      root: (kind) => (shape = kind === 'object'),
+      member: (key) => {
+        if (key === 'images') hasImages = true;
+        return key === 'images' || key === 'categories' ? 'records' : 'skip';
+      },
+      record: (key, i, v) => {
+        if (key === 'categories') {
+          if (isObj(v) && Number.isInteger(v.id) && typeof v.name === 'string') categories.set(v.id as number, v.name);
+        } else if (!isObj(v) || !Number.isInteger(v.id) || typeof v.file_name !== 'string' || !v.file_name) {
+          own.add({ file, record: recordOf('images', i, v), reason: 'needs an integer id and a file_name' });
+        } else if (images.has(v.id as number)) own.add({ file, record: recordOf('images', i, v), reason: `duplicate image id ${v.id}` });
+        else images.set(v.id as number, v.file_name);
+      },
+      value: (key) => key === 'images' && (shape = false),
+    },
+    problems,
+    progress,
+    onChunk,
+  );
+  if (!ok) return { images: new Map(), categories: new Map() };
+  if (!shape || !hasImages) {
     problems.add({ file, reason: "expected a COCO instances object with an 'images' array" });
-    return { images, categories };
+    return { images: new Map(), categories: new Map() };
   }
-  doc.images.forEach((im, i) => {
-    if (!isObj(im) || !Number.isInteger(im.id) || typeof im.file_name !== 'string' || !im.file_name) {
-      problems.add({ file, record: recordOf('images', i, im), reason: 'needs an integer id and a file_name' });
-    } else if (images.has(im.id as number)) problems.add({ file, record: recordOf('images', i, im), reason: `duplicate image id ${im.id}` });
-    else images.set(im.id as number, im.file_name);
-  });
-  if (Array.isArray(doc.categories)) {
-    for (const c of doc.categories) if (isObj(c) && Number.isInteger(c.id) && typeof c.name === 'string') categories.set(c.id as number, c.name);
-  }
+  problems.merge(own);
   return { images, categories };
 }
 
 /**
  * Read a COCO results file (a JSON array of {image_id, category_id, bbox,
- * score}). An entry's image is its `file_name` when given, else the image of
- * that id in `imagesJson`, else the Loupe image of that id. Its class is its
- * `category_name`, else the category of that id in `imagesJson`, else the
- * project class `classById` gives for the id.
+ * score}), streamed. An entry's image is its `file_name` when given, else the
+ * image of that id in `imagesJson`, else the Loupe image of that id. Its class
+ * is its `category_name`, else the category of that id in `imagesJson`, else
+ * the project class `classById` gives for the id. A missing bbox is taken from
+ * polygon segmentations; segmentations are not kept.
  */
 export async function readCocoResults(
   input: string,
-  opts: { imagesJson?: string; classById: (id: number) => string | undefined; signal?: AbortSignal },
+  opts: { imagesJson?: string; classById: (id: number) => string | undefined; progress?: ReadProgress },
 ): Promise<ReadLabels> {
   const file = path.resolve(input);
+  const imagesJson = opts.imagesJson ? path.resolve(opts.imagesJson) : undefined;
   const problems = new Problems();
-  const out: ReadLabels = { classes: [], images: [], missing: [], problems, files: [file] };
-  const doc = parseJsonFile(await readText(file), file, problems);
-  const extra = opts.imagesJson ? await readImagesJson(path.resolve(opts.imagesJson), problems) : null;
-  if (opts.imagesJson) out.files.push(path.resolve(opts.imagesJson));
-  if (doc === undefined) return out;
-  if (!Array.isArray(doc)) {
-    problems.add({ file, reason: `expected a JSON array of results, found ${isObj(doc) ? 'an object (an instances file? use --annotations --format coco)' : typeof doc}` });
-    return out;
-  }
+  const table = new BoxTable('px');
+  const out: ReadLabels = { classes: [], images: [], boxes: table, missing: [], problems, files: [file], notes: noNotes() };
+  if (imagesJson) out.files.push(imagesJson);
+  // The run is named by a hash over its files in sorted order; it is taken while reading when that is the reading order.
+  const hash = !imagesJson || [file, imagesJson].sort()[0] === imagesJson ? crypto.createHash('sha256') : null;
+  const onChunk = hash ? (c: Buffer) => void hash.update(c) : undefined;
+
+  const fileProblems = new Problems();
+  const jsonProblems = new Problems();
+  const recProblems = new Problems();
+  const extra = imagesJson ? await readImagesJson(imagesJson, jsonProblems, opts.progress, onChunk) : null;
+  const src = table.source({ file, list: 'entry ' });
   const classIndex = new Map<string, number>();
-  const images = new Map<string, LabelImage>();
-  const jsonDir = path.dirname(file);
-  for (const [i, r] of doc.entries()) {
-    if (opts.signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
+  const images = new Map<string, number>();
+  const nearResults: LabelImage[] = [];
+  const nearImagesJson: LabelImage[] = [];
+  const notes = out.notes;
+
+  const entry = (i: number, r: unknown) => {
     const record = recordOf('', i, r).replace(/^\[/, 'entry [');
-    const bad = (reason: string) => problems.add({ file, record, reason });
-    if (!isObj(r)) {
-      bad('not an object');
-      continue;
-    }
-    const missingField = ['image_id', 'category_id', 'bbox', 'score'].find((k) => r[k] === undefined && !(k === 'image_id' && typeof r.file_name === 'string'));
-    if (missingField) {
-      bad(`missing field '${missingField}'`);
-      continue;
-    }
-    const bb = r.bbox;
-    if (!Array.isArray(bb) || bb.length !== 4 || !bb.every(isNum)) {
-      bad(`bbox must be 4 numbers [x, y, w, h], found ${JSON.stringify(bb)}`);
-      continue;
-    }
-    if (bb[2] <= 0 || bb[3] <= 0) {
-      bad(`bbox size ${bb[2]}×${bb[3]} is not positive`);
-      continue;
-    }
-    if (!isNum(r.score) || r.score < 0 || r.score > 1) {
-      bad(`score ${JSON.stringify(r.score)} is not a number from 0 to 1`);
-      continue;
-    }
+    const bad = (reason: string) => recProblems.add({ file, record, reason });
+    if (!isObj(r)) return bad('not an object');
+    const missingField = ['image_id', 'category_id'].find((k) => r[k] === undefined && !(k === 'image_id' && typeof r.file_name === 'string'));
+    if (missingField) return bad(`missing field '${missingField}'`);
+    const g = readGeometry(r.bbox, r.segmentation);
+    if ('problem' in g && g.early) return bad(g.problem);
+    if (r.score === undefined) return bad("missing field 'score'");
+    if ('problem' in g) return bad(g.problem);
+    if (!isNum(r.score) || r.score < 0 || r.score > 1) return bad(`score ${brief(r.score)} is not a number from 0 to 1`);
     let className: string | undefined;
     if (typeof r.category_name === 'string' && r.category_name.trim()) className = r.category_name;
-    else if (!Number.isInteger(r.category_id)) {
-      bad(`category_id ${JSON.stringify(r.category_id)} is not a whole number`);
-      continue;
-    } else className = extra ? extra.categories.get(r.category_id as number) : opts.classById(r.category_id as number);
+    else if (!Number.isInteger(r.category_id)) return bad(`category_id ${brief(r.category_id)} is not a whole number`);
+    else className = extra ? extra.categories.get(r.category_id as number) : opts.classById(r.category_id as number);
     if (className === undefined) {
-      bad(`unknown category_id ${r.category_id}${extra ? ` (not in ${path.basename(opts.imagesJson!)})` : ' (no category_name, no --images-json, and no project class has this id)'}`);
-      continue;
+      return bad(`unknown category_id ${r.category_id}${extra ? ` (not in ${path.basename(imagesJson!)})` : ' (no category_name, no --images-json, and no project class has this id)'}`);
     }
     let key: string;
-    let entry: LabelImage | undefined;
+    let fresh: () => LabelImage;
+    let near: LabelImage[] | null = null;
     if (typeof r.file_name === 'string' && r.file_name) {
-      key = `name:${r.file_name}`;
-      entry = images.get(key) ?? { source: `${file} ${record}`, name: r.file_name, file: await locate(jsonDir, r.file_name), boxes: [] };
-    } else if (!Number.isInteger(r.image_id)) {
-      bad(`image_id ${JSON.stringify(r.image_id)} is not a whole number`);
-      continue;
-    } else if (extra) {
-      const name = extra.images.get(r.image_id as number);
-      if (name === undefined) {
-        bad(`unknown image_id ${r.image_id} (not in ${path.basename(opts.imagesJson!)})`);
-        continue;
-      }
+      const name = r.file_name;
       key = `name:${name}`;
-      entry = images.get(key) ?? { source: `${file} ${record}`, name, file: await locate(path.dirname(path.resolve(opts.imagesJson!)), name), boxes: [] };
+      fresh = () => ({ source: `${file} ${record}`, name });
+      near = nearResults;
+    } else if (!Number.isInteger(r.image_id)) return bad(`image_id ${brief(r.image_id)} is not a whole number`);
+    else if (extra) {
+      const name = extra.images.get(r.image_id as number);
+      if (name === undefined) return bad(`unknown image_id ${r.image_id} (not in ${path.basename(imagesJson!)})`);
+      key = `name:${name}`;
+      fresh = () => ({ source: `${file} ${record}`, name });
+      near = nearImagesJson;
     } else {
-      key = `id:${r.image_id}`;
-      entry = images.get(key) ?? { source: `${file} ${record}`, name: `image ${r.image_id}`, imageId: r.image_id as number, boxes: [] };
+      const id = r.image_id as number;
+      key = `id:${id}`;
+      fresh = () => ({ source: `${file} ${record}`, name: `image ${id}`, imageId: id });
     }
-    images.set(key, entry);
+    let img = images.get(key);
+    if (img === undefined) {
+      const im = fresh();
+      img = out.images.push(im) - 1;
+      images.set(key, img);
+      near?.push(im);
+    }
     let cls = classIndex.get(className);
     if (cls === undefined) {
-      cls = out.classes.length;
+      cls = out.classes.push(className) - 1;
       classIndex.set(className, cls);
-      out.classes.push(className);
     }
-    entry.boxes.push({ cls, coords: 'px', a: bb[0], b: bb[1], c: bb[2], d: bb[3], score: r.score, where: { file, record } });
+    if (g.fromSegmentation) notes.boxesFromSegmentation++;
+    if (g.segmentation) notes.segmentationsDropped++;
+    const ref = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : NaN;
+    table.push(img, cls, g.box[0], g.box[1], g.box[2], g.box[3], r.score, src, i, ref);
+  };
+
+  let isArray = true;
+  const ok = await readJson(
+    file,
+    {
+      root: (kind) => {
+        if (kind === 'array') return;
+        isArray = false;
+        fileProblems.add({ file, reason: `expected a JSON array of results, found ${kind === 'object' ? 'an object (an instances file? use --annotations --format coco)' : kind === 'null' ? 'null' : `a ${kind}`}` });
+      },
+      member: (key) => (key === '' ? 'records' : 'skip'),
+      record: (_key, i, v) => entry(i, v),
+    },
+    fileProblems,
+    opts.progress,
+    onChunk,
+  );
+  if (hash) out.hash = hash.digest('hex');
+  problems.merge(fileProblems);
+  problems.merge(jsonProblems);
+  if (!ok || !isArray) {
+    out.images = [];
+    out.classes = [];
+    out.boxes = new BoxTable('px');
+    out.notes = noNotes();
+    return out;
   }
-  out.images = [...images.values()];
+  problems.merge(recProblems);
+  const finder = new FileFinder();
+  await locateAll(nearResults, path.dirname(file), finder, opts.progress?.signal);
+  if (imagesJson) await locateAll(nearImagesJson, path.dirname(imagesJson), finder, opts.progress?.signal);
   return out;
 }

@@ -26,6 +26,12 @@ export class Problems {
     this.total++;
     if (this.list.length < PROBLEM_CAP) this.list.push(p);
   }
+
+  /** Add another collection's problems after these, as if they had been added here. */
+  merge(other: Problems): void {
+    for (const p of other.list) this.add(p);
+    this.total += other.total - other.list.length;
+  }
 }
 
 /** `file:line: reason`, as compilers print it. */
@@ -34,25 +40,185 @@ export function formatProblem(p: Problem): string {
   return `${where}: ${p.reason}`;
 }
 
+/** Where a box was read, for a problem about it. */
+export type BoxWhere = Omit<Problem, 'reason'>;
+
 /**
- * A box as read: `norm` is YOLO's normalised centre and size (cx, cy, w, h),
- * `px` is COCO's top-left corner and size in pixels. `cls` indexes the reader's class names.
+ * Where boxes come from: a text file (a box's `at` is its line), or a list of
+ * JSON records (`at` is the index in `list`, shown as `annotations[3] (id 17)`).
  */
-export interface RawBox {
-  cls: number;
-  coords: 'norm' | 'px';
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  score: number | null;
-  where: Omit<Problem, 'reason'>;
+export interface BoxSource {
+  file: string;
+  list?: string;
+}
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/**
+ * Boxes as read, in columns of typed arrays grown a chunk at a time: a million
+ * boxes as objects would take hundreds of megabytes, as columns about 70.
+ * `coords` says what a, b, c, d are: YOLO's normalised centre and size
+ * (cx, cy, w, h) or COCO's top-left corner and size in pixels. `img` indexes
+ * the reader's images and `cls` its class names (COCO readers hold the raw ids
+ * there until the whole file is read). A score of NaN means none.
+ */
+export class BoxTable {
+  n = 0;
+  readonly sources: BoxSource[] = [];
+  private readonly f64: Float64Array[][] = [[], [], [], [], [], [], [], []];
+  private readonly i32: Int32Array[][] = [[], []];
+  private readonly u8: Uint8Array[] = [];
+  /** Record ids that are not numbers (rare), by box. */
+  private readonly textRefs = new Map<number, string>();
+
+  constructor(readonly coords: 'norm' | 'px') {}
+
+  /** Add a source of boxes; returns the index boxes refer to it by. */
+  source(s: BoxSource): number {
+    return this.sources.push(s) - 1;
+  }
+
+  /** Append a box; `ref` is its record's id (NaN when it has none). */
+  push(img: number, cls: number, a: number, b: number, c: number, d: number, score: number, src: number, at: number, ref: number | string = NaN): number {
+    const k = this.n++;
+    const j = k & MASK;
+    if (j === 0) {
+      for (const col of this.f64) col.push(new Float64Array(CHUNK));
+      for (const col of this.i32) col.push(new Int32Array(CHUNK));
+      this.u8.push(new Uint8Array(CHUNK));
+    }
+    const q = k >>> CHUNK_BITS;
+    const f = this.f64;
+    f[0][q][j] = img;
+    f[1][q][j] = cls;
+    f[2][q][j] = a;
+    f[3][q][j] = b;
+    f[4][q][j] = c;
+    f[5][q][j] = d;
+    f[6][q][j] = score;
+    if (typeof ref === 'string') {
+      f[7][q][j] = NaN;
+      this.textRefs.set(k, ref);
+    } else f[7][q][j] = ref;
+    this.i32[0][q][j] = src;
+    this.i32[1][q][j] = at;
+    return k;
+  }
+
+  private get(col: number, k: number): number {
+    return this.f64[col][k >>> CHUNK_BITS][k & MASK];
+  }
+  img(k: number): number {
+    return this.get(0, k);
+  }
+  cls(k: number): number {
+    return this.get(1, k);
+  }
+  a(k: number): number {
+    return this.get(2, k);
+  }
+  b(k: number): number {
+    return this.get(3, k);
+  }
+  c(k: number): number {
+    return this.get(4, k);
+  }
+  d(k: number): number {
+    return this.get(5, k);
+  }
+  /** The box's score, or null. */
+  score(k: number): number | null {
+    const s = this.get(6, k);
+    return Number.isNaN(s) ? null : s;
+  }
+  /** The id of the record the box came from, if it had one. */
+  ref(k: number): number | string | undefined {
+    const r = this.get(7, k);
+    return Number.isNaN(r) ? this.textRefs.get(k) : r;
+  }
+  /** A byte a reader may keep per box while reading (flags); 0 until set. */
+  tag(k: number): number {
+    return this.u8[k >>> CHUNK_BITS][k & MASK];
+  }
+  setTag(k: number, v: number): void {
+    this.u8[k >>> CHUNK_BITS][k & MASK] = v;
+  }
+  setImg(k: number, img: number): void {
+    this.f64[0][k >>> CHUNK_BITS][k & MASK] = img;
+  }
+  setCls(k: number, cls: number): void {
+    this.f64[1][k >>> CHUNK_BITS][k & MASK] = cls;
+  }
+  /** Replace a box's coordinates (the service turns them into pixels in place). */
+  setCoords(k: number, a: number, b: number, c: number, d: number): void {
+    const q = k >>> CHUNK_BITS;
+    const j = k & MASK;
+    this.f64[2][q][j] = a;
+    this.f64[3][q][j] = b;
+    this.f64[4][q][j] = c;
+    this.f64[5][q][j] = d;
+  }
+
+  /** Keep only the boxes from `from` on that `keep` says yes to, in order; returns how many were dropped. */
+  filter(keep: (k: number) => boolean, from = 0): number {
+    let j = from;
+    const moved = new Map<number, string>();
+    for (let k = from; k < this.n; k++) {
+      if (!keep(k)) continue;
+      if (j !== k) {
+        const qs = k >>> CHUNK_BITS;
+        const js = k & MASK;
+        const qd = j >>> CHUNK_BITS;
+        const jd = j & MASK;
+        for (const col of this.f64) col[qd][jd] = col[qs][js];
+        for (const col of this.i32) col[qd][jd] = col[qs][js];
+        this.u8[qd][jd] = this.u8[qs][js];
+      }
+      const t = this.textRefs.get(k);
+      if (t !== undefined) moved.set(j, t);
+      j++;
+    }
+    const dropped = this.n - j;
+    this.n = j;
+    for (const k of [...this.textRefs.keys()]) if (k >= from) this.textRefs.delete(k);
+    for (const [k, t] of moved) this.textRefs.set(k, t);
+    const chunks = Math.ceil(j / CHUNK);
+    for (const col of this.f64) col.length = chunks;
+    for (const col of this.i32) col.length = chunks;
+    this.u8.length = chunks;
+    return dropped;
+  }
+
+  /** Where box k was read: file and line, or file and record. */
+  where(k: number): BoxWhere {
+    const q = k >>> CHUNK_BITS;
+    const j = k & MASK;
+    const src = this.sources[this.i32[0][q][j]];
+    const at = this.i32[1][q][j];
+    if (src.list === undefined) return { file: src.file, line: at };
+    const ref = this.ref(k);
+    return { file: src.file, record: `${src.list}[${at}]${ref === undefined ? '' : ` (id ${ref})`}` };
+  }
+
+  /** Box indices grouped by image (read order within each): image i's boxes are order[start[i]] … order[start[i + 1] - 1]. */
+  byImage(images: number): { start: Int32Array; order: Int32Array } {
+    const start = new Int32Array(images + 1);
+    for (let k = 0; k < this.n; k++) start[this.img(k) + 1]++;
+    for (let i = 0; i < images; i++) start[i + 1] += start[i];
+    const next = start.slice(0, images);
+    const order = new Int32Array(this.n);
+    for (let k = 0; k < this.n; k++) order[next[this.img(k)]++] = k;
+    return { start, order };
+  }
 }
 
 /**
- * An image the input has labels (or no labels) for. `file` is the image file
- * when found on disk, with the folder it is stored relative to; `name` is how
- * the input calls it, used to find an image already in the project.
+ * An image the input has labels (or no labels) for; its boxes are those of
+ * the reader's BoxTable that name its index. `file` is the image file when
+ * found on disk, with the folder it is stored relative to; `name` is how the
+ * input calls it, used to find an image already in the project.
  */
 export interface LabelImage {
   /** Where the image's labels come from (label file, or JSON file and image record). */
@@ -61,24 +227,51 @@ export interface LabelImage {
   file?: { abs: string; root: string; rel: string };
   /** A Loupe image id the input names directly (COCO results without file names). */
   imageId?: number;
-  /** Only project images whose file name without extension is this (Ultralytics txt predictions). */
+  /**
+   * The image's path without its extension, when the input does not say the
+   * extension (Ultralytics txt predictions, YOLO label files without their
+   * image): matched against project paths without theirs.
+   */
   stem?: string;
   /** Size the input claims (COCO `width`/`height`), checked against the real image. */
   size?: { w: number; h: number };
-  boxes: RawBox[];
+  /**
+   * A label file whose image is not beside it: when the project has no image
+   * by its name it is listed as missing (never a problem), and its own
+   * `problems` count only when it has.
+   */
+  orphan?: boolean;
+  problems?: Problems;
+}
+
+/** What a COCO reader leaves out of the boxes, for the summary. */
+export interface CocoNotes {
+  /** `iscrowd: 1` annotations: regions of many objects, not object instances; not imported. */
+  crowdSkipped: number;
+  /** Annotations whose segmentation was not kept (Loupe stores boxes only). */
+  segmentationsDropped: number;
+  /** Boxes taken from a polygon segmentation's extent, for annotations without a bbox. */
+  boxesFromSegmentation: number;
 }
 
 /** Everything a reader found. */
 export interface ReadLabels {
-  /** Class names by the index RawBox.cls uses; all of them are created or reused, even those with no boxes. */
+  /** Class names by the index BoxTable.cls uses; all of them are created or reused, even those with no boxes. */
   classes: string[];
   images: LabelImage[];
+  boxes: BoxTable;
   /** Label files or records whose image could not be found; their labels are skipped. */
   missing: string[];
   problems: Problems;
   /** Every input file read, for the hash that names an imported run. */
   files: string[];
+  /** sha256 over `files` in sorted order, when the reader could take it while reading. */
+  hash?: string;
+  notes: CocoNotes;
 }
+
+/** Notes of a reader that drops nothing. */
+export const noNotes = (): CocoNotes => ({ crowdSkipped: 0, segmentationsDropped: 0, boxesFromSegmentation: 0 });
 
 /** A number written the way label files write them (no hex, no blanks, no Infinity). */
 export function parseNumber(s: string): number | null {

@@ -3,14 +3,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf } from '../domain/errors.ts';
 import { probeImage } from '../images/probe.ts';
-import type { JobContext } from '../jobs/JobRunner.ts';
 import type { NewImage } from '../store/ImageRepo.ts';
 import type { Project } from '../store/Project.ts';
+import { forEachOrdered } from './fileLookup.ts';
 import type { LabelImage, Problems } from './importLabels.ts';
+import type { ReadProgress } from './importLabelsJson.ts';
 
 /** A label image tied to the project image it labels, existing or to be added. */
 export interface ResolvedImage {
   label: LabelImage;
+  /** Index of `label` in the reader's images (what its boxes refer to). */
+  index: number;
   /** The project image, or null when it is added by the import. */
   imageId: number | null;
   /** The image to add, with the folder its path is relative to. */
@@ -27,35 +30,99 @@ export interface Resolution {
   skipped: { file: string; reason: string }[];
 }
 
-/** Project images by stored path, for finding images by name. */
-function pathIndex(project: Project): { path: string; id: number }[] {
-  const out: { path: string; id: number }[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = project.images.page(offset, 1000);
-    for (const r of page) if (!r.ingestError) out.push({ path: r.path, id: r.id });
-    if (page.length < 1000) return out;
+/** An image of the project, as matching needs it. */
+interface Known {
+  id: number;
+  rootId: number;
+  path: string;
+  width: number;
+  height: number;
+}
+
+const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const withoutExt = (p: string) => {
+  const dot = p.lastIndexOf('.');
+  return dot > p.lastIndexOf('/') ? p.slice(0, dot) : p;
+};
+
+/**
+ * The project's images, read in one query, looked up by id, by root and
+ * path, and by file name (with or without extension) for matching a name
+ * the input gives against the end of a stored path.
+ */
+class ProjectImages {
+  readonly byId = new Map<number, Known>();
+  private readonly byRootPath = new Map<number, Map<string, Known>>();
+  private byBase: Map<string, Known[]> | null = null;
+  private byStem: Map<string, Known[]> | null = null;
+
+  constructor(project: Project) {
+    const rows = project.db
+      .prepare('SELECT id, root_id AS rootId, path, width, height FROM images WHERE ingest_error IS NULL')
+      .all() as Known[];
+    for (const r of rows) {
+      this.byId.set(r.id, r);
+      let inRoot = this.byRootPath.get(r.rootId);
+      if (!inRoot) this.byRootPath.set(r.rootId, (inRoot = new Map()));
+      inRoot.set(r.path, r);
+    }
+  }
+
+  at(rootId: number, rel: string): Known | undefined {
+    return this.byRootPath.get(rootId)?.get(rel);
+  }
+
+  private index(key: (p: string) => string): Map<string, Known[]> {
+    const out = new Map<string, Known[]>();
+    for (const r of this.byId.values()) {
+      const k = key(r.path);
+      const list = out.get(k);
+      if (list) list.push(r);
+      else out.set(k, [r]);
+    }
+    return out;
+  }
+
+  /**
+   * Images whose path is `name`; else whose path ends with `/name`; else the
+   * longest stored paths `name` ends with (a dataset's split folder in front
+   * of the project's path). `stem`: compare paths without their extensions.
+   */
+  find(name: string, stem: boolean): Known[] {
+    const key = stem ? (p: string) => withoutExt(p) : (p: string) => p;
+    const map = stem ? (this.byStem ??= this.index((p) => withoutExt(baseOf(p)))) : (this.byBase ??= this.index(baseOf));
+    const candidates = map.get(baseOf(name)) ?? [];
+    if (candidates.length === 0) return [];
+    const exact = candidates.filter((r) => key(r.path) === name);
+    if (exact.length) return exact;
+    const longer = candidates.filter((r) => key(r.path).endsWith(`/${name}`));
+    if (longer.length) return longer;
+    const shorter = candidates.filter((r) => name.endsWith(`/${key(r.path)}`));
+    const most = Math.max(0, ...shorter.map((r) => r.path.length));
+    return shorter.filter((r) => r.path.length === most);
   }
 }
 
+/** Image files read and hashed at once. */
+const READS = 16;
+
+type Probed = Awaited<ReturnType<typeof probeImage>>;
+type Read = { hash: string; bytes: number; dup?: number; probe?: Probed | { error: string } } | { error: string };
+
 /**
  * Find or prepare the project image for every label image. A file on disk is
- * the project's image of the same root and path, else of the same content,
- * else a new image (probed for its size). Without a file, an image is found by
- * its Loupe id, its stored path (or a path ending in it), or its file stem.
+ * the project's image of the same root and path (not read again), else of the
+ * same content, else a new image (probed for its size). Without a file, an
+ * image is found by its Loupe id, or by its path: the stored path, a path
+ * ending in it, or the end of it (without extensions for a stem). Files are
+ * read a bounded number at a time; the outcome is decided in input order.
  * Nothing is written.
  */
-export async function resolveImages(
-  project: Project,
-  labels: LabelImage[],
-  problems: Problems,
-  ctx?: Pick<JobContext, 'progress' | 'signal'>,
-): Promise<Resolution> {
+export async function resolveImages(project: Project, labels: LabelImage[], problems: Problems, progress?: ReadProgress): Promise<Resolution> {
   const out: Resolution = { images: [], missing: [], skipped: [] };
+  const known = new ProjectImages(project);
   const roots = new Map(project.images.roots().map((r) => [r.path, r.id]));
-  const inRoot = new Map<number, Set<string>>();
   const claimed = new Map<string, string>();
-  let index: { path: string; id: number }[] | null = null;
-  const byName = (pred: (p: string) => boolean) => (index ??= pathIndex(project)).filter((r) => pred(r.path));
 
   const claim = (key: string, l: LabelImage): boolean => {
     const first = claimed.get(key);
@@ -66,61 +133,72 @@ export async function resolveImages(
     claimed.set(key, l.source);
     return true;
   };
-  const existing = (l: LabelImage, id: number) => {
-    if (!claim(`id:${id}`, l)) return;
-    const row = project.images.get(id)!;
-    out.images.push({ label: l, imageId: id, width: row.width, height: row.height });
+  const existing = (l: LabelImage, index: number, row: Known) => {
+    if (!claim(`id:${row.id}`, l)) return;
+    if (l.problems) problems.merge(l.problems);
+    out.images.push({ label: l, index, imageId: row.id, width: row.width, height: row.height });
+  };
+  /** The project image a file on disk already is, by root and path. */
+  const atPath = (l: LabelImage): Known | undefined => {
+    if (!l.file) return undefined;
+    const rootId = roots.get(project.storedRootPath(l.file.root));
+    return rootId === undefined ? undefined : known.at(rootId, l.file.rel);
   };
 
-  for (const [i, l] of labels.entries()) {
-    if (ctx?.signal.aborted) break;
-    ctx?.progress(i, labels.length, `${out.images.length} images found`);
-    if (l.file) {
-      const rootId = roots.get(project.storedRootPath(l.file.root));
-      if (rootId !== undefined) {
-        let known = inRoot.get(rootId);
-        if (!known) inRoot.set(rootId, (known = project.images.pathsInRoot(rootId)));
-        const hit = known.has(l.file.rel) ? byName((p) => p === l.file!.rel) : [];
-        const same = hit.find((h) => project.images.get(h.id)?.rootId === rootId);
-        if (same) {
-          existing(l, same.id);
-          continue;
-        }
-      }
+  let done = 0;
+  await forEachOrdered(
+    labels,
+    READS,
+    async (l): Promise<Read | null> => {
+      if (!l.file || atPath(l)) return null;
       let buf: Buffer;
       try {
         buf = await fs.readFile(l.file.abs);
       } catch (err) {
-        problems.add({ file: l.file.abs, reason: `cannot read the image: ${messageOf(err)}` });
-        continue;
+        return { error: messageOf(err) };
       }
       const hash = crypto.createHash('sha256').update(buf).digest('hex');
-      const dup = project.images.byHash(hash);
-      if (dup) {
-        existing(l, dup.id);
-        continue;
+      const dup = project.images.byHash(hash)?.id;
+      // An image the project already has is not probed again.
+      if (dup !== undefined && known.byId.has(dup)) return { hash, bytes: buf.length, dup };
+      const probe = await probeImage(buf).catch((err: unknown) => ({ error: messageOf(err) }));
+      return { hash, bytes: buf.length, probe };
+    },
+    (read, l, index) => {
+      if (++done % 1000 === 0) progress?.progress?.(done, labels.length, 'matching images');
+      if (l.file) {
+        const same = atPath(l);
+        if (same) return existing(l, index, same);
+        if (!read) return;
+        if ('error' in read) return problems.add({ file: l.file.abs, reason: `cannot read the image: ${read.error}` });
+        if (read.dup !== undefined) return existing(l, index, known.byId.get(read.dup)!);
+        if (!claim(`hash:${read.hash}`, l)) return;
+        const p = read.probe!;
+        if ('error' in p) return problems.add({ file: l.file.abs, reason: `not an image Loupe can read: ${p.error}` });
+        if (l.problems) problems.merge(l.problems);
+        const image = { path: l.file.rel, width: p.width, height: p.height, orientation: p.orientation, format: p.format, bytes: read.bytes, contentHash: read.hash, metadata: '{}', ingestError: null };
+        out.images.push({ label: l, index, imageId: null, add: { image, root: l.file.root }, width: p.width, height: p.height });
+        return;
       }
-      if (!claim(`hash:${hash}`, l)) continue;
-      try {
-        const p = await probeImage(buf);
-        const image = { path: l.file.rel, width: p.width, height: p.height, orientation: p.orientation, format: p.format, bytes: buf.length, contentHash: hash, metadata: '{}', ingestError: null };
-        out.images.push({ label: l, imageId: null, add: { image, root: l.file.root }, width: p.width, height: p.height });
-      } catch (err) {
-        problems.add({ file: l.file.abs, reason: `not an image Loupe can read: ${messageOf(err)}` });
+      if (l.imageId !== undefined) {
+        const row = known.byId.get(l.imageId);
+        if (row) existing(l, index, row);
+        else out.missing.push(`${l.source}: no image ${l.imageId} in the project`);
+        return;
       }
-      continue;
-    }
-    if (l.imageId !== undefined) {
-      if (project.images.get(l.imageId)) existing(l, l.imageId);
-      else out.missing.push(`${l.source}: no image ${l.imageId} in the project`);
-      continue;
-    }
-    const name = l.name.split(path.sep).join('/');
-    const hits = l.stem !== undefined ? byName((p) => path.posix.basename(p).replace(/\.[^.]*$/, '') === l.stem) : byName((p) => p === name || p.endsWith(`/${name}`));
-    if (hits.length === 1) existing(l, hits[0].id);
-    else if (hits.length === 0) out.missing.push(`${l.source}: ${name} not found`);
-    else problems.add({ file: l.source, reason: `${name} matches ${hits.length} project images (${hits.slice(0, 3).map((h) => h.path).join(', ')}${hits.length > 3 ? ', …' : ''})` });
-  }
-  ctx?.progress(labels.length, labels.length, `${out.images.length} images found`);
+      const name = l.stem ?? l.name.split(path.sep).join('/');
+      const hits = known.find(name, l.stem !== undefined);
+      if (hits.length === 1) existing(l, index, hits[0]);
+      else if (hits.length === 0) out.missing.push(l.orphan ? `${l.source}: no image for this label file` : `${l.source}: ${name} not found`);
+      else {
+        const which = `${name} matches ${hits.length} project images (${hits.slice(0, 3).map((h) => h.path).join(', ')}${hits.length > 3 ? ', …' : ''})`;
+        if (l.orphan) out.missing.push(`${l.source}: ${which}; its labels are skipped`);
+        else problems.add({ file: l.source, reason: which });
+      }
+    },
+    progress?.signal,
+  );
+
+  progress?.progress?.(labels.length, labels.length, 'matching images');
   return out;
 }

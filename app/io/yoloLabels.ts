@@ -3,46 +3,62 @@ import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { formatOfPath } from '../images/formats.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
-import { parseNumber, Problems, type LabelImage, type RawBox, type ReadLabels } from './importLabels.ts';
+import { forEachOrdered } from './fileLookup.ts';
+import { BoxTable, noNotes, parseNumber, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
+import type { ReadProgress } from './importLabelsJson.ts';
 import { listImageFiles } from './walk.ts';
 
 const CLASS_FILES = ['classes.txt', 'obj.names', 'classes.names'];
 const YAML_FILES = ['data.yaml', 'data.yml', 'dataset.yaml', 'dataset.yml'];
 
 /**
- * Boxes from the lines of one YOLO label file: `class cx cy w h` (plus `conf`
- * with `withScore`), all normalised. Every bad line is added to `problems`.
+ * Add the boxes on the lines of one YOLO label file to `table` as image
+ * `img`'s: `class cx cy w h` (plus `conf` with `withScore`), all normalised.
+ * Every bad line is added to `problems`; `src` is the file's source in the table.
  */
-export function parseYoloLines(text: string, file: string, classCount: number, withScore: boolean, problems: Problems): RawBox[] {
-  const boxes: RawBox[] = [];
+export function parseYoloLines(text: string, file: string, src: number, img: number, table: BoxTable, classCount: number, withScore: boolean, problems: Problems): void {
   const want = withScore ? 6 : 5;
   const fieldNames = withScore ? 'class cx cy w h conf' : 'class cx cy w h';
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
+  const labels = ['cx', 'cy', 'w', 'h', 'conf'];
+  const nums = [0, 0, 0, 0, 0];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines: for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    const fields = raw.trim().split(/\s+/);
-    if (fields.length === 1 && fields[0] === '') return;
+    const raw = lines[i].trim();
+    if (raw === '') continue;
+    const fields = raw.split(/\s+/);
     const bad = (reason: string) => problems.add({ file, line, reason });
     if (fields.length !== want) {
       const polygon = fields.length > want && (fields.length - 1) % 2 === 0 ? ' (a polygon? only boxes are imported)' : '';
-      return bad(`expected ${want} values (${fieldNames}), found ${fields.length}${polygon}`);
+      bad(`expected ${want} values (${fieldNames}), found ${fields.length}${polygon}`);
+      continue;
     }
-    if (!/^\d+$/.test(fields[0])) return bad(`class '${fields[0]}' is not a whole number`);
+    if (!/^\d+$/.test(fields[0])) {
+      bad(`class '${fields[0]}' is not a whole number`);
+      continue;
+    }
     const cls = Number(fields[0]);
-    if (cls >= classCount) return bad(`class ${cls} is out of range: there ${classCount === 1 ? 'is 1 class' : `are ${classCount} classes`} (0..${classCount - 1})`);
-    const labels = ['cx', 'cy', 'w', 'h', 'conf'];
-    const nums: number[] = [];
+    if (cls >= classCount) {
+      bad(`class ${cls} is out of range: there ${classCount === 1 ? 'is 1 class' : `are ${classCount} classes`} (0..${classCount - 1})`);
+      continue;
+    }
     for (let k = 1; k < fields.length; k++) {
       const n = parseNumber(fields[k]);
-      if (n === null) return bad(`${labels[k - 1]} '${fields[k]}' is not a number`);
+      if (n === null) {
+        bad(`${labels[k - 1]} '${fields[k]}' is not a number`);
+        continue lines;
+      }
       // Exactly 0 and 1 are fine; anything beyond, however close, makes Ultralytics drop the image.
-      if (n < 0 || n > 1) return bad(`${labels[k - 1]} ${fields[k]} is outside [0, 1]`);
-      nums.push(n);
+      if (n < 0 || n > 1) {
+        bad(`${labels[k - 1]} ${fields[k]} is outside [0, 1]`);
+        continue lines;
+      }
+      nums[k - 1] = n;
     }
-    if (nums[2] === 0) return bad('w is 0: a box needs a width');
-    if (nums[3] === 0) return bad('h is 0: a box needs a height');
-    boxes.push({ cls, coords: 'norm', a: nums[0], b: nums[1], c: nums[2], d: nums[3], score: withScore ? nums[4] : null, where: { file, line } });
-  });
-  return boxes;
+    if (nums[2] === 0) bad('w is 0: a box needs a width');
+    else if (nums[3] === 0) bad('h is 0: a box needs a height');
+    else table.push(img, cls, nums[0], nums[1], nums[2], nums[3], withScore ? nums[4] : NaN, src, line);
+  }
 }
 
 /** The label file Ultralytics reads for an image: the last `/images/` becomes `/labels/`, the extension `.txt`. */
@@ -76,29 +92,37 @@ async function findSpec(input: string): Promise<{ kind: 'yaml' | 'classes'; file
   throw new LoupeError('bad_request', `${input} has no data.yaml (or dataset.yaml) and no classes.txt (or obj.names): Loupe needs the class names.`);
 }
 
-/** Image files a split names: a folder (searched recursively), a .txt list of images, or one image. */
+/** Image files a split names: a folder (searched recursively), a .txt list of images, or one image. A split folder without images but with its labels/ twin has labels only. */
 async function splitImages(root: string, entry: string, yamlFile: string, problems: Problems): Promise<{ images: string[]; labelDir?: string }> {
   const abs = path.resolve(root, entry);
   const kind = await exists(abs);
+  const labelDir = path.dirname(labelPathFor(path.join(abs, 'x.png')));
   if (kind === 'dir') {
     const listing = await listImageFiles(abs);
     for (const u of listing.unreadable) problems.add({ file: path.join(abs, u.path), reason: u.reason });
-    return { images: listing.files.map((f) => path.join(abs, f)), labelDir: path.dirname(labelPathFor(path.join(abs, 'x.png'))) };
+    return { images: listing.files.map((f) => path.join(abs, f)), labelDir };
   }
   if (kind === 'file' && abs.endsWith('.txt')) {
     const lines = (await fs.readFile(abs, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
     return { images: lines.map((l) => path.resolve(path.dirname(abs), l)) };
   }
   if (kind === 'file' && formatOfPath(abs)) return { images: [abs] };
+  if (!kind && labelDir !== abs && (await exists(labelDir)) === 'dir') return { images: [], labelDir };
   problems.add({ file: yamlFile, reason: `split '${entry}' ${kind ? 'is neither a folder, a .txt list nor an image' : `not found (looked for ${abs})`}` });
   return { images: [] };
 }
 
+/** Label files read at once. */
+const READS = 32;
+
 /**
  * Read a YOLO dataset: a data.yaml (or a folder holding one), or a classes.txt
  * (YOLO 1.1 layout: labels beside the images or in a `labels/` twin of `images/`).
+ * A label file without its image (a dataset exported without images) names
+ * its image by its path under the labels folder, without extension; its
+ * problems count only if the project has that image.
  */
-export async function readYolo(input: string, signal?: AbortSignal): Promise<ReadLabels> {
+export async function readYolo(input: string, progress?: ReadProgress): Promise<ReadLabels> {
   const abs = path.resolve(input);
   const spec = await findSpec(abs);
   const problems = new Problems();
@@ -144,28 +168,57 @@ export async function readYolo(input: string, signal?: AbortSignal): Promise<Rea
   }
 
   const images: LabelImage[] = [];
+  const labelFiles: string[] = [];
   const expected = new Set<string>();
   for (const img of [...new Set(imageFiles)].sort()) {
-    if (signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
     const labelFile = labelPathFor(img);
     expected.add(labelFile);
-    let boxes: RawBox[] = [];
-    const kind = await exists(labelFile);
-    if (kind === 'file') {
-      files.push(labelFile);
-      boxes = parseYoloLines(await fs.readFile(labelFile, 'utf8'), labelFile, classes.length, false, problems);
-    } else if (kind === 'dir') problems.add({ file: labelFile, reason: 'is a folder, expected a label file' });
-    // An image without a label file has no objects: it still counts as labelled.
     const inRoot = !path.relative(root, img).startsWith('..') && !path.isAbsolute(path.relative(root, img));
     const fileRoot = inRoot ? root : path.dirname(img);
     const rel = path.relative(fileRoot, img).split(path.sep).join('/');
-    images.push({ source: kind === 'file' ? labelFile : img, name: rel, file: { abs: img, root: fileRoot, rel }, boxes });
+    images.push({ source: img, name: rel, file: { abs: img, root: fileRoot, rel } });
+    labelFiles.push(labelFile);
   }
+  const withImage = images.length;
 
   const ignore = new Set([spec.file, ...['train.txt', 'val.txt', 'valid.txt', 'test.txt'].map((f) => path.join(root, f))]);
-  const missing: string[] = [];
+  const orphans = new Set<string>();
   for (const dir of [...new Set(labelDirs)]) {
-    for (const t of await listTxt(dir)) if (!expected.has(t.split(path.sep).join('/')) && !ignore.has(t)) missing.push(t);
+    for (const t of await listTxt(dir)) {
+      if (expected.has(t.split(path.sep).join('/')) || ignore.has(t) || orphans.has(t)) continue;
+      orphans.add(t);
+      const stem = path.relative(dir, t).split(path.sep).join('/').replace(/\.txt$/, '');
+      images.push({ source: t, name: stem, stem, orphan: true });
+      labelFiles.push(t);
+    }
   }
-  return { classes, images, missing: [...new Set(missing)].sort(), problems, files };
+
+  const table = new BoxTable('norm');
+  let done = 0;
+  await forEachOrdered(
+    labelFiles,
+    READS,
+    (f) => fs.readFile(f, 'utf8').then((t): string | NodeJS.ErrnoException => t, (err: NodeJS.ErrnoException) => err),
+    (got, labelFile, i) => {
+      progress?.progress?.(++done, labelFiles.length, 'reading label files');
+      if (typeof got !== 'string') {
+        // An image without a label file has no objects: it still counts as labelled.
+        if (got.code === 'ENOENT') return;
+        problems.add({ file: labelFile, reason: got.code === 'EISDIR' ? 'is a folder, expected a label file' : `cannot read: ${messageOf(got)}` });
+        return;
+      }
+      const im = images[i];
+      if (i < withImage) {
+        im.source = labelFile;
+        files.push(labelFile);
+        parseYoloLines(got, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, problems);
+      } else {
+        const own = new Problems();
+        parseYoloLines(got, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, own);
+        if (own.total) im.problems = own;
+      }
+    },
+    progress?.signal,
+  );
+  return { classes, images, boxes: table, missing: [], problems, files, notes: noNotes() };
 }

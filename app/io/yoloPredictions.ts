@@ -1,8 +1,11 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
-import { Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
+import { forEachOrdered } from './fileLookup.ts';
+import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
+import type { ReadProgress } from './importLabelsJson.ts';
 import { parseYoloLines } from './yoloLabels.ts';
 
 /** Class names from a data.yaml or classes.txt in the labels folder or up to two folders above it. */
@@ -25,13 +28,17 @@ async function namesNear(dir: string, problems: Problems): Promise<{ names: stri
   return null;
 }
 
+/** Prediction files read at once. */
+const READS = 32;
+
 /**
  * Read Ultralytics predict output (`runs/detect/predict/labels/*.txt`, written
  * with save_txt and save_conf): `class cx cy w h conf` lines, normalised. Each
  * file names its image by its stem. Class names are `classes` (the registered
- * model's), else a data.yaml or classes.txt found near the labels.
+ * model's), else a data.yaml or classes.txt found near the labels. The files
+ * are hashed as they are read, in sorted order, to name the run.
  */
-export async function readUltralyticsTxt(input: string, opts: { classes?: string[]; signal?: AbortSignal }): Promise<ReadLabels> {
+export async function readUltralyticsTxt(input: string, opts: { classes?: string[]; progress?: ReadProgress }): Promise<ReadLabels> {
   const abs = path.resolve(input);
   const st = await fs.stat(abs).catch(() => null);
   if (!st) throw new LoupeError('not_found', `Predictions not found: ${abs}`);
@@ -42,7 +49,7 @@ export async function readUltralyticsTxt(input: string, opts: { classes?: string
   } else txts = [abs];
   const problems = new Problems();
   let classes = opts.classes;
-  const files: string[] = [];
+  let namesFile: string | undefined;
   if (!classes) {
     const near = await namesNear(st.isDirectory() ? abs : path.dirname(abs), problems);
     if (!near) {
@@ -52,21 +59,33 @@ export async function readUltralyticsTxt(input: string, opts: { classes?: string
       );
     }
     classes = near.names;
-    files.push(near.file);
+    namesFile = near.file;
   }
+  const classCount = classes.length;
+  const toRead = [...txts, ...(namesFile ? [namesFile] : [])].sort();
+  const table = new BoxTable('norm');
   const images: LabelImage[] = [];
-  for (const t of txts) {
-    if (opts.signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
-    let text: string;
-    try {
-      text = await fs.readFile(t, 'utf8');
-    } catch (err) {
-      problems.add({ file: t, reason: `cannot read: ${messageOf(err)}` });
-      continue;
-    }
-    files.push(t);
-    const stem = path.basename(t, '.txt');
-    images.push({ source: t, name: stem, stem, boxes: parseYoloLines(text, t, classes.length, true, problems) });
-  }
-  return { classes, images, missing: [], problems, files };
+  const files: string[] = [];
+  const hash = crypto.createHash('sha256');
+  let done = 0;
+  await forEachOrdered(
+    toRead,
+    READS,
+    (f) => fs.readFile(f).then((b): Buffer | Error => b, (err: Error) => err),
+    (got, t) => {
+      opts.progress?.progress?.(++done, toRead.length, 'reading prediction files');
+      if (got instanceof Error) {
+        problems.add({ file: t, reason: `cannot read: ${messageOf(got)}` });
+        return;
+      }
+      files.push(t);
+      hash.update(got);
+      if (t === namesFile) return;
+      const stem = path.basename(t, '.txt');
+      const img = images.push({ source: t, name: stem, stem }) - 1;
+      parseYoloLines(got.toString('utf8'), t, table.source({ file: t }), img, table, classCount, true, problems);
+    },
+    opts.progress?.signal,
+  );
+  return { classes, images, boxes: table, missing: [], problems, files, hash: hash.digest('hex'), notes: noNotes() };
 }

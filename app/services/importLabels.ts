@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import { LoupeError } from '../domain/errors.ts';
 import { readCoco } from '../io/cocoLabels.ts';
 import { readCocoResults } from '../io/cocoPredictions.ts';
-import { formatProblem, type Problem, type ReadLabels } from '../io/importLabels.ts';
+import { formatProblem, type BoxTable, type Problem, type ReadLabels } from '../io/importLabels.ts';
 import { resolveImages, type ResolvedImage } from '../io/importLabelsImages.ts';
 import { readYolo } from '../io/yoloLabels.ts';
 import { readUltralyticsTxt } from '../io/yoloPredictions.ts';
@@ -46,6 +46,12 @@ export interface ImportLabelsSummary {
   /** Boxes of an earlier import of the same labels on these images, replaced. */
   replaced: number;
   newClasses: string[];
+  /** COCO `iscrowd: 1` annotations: crowd regions, not object instances; not imported. */
+  crowdSkipped: number;
+  /** COCO annotations or results whose segmentation was not kept (Loupe stores boxes). */
+  segmentationsDropped: number;
+  /** Of the boxes, those taken from a polygon segmentation's extent because bbox was missing. */
+  boxesFromSegmentation: number;
   problems: Problem[];
   problemCount: number;
 }
@@ -61,27 +67,42 @@ export class ImportProblemsError extends LoupeError {
 }
 
 type Ctx = Pick<JobContext, 'progress' | 'signal'>;
-type Pixels = { x: number; y: number; w: number; h: number };
 
-/** A read box in original pixels, clamped to the image; null when nothing of it is inside. */
-function toPixels(b: ReadLabels['images'][number]['boxes'][number], W: number, H: number): { box: Pixels; clamped: boolean } | null {
-  let box: Pixels = b.coords === 'norm' ? { x: (b.a - b.c / 2) * W, y: (b.b - b.d / 2) * H, w: b.c * W, h: b.d * H } : { x: b.a, y: b.b, w: b.c, h: b.d };
-  if (box.x >= 0 && box.y >= 0 && box.x + box.w <= W && box.y + box.h <= H) return { box, clamped: false };
-  const x1 = Math.max(0, box.x);
-  const y1 = Math.max(0, box.y);
-  const x2 = Math.min(W, box.x + box.w);
-  const y2 = Math.min(H, box.y + box.h);
-  if (x2 <= x1 || y2 <= y1) return null;
+/**
+ * Box k of `t` in original pixels, clamped to the W×H image: 0 when inside,
+ * 1 when clamped, -1 when nothing of it is inside. The pixels replace the
+ * table's coordinates (x, y, w, h) unless it lies outside.
+ */
+function toPixels(t: BoxTable, k: number, W: number, H: number): -1 | 0 | 1 {
+  const a = t.a(k);
+  const b = t.b(k);
+  const c = t.c(k);
+  const d = t.d(k);
+  const norm = t.coords === 'norm';
+  const x = norm ? (a - c / 2) * W : a;
+  const y = norm ? (b - d / 2) * H : b;
+  const w = norm ? c * W : c;
+  const h = norm ? d * H : d;
+  if (x >= 0 && y >= 0 && x + w <= W && y + h <= H) {
+    if (norm) t.setCoords(k, x, y, w, h);
+    return 0;
+  }
+  const x1 = Math.max(0, x);
+  const y1 = Math.max(0, y);
+  const x2 = Math.min(W, x + w);
+  const y2 = Math.min(H, y + h);
+  if (x2 <= x1 || y2 <= y1) return -1;
+  t.setCoords(k, x1, y1, x2 - x1, y2 - y1);
   // Half-width arithmetic leaves YOLO edges a rounding error past 0 or 1; only a real overshoot counts as clamped.
-  const real = box.x < -1e-6 * W || box.y < -1e-6 * H || box.x + box.w > W * (1 + 1e-6) || box.y + box.h > H * (1 + 1e-6);
-  box = { x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
-  return { box, clamped: real };
+  return x < -1e-6 * W || y < -1e-6 * H || x + w > W * (1 + 1e-6) || y + h > H * (1 + 1e-6) ? 1 : 0;
 }
 
-/** sha256 over the input files in order, naming an imported run. */
+/** sha256 over the input files in sorted order, naming an imported run; streamed, so a large file is not held whole. */
 async function hashFiles(files: string[]): Promise<string> {
   const h = crypto.createHash('sha256');
-  for (const f of [...files].sort()) h.update(await fs.readFile(f));
+  for (const f of [...files].sort()) {
+    for await (const chunk of fs.createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  }
   return h.digest('hex');
 }
 
@@ -115,7 +136,7 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
     if (a && a.kind !== 'human') throw new LoupeError('conflict', `"${target.name}" is the name of a ${a.kind} author, not a person; import the labels under another annotator name.`);
     human = a;
   }
-  const hash = target.kind === 'predictions' ? `imported:${await hashFiles(read.files)}` : '';
+  const hash = target.kind === 'predictions' ? `imported:${read.hash ?? (await hashFiles(read.files))}` : '';
   const priorRun = target.kind === 'predictions' ? project.models.findImportedRun(hash, target.name) : undefined;
 
   const res = await resolveImages(project, read.images, problems, ctx);
@@ -132,34 +153,36 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
     clamped: 0,
     replaced: 0,
     newClasses,
+    ...read.notes,
     problems: [],
     problemCount: 0,
   };
 
-  const planned: { r: ResolvedImage; boxes: (Pixels & { cls: number; score: number | null })[] }[] = [];
-  for (const r of res.images) {
+  // Boxes by image, turned into pixels in place and checked against the image.
+  const table = read.boxes;
+  const { start, order } = table.byImage(read.images.length);
+  const countOther = human ? project.db.prepare<[number, number], { n: number }>("SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance != 'imported'") : null;
+  const planned = res.images.filter((r) => {
     const { width: W, height: H, label } = r;
     if (label.size && (label.size.w !== W || label.size.h !== H)) {
       problems.add({ file: label.source, reason: `says the image is ${label.size.w}×${label.size.h}, but ${label.name} is ${W}×${H}` });
-      continue;
+      return false;
     }
-    if (human && r.imageId !== null) {
-      const own = project.boxes.countAuthoredOther(r.imageId, human.id, 'imported');
+    if (countOther && r.imageId !== null) {
+      const own = countOther.get(r.imageId, human!.id)!.n;
       if (own > 0) problems.add({ file: label.source, reason: `${target.name} already has ${own} box${own === 1 ? '' : 'es'} made in Loupe on ${label.name}; import under another annotator name` });
     }
-    const boxes = [];
-    for (const b of label.boxes) {
-      const p = toPixels(b, W, H);
-      if (!p) {
-        problems.add({ ...b.where, reason: `box lies outside the ${W}×${H} image` });
-        continue;
+    for (let j = start[r.index]; j < start[r.index + 1]; j++) {
+      const k = order[j];
+      const fit = toPixels(table, k, W, H);
+      if (fit < 0) problems.add({ ...table.where(k), reason: `box lies outside the ${W}×${H} image` });
+      else {
+        summary.boxes++;
+        summary.clamped += fit;
       }
-      if (p.clamped) summary.clamped++;
-      boxes.push({ ...p.box, cls: b.cls, score: b.score });
     }
-    summary.boxes += boxes.length;
-    planned.push({ r, boxes });
-  }
+    return true;
+  });
 
   summary.problems = problems.list;
   summary.problemCount = problems.total;
@@ -169,11 +192,39 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
     throw new LoupeError('bad_request', `The input has ${newClasses.length} class${newClasses.length === 1 ? '' : 'es'} the project does not: ${newClasses.join(', ')}; allow creating them to import.`);
   }
   if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
+  ctx?.progress(0, 1, `writing ${summary.boxes} boxes`);
+  summary.replaced = write(project, read, target, planned, { start, order }, hash, priorRun, summary);
+  ctx?.progress(1, 1, `wrote ${summary.boxes} boxes`);
+  return summary;
+}
 
-  // Everything was checked above: this transaction is the whole import, or nothing.
-  project.db.transaction(() => {
+/**
+ * Write the checked import in one transaction: the whole import, or nothing
+ * (also when the process is killed). Statements are prepared once here and
+ * bound positionally, since a large import runs them millions of times.
+ * Returns how many boxes of an earlier import were replaced.
+ */
+function write(
+  project: Project,
+  read: ReadLabels,
+  target: Target,
+  planned: ResolvedImage[],
+  groups: { start: Int32Array; order: Int32Array },
+  hash: string,
+  priorRun: { id: number; annotatorId: number } | undefined,
+  summary: ImportLabelsSummary,
+): number {
+  const db = project.db;
+  const insBox = db.prepare(
+    'INSERT INTO boxes (image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+  );
+  const countAuthored = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ?');
+  const table = read.boxes;
+  const { start, order } = groups;
+  let replaced = 0;
+  db.transaction(() => {
     const at = new Date().toISOString();
-    for (const name of newClasses) createClass(project, { name });
+    for (const name of summary.newClasses) createClass(project, { name });
     const classIds = read.classes.map((name) => project.classes.byName(name)!.id);
     let authorId: number;
     let runId: number | null = null;
@@ -186,45 +237,40 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
       runId = project.models.insertRun(null, authorId, hash, target.name, '{}', at);
     }
     summary.runId = runId;
-    for (const { r, boxes } of planned) {
+    const provenance = runId === null ? 'imported' : 'predicted';
+    const rootIds = new Map<string, number>();
+    for (const r of planned) {
       let imageId = r.imageId;
       if (imageId === null) {
-        const rootId = project.images.ensureRoot(project.storedRootPath(r.add!.root));
+        const root = r.add!.root;
+        let rootId = rootIds.get(root);
+        if (rootId === undefined) rootIds.set(root, (rootId = project.images.ensureRoot(project.storedRootPath(root))));
         imageId = project.images.insert({ ...r.add!.image, rootId }, at);
       }
-      if (runId === null) summary.replaced += project.boxes.deleteAuthored(imageId, authorId, 'imported');
+      if (runId === null) replaced += project.boxes.deleteAuthored(imageId, authorId, 'imported');
       else {
-        summary.replaced += project.boxes.forImage(imageId, authorId).length;
+        replaced += countAuthored.get(imageId, authorId)!.n;
         project.models.clearPredictions(runId, imageId);
       }
-      for (const b of boxes) {
-        project.boxes.insert({
-          imageId,
-          annotatorId: authorId,
-          modelRunId: runId,
-          classId: classIds[b.cls],
-          x: b.x,
-          y: b.y,
-          w: b.w,
-          h: b.h,
-          score: b.score,
-          provenance: runId === null ? 'imported' : 'predicted',
-          sourceBoxId: null,
-        });
+      const from = start[r.index];
+      const to = start[r.index + 1];
+      for (let j = from; j < to; j++) {
+        const k = order[j];
+        insBox.run(imageId, authorId, runId, classIds[table.cls(k)], table.a(k), table.b(k), table.c(k), table.d(k), table.score(k), provenance);
       }
       if (runId === null) project.assignments.set(imageId, authorId, 'done', at);
-      else project.models.markImage(runId, imageId, 'done', null, boxes.length, at);
+      else project.models.markImage(runId, imageId, 'done', null, to - from, at);
     }
     if (runId !== null) project.models.finishRun(runId, at, null);
   })();
-  return summary;
+  return replaced;
 }
 
 /** Import a YOLO dataset or a COCO instances file as one annotator's labels: validated whole, then written in one transaction. */
 export async function importLabels(project: Project, req: LabelsRequest, ctx?: Ctx): Promise<ImportLabelsSummary> {
   const name = req.annotator.trim();
   if (!name) throw new LoupeError('bad_request', 'The annotator name is empty.');
-  const read = req.format === 'yolo' ? await readYolo(req.path, ctx?.signal) : await readCoco(req.path, ctx?.signal);
+  const read = req.format === 'yolo' ? await readYolo(req.path, ctx) : await readCoco(req.path, ctx);
   return run(project, read, { kind: 'labels', name, createClasses: req.createClasses, dryRun: req.dryRun }, ctx);
 }
 
@@ -234,12 +280,12 @@ export async function importPredictions(project: Project, req: PredictionsReques
   if (!name) throw new LoupeError('bad_request', 'The model name is empty.');
   let read: ReadLabels;
   if (req.format === 'coco-results') {
-    read = await readCocoResults(req.path, { imagesJson: req.imagesJson, classById: (id) => project.classes.get(id)?.name, signal: ctx?.signal });
+    read = await readCocoResults(req.path, { imagesJson: req.imagesJson, classById: (id) => project.classes.get(id)?.name, progress: ctx });
   } else {
     if (req.imagesJson) throw new LoupeError('bad_request', 'imagesJson applies to coco-results only.');
     const model = project.models.byName(name);
     const classes = model ? (JSON.parse(model.info) as { classes?: string[] }).classes : undefined;
-    read = await readUltralyticsTxt(req.path, { classes, signal: ctx?.signal });
+    read = await readUltralyticsTxt(req.path, { classes, progress: ctx });
   }
   return run(project, read, { kind: 'predictions', name, createClasses: req.createClasses, dryRun: req.dryRun }, ctx);
 }

@@ -363,3 +363,62 @@ describe('import jobs through the contract', () => {
     expect((job.result as ImportLabelsSummary).problems).toHaveLength(9);
   });
 });
+
+describe('matching label images to project images', () => {
+  it('takes an image the project has at the same root and path without reading the file again', async () => {
+    const d = tempDir();
+    await makeImage(path.join(d, 'a.png'), { w: 40, h: 30 });
+    const p = newProject();
+    await importFolder(p, d);
+    // No longer an image at all: reading or probing it would fail.
+    fs.writeFileSync(path.join(d, 'a.png'), 'not an image');
+    write(path.join(d, 'coco.json'), JSON.stringify({ images: [{ id: 1, file_name: 'a.png', width: 40, height: 30 }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4] }], categories: [{ id: 1, name: 'x' }] }));
+    const s = await importLabels(p, { path: path.join(d, 'coco.json'), format: 'coco', annotator: 'a', createClasses: true, dryRun: false });
+    expect(s).toMatchObject({ imagesMatched: 1, imagesAdded: 0, boxes: 1, problemCount: 0 });
+  });
+
+  it('prefers the exact path, then a longer stored path, then the longest stored path the name ends with; several at one level is a problem', async () => {
+    const p = newProject();
+    p.db.transaction(() => {
+      const rootId = p.images.ensureRoot('/x');
+      for (const name of ['a.jpg', 'k/a.jpg', 'm/b.jpg', 'n/b.jpg', 'c.jpg', 's/c.jpg', 'v/d.jpg']) {
+        p.images.insert({ rootId, path: name, width: 10, height: 10, orientation: 1, format: 'jpeg', bytes: 0, contentHash: null, metadata: '{}', ingestError: null }, 'now');
+      }
+    })();
+    const d = tempDir();
+    const names = ['a.jpg', 'b.jpg', 'train/s/c.jpg', 'train/v/d.jpg', 'w/d.jpg'];
+    write(path.join(d, 'c.json'), JSON.stringify({ images: names.map((file_name, i) => ({ id: i + 1, file_name, width: 10, height: 10 })), annotations: [], categories: [] }));
+    const s = await importLabels(p, { path: path.join(d, 'c.json'), format: 'coco', annotator: 'a', createClasses: true, dryRun: true });
+    expect(s.problems).toEqual([{ file: `${path.join(d, 'c.json')} images[1] (id 2)`, reason: 'b.jpg matches 2 project images (m/b.jpg, n/b.jpg)' }]);
+    expect(s.imagesMatched).toBe(3);
+    expect(s.missingImages).toEqual([`${path.join(d, 'c.json')} images[4] (id 5): w/d.jpg not found`]);
+  });
+
+  it('a label file without its image counts, problems and all, only when the project has that image', async () => {
+    const d = tempDir();
+    write(path.join(d, 'data.yaml'), 'train: images/train\nnames: [car]\n');
+    write(path.join(d, 'labels/train/x/known.txt'), '0 0.5 0.5 0.5 0.5\n');
+    write(path.join(d, 'labels/train/unknown.txt'), 'not a label line\n');
+    write(path.join(d, 'labels/train/twice.txt'), '0 0.5 0.5 0.5 0.5\n');
+    const p = newProject();
+    p.db.transaction(() => {
+      const rootId = p.images.ensureRoot('/x');
+      for (const name of ['x/known.jpg', 'a/twice.jpg', 'b/twice.png']) {
+        p.images.insert({ rootId, path: name, width: 100, height: 50, orientation: 1, format: 'jpeg', bytes: 0, contentHash: null, metadata: '{}', ingestError: null }, 'now');
+      }
+    })();
+    const s = await importLabels(p, { path: d, format: 'yolo', annotator: 'a', createClasses: true, dryRun: false });
+    expect(s).toMatchObject({ imagesMatched: 1, boxes: 1, problemCount: 0 });
+    expect(s.missingImages).toEqual([
+      `${path.join(d, 'labels/train/twice.txt')}: twice matches 2 project images (a/twice.jpg, b/twice.png); its labels are skipped`,
+      `${path.join(d, 'labels/train/unknown.txt')}: no image for this label file`,
+    ]);
+    expect(boxesOf(p)).toMatchObject([{ path: 'x/known.jpg', x: 25, y: 12.5, w: 50, h: 25 }]);
+
+    write(path.join(d, 'labels/train/x/known.txt'), '0 0.5 0.5 0.5\n');
+    const before = snapshot(p);
+    const err = await refused(importLabels(p, { path: d, format: 'yolo', annotator: 'a', createClasses: true, dryRun: false }));
+    expect(err.result.problems).toEqual([{ file: path.join(d, 'labels/train/x/known.txt'), line: 1, reason: 'expected 5 values (class cx cy w h), found 4' }]);
+    expect(snapshot(p)).toBe(before);
+  });
+});

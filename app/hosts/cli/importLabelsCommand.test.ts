@@ -69,6 +69,30 @@ describe('loupe import --annotations / --predictions', () => {
     expect(info).toMatchObject({ imageCount: 0, classes: [] });
   });
 
+  it('says what a COCO import left out: crowd regions and segmentations', async () => {
+    const d = tempDir();
+    await makeImage(path.join(d, 'a.png'), { w: 100, h: 80 });
+    fs.writeFileSync(
+      path.join(d, 'coco.json'),
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'a.png', width: 100, height: 80 }],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, iscrowd: 1, bbox: [0, 0, 50, 50], segmentation: { size: [80, 100], counts: 'abc' } },
+          { id: 2, image_id: 1, category_id: 1, iscrowd: 0, segmentation: [[10, 10, 20, 10, 20, 30]] },
+        ],
+        categories: [{ id: 1, name: 'person' }],
+      }),
+    );
+    const project = path.join(tempDir(), 'p.loupe');
+    await loupe(['init', project]);
+    const r = await loupe(['import', project, '--annotations', path.join(d, 'coco.json'), '--format', 'coco', '--annotator', 'a']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Imported a's labels: 1 images (0 already in the project, 1 added), 1 boxes.");
+    expect(r.stdout).toContain('  1 boxes without a bbox taken from the extent of their segmentation polygons');
+    expect(r.stdout).toContain('  1 segmentations not kept (Loupe keeps boxes only)');
+    expect(r.stdout).toContain('  1 crowd regions (iscrowd 1) skipped: they are not single objects');
+  });
+
   it('refuses inconsistent flags as usage errors (exit 2)', async () => {
     const project = path.join(tempDir(), 'p.loupe');
     await loupe(['init', project]);

@@ -33,7 +33,8 @@ function need(a: Parsed, flag: string, what: string): string {
 
 /** Wait for the job with progress on stderr; Ctrl+C cancels it (nothing is written until the final transaction). */
 function waitFor(ctx: CliContext, job: Job): Promise<Job> {
-  return waitForJob(ctx, job, { doing: 'Reading', unit: 'images', cancelling: 'nothing is imported', returnFailed: true });
+  const line = (j: Job) => `${j.message ? `${j.message[0].toUpperCase()}${j.message.slice(1)}` : 'Reading'}: ${j.done}/${j.total} (${Math.floor((j.done / j.total) * 100)}%)`;
+  return waitForJob(ctx, job, { doing: 'Reading', unit: 'images', cancelling: 'nothing is imported', returnFailed: true, line });
 }
 
 function printProblems(ctx: CliContext, s: ImportLabelsSummary): void {
@@ -47,6 +48,9 @@ function printSummary(ctx: CliContext, s: ImportLabelsSummary, what: string): vo
   println(ctx, `${verb} ${what}: ${images} images (${s.imagesMatched} already in the project, ${s.imagesAdded} ${s.dryRun ? 'to add' : 'added'}), ${s.boxes} boxes${s.runId ? ` (run ${s.runId})` : ''}.`);
   if (s.replaced) println(ctx, `  ${s.replaced} boxes of the previous import replaced`);
   if (s.clamped) println(ctx, `  ${s.clamped} boxes reaching past the image edge clamped to it`);
+  if (s.boxesFromSegmentation) println(ctx, `  ${s.boxesFromSegmentation} boxes without a bbox taken from the extent of their segmentation polygons`);
+  if (s.segmentationsDropped) println(ctx, `  ${s.segmentationsDropped} segmentations not kept (Loupe keeps boxes only)`);
+  if (s.crowdSkipped) println(ctx, `  ${s.crowdSkipped} crowd regions (iscrowd 1) skipped: they are not single objects`);
   if (s.newClasses.length) println(ctx, `${s.dryRun ? 'New classes to create' : 'New classes created'}: ${s.newClasses.join(', ')}`);
   for (const [title, list] of [
     ['Missing images (their labels skipped)', s.missingImages],

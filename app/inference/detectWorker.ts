@@ -61,7 +61,9 @@ async function drain(): Promise<void> {
           post({ type: 'result', id: job.id, ok: true, value: await m.latency(job.runs, job.warmup) });
         } else {
           const prepared = await (job.prepared ?? m.prepare(job.image));
-          post({ type: 'result', id: job.id, ok: true, value: await m.infer(prepared, job.params) });
+          const value = await m.infer(prepared, job.params);
+          m.recycle(prepared);
+          post({ type: 'result', id: job.id, ok: true, value });
         }
       } catch (err) {
         fail(job.id, err);

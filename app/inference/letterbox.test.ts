@@ -91,6 +91,21 @@ describe('letterbox pixels', () => {
     expect(blue[3]).toBe(255);
   });
 
+  it('a reused buffer, whatever it held, gives the same tensor as a new one', () => {
+    for (const [sw, sh, dw, dh] of [[640, 480, 320, 320], [37, 23, 64, 64], [90, 211, 64, 64], [64, 64, 64, 64]]) {
+      const img = formulaImage(sw, sh);
+      const fresh = letterbox(img, dw, dh).data;
+      const dirty = new Float32Array(3 * dw * dh).fill(Number.NaN);
+      const reused = letterbox(img, dw, dh, 'float32', dirty).data;
+      expect(reused).toBe(dirty);
+      expect(Array.from(reused)).toEqual(Array.from(fresh));
+    }
+    // A buffer of the wrong size or type is not used.
+    const img = formulaImage(20, 10);
+    expect(letterbox(img, 16, 16, 'float32', new Float32Array(5)).data.length).toBe(3 * 16 * 16);
+    expect(letterbox(img, 16, 16, 'float16', new Float32Array(3 * 16 * 16)).data).toBeInstanceOf(Uint16Array);
+  });
+
   it('float16 output holds the same values as half floats', () => {
     const img = formulaImage(50, 30);
     const f32 = letterbox(img, 32, 32, 'float32').data as Float32Array;

@@ -109,10 +109,29 @@ function axisTaps(src: number, dst: number, clampWeight: boolean): { idx: Int32A
   return { idx, w };
 }
 
-/** Normalised value of every 8-bit level in the output dtype. */
-function levelTable(dtype: 'float32' | 'float16'): Float32Array | Uint16Array {
-  if (dtype === 'float32') return Float32Array.from({ length: 256 }, (_, v) => v / 255);
-  return Uint16Array.from({ length: 256 }, (_, v) => float32ToFloat16(v / 255));
+/** Normalised value of every 8-bit level in each output dtype. */
+const LEVELS = {
+  float32: Float32Array.from({ length: 256 }, (_, v) => v / 255),
+  float16: Uint16Array.from({ length: 256 }, (_, v) => float32ToFloat16(v / 255)),
+};
+
+/**
+ * Set every element outside the image's rows×cols window at (top, left) to the
+ * pad level, in all three planes. Only the border is written, so a reused
+ * buffer costs no full clear.
+ */
+function padAround(out: Float32Array | Uint16Array, pad: number, plane: number, dstW: number, dstH: number, top: number, rows: number, left: number, cols: number): void {
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    out.fill(pad, base, base + top * dstW);
+    out.fill(pad, base + (top + rows) * dstW, base + dstH * dstW);
+    if (cols === dstW) continue;
+    for (let y = top; y < top + rows; y++) {
+      const row = base + y * dstW;
+      out.fill(pad, row, row + left);
+      out.fill(pad, row + left + cols, row + dstW);
+    }
+  }
 }
 
 /**
@@ -124,18 +143,20 @@ export function letterbox(
   dstW: number,
   dstH: number,
   dtype: 'float32' | 'float16' = 'float32',
+  reuse?: Float32Array | Uint16Array,
 ): { data: Float32Array | Uint16Array; geometry: LetterboxGeometry } {
   const g = letterboxGeometry(img.width, img.height, dstW, dstH);
   if (img.data.length < img.width * img.height * 3) throw new Error(`image buffer holds ${img.data.length} bytes, expected ${img.width * img.height * 3}`);
-  const lut = levelTable(dtype);
+  const lut = LEVELS[dtype];
   const plane = dstW * dstH;
-  const out = dtype === 'float32' ? new Float32Array(3 * plane) : new Uint16Array(3 * plane);
-  out.fill(lut[PAD_VALUE]);
+  const fits = reuse && reuse.length === 3 * plane && (dtype === 'float32' ? reuse instanceof Float32Array : reuse instanceof Uint16Array);
+  const out = fits ? reuse : dtype === 'float32' ? new Float32Array(3 * plane) : new Uint16Array(3 * plane);
 
   const { width: sw, data: src } = img;
   // Pixels that land outside the input (possible only through the 1-pixel minimum) are dropped.
   const cols = Math.min(g.newW, dstW - g.left);
   const rows = Math.min(g.newH, dstH - g.top);
+  padAround(out, lut[PAD_VALUE], plane, dstW, dstH, g.top, rows, g.left, cols);
   const R = 0;
   const G = plane;
   const B = 2 * plane;
@@ -211,9 +232,11 @@ export function letterbox(
 }
 
 /**
- * cv2 INTER_LINEAR at exactly half size, where every tap weighs 1024 of 2048:
- * the same numbers as the general path (each output is the 2×2 mean, rounded by
- * vblend), in half the time. Halving is common (640×480 into 320, 1280×720 into 640).
+ * cv2 INTER_LINEAR at exactly half size, where every tap weighs 1024 of 2048.
+ * vblend((a+b)·1024, (c+d)·1024, 1024, 1024) reduces to (a+b+c+d+2) >> 2, so
+ * each output is the rounded 2×2 mean: the same numbers as the general path,
+ * looked up from the sum in one table, one plane at a time. Halving is common
+ * (640×480 into 320, 1280×720 into 640).
  */
 function halve(
   src: Uint8Array,
@@ -227,15 +250,16 @@ function halve(
   top: number,
   left: number,
 ): void {
+  const sums = lut instanceof Float32Array ? new Float32Array(1021) : new Uint16Array(1021);
+  for (let s = 0; s < sums.length; s++) sums[s] = lut[(s + 2) >> 2];
   const stride = sw * 3;
-  for (let y = 0; y < rows; y++) {
-    let s0 = 2 * y * stride;
-    let s1 = s0 + stride;
-    let d = (top + y) * dstW + left;
-    for (let x = 0; x < cols; x++, s0 += 6, s1 += 6, d++) {
-      for (let c = 0, o = d; c < 3; c++, o += plane) {
-        out[o] = lut[vblend((src[s0 + c] + src[s0 + 3 + c]) << 10, (src[s1 + c] + src[s1 + 3 + c]) << 10, 1024, 1024)];
-      }
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < rows; y++) {
+      let s0 = 2 * y * stride + c;
+      let s1 = s0 + stride;
+      let d = c * plane + (top + y) * dstW + left;
+      const end = d + cols;
+      for (; d < end; d++, s0 += 6, s1 += 6) out[d] = sums[src[s0] + src[s0 + 3] + src[s1] + src[s1 + 3]];
     }
   }
 }
@@ -252,7 +276,6 @@ function vblend(a: number, b: number, w0: number, w1: number): number {
 
 /** A gray image letterboxed: every element is the pad level (used for warm-up and latency runs). */
 export function grayInput(dstW: number, dstH: number, dtype: 'float32' | 'float16'): Float32Array | Uint16Array {
-  const lut = levelTable(dtype);
   const out = dtype === 'float32' ? new Float32Array(3 * dstW * dstH) : new Uint16Array(3 * dstW * dstH);
-  return out.fill(lut[PAD_VALUE]);
+  return out.fill(LEVELS[dtype][PAD_VALUE]);
 }

@@ -79,8 +79,13 @@ export interface Latency {
   runs: number;
 }
 
+/** Input buffers a model keeps for reuse: enough for a worker's decode-ahead. */
+const MAX_SPARE_INPUTS = 4;
+
 /** A detector ready to run in this thread. Create with `loadModel`; call `release` when done. */
 export class LoadedModel {
+  private readonly spare: (Float32Array | Uint16Array)[] = [];
+
   private constructor(
     readonly info: ModelInfo,
     private readonly session: ort.InferenceSession,
@@ -187,8 +192,17 @@ export class LoadedModel {
 
   /** Letterbox already decoded RGB pixels. */
   prepareImage(img: RgbImage): Prepared {
-    const { data, geometry } = letterbox(img, this.info.inputSize.w, this.info.inputSize.h, this.info.dtype);
+    const { data, geometry } = letterbox(img, this.info.inputSize.w, this.info.inputSize.h, this.info.dtype, this.spare.pop());
     return { width: img.width, height: img.height, geometry, input: data };
+  }
+
+  /**
+   * Hand a prepared image's input buffer back once it has been run, so the next
+   * `prepare` fills it instead of allocating (and clearing) a new tensor. The
+   * Prepared must not be used again.
+   */
+  recycle(prep: Prepared): void {
+    if (this.spare.length < MAX_SPARE_INPUTS && !this.spare.includes(prep.input)) this.spare.push(prep.input);
   }
 
   /** Run the model on a prepared image and post-process its output. */
@@ -202,7 +216,12 @@ export class LoadedModel {
   /** Detect objects in one image: decode, letterbox, run, NMS, map back to original pixels. */
   async detect(src: ImageSource, params?: DetectParams): Promise<DetectResult> {
     resolveParams(params);
-    return this.infer(await this.prepare(src), params);
+    const prep = await this.prepare(src);
+    try {
+      return await this.infer(prep, params);
+    } finally {
+      this.recycle(prep);
+    }
   }
 
   /** Bare session.run on an input tensor's data; float16 outputs come back as float32. */

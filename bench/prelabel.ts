@@ -23,8 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
-import { loadModel, type LoadedModel, type Prepared } from '../app/inference/index.ts';
+import { workerEntry } from '../app/inference/DetectorPool.ts';
 import { Session } from '../app/services/Session.ts';
 import { generateDemo } from '../resources/demo/generate.ts';
 
@@ -61,29 +62,46 @@ function imageFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** Images per second of session.run alone over prepared tensors, `sessions` of them concurrently. */
+/**
+ * Images per second of session.run alone over prepared tensors: `sessions`
+ * sessions of `threads` intra-op threads, each in its own worker thread as in
+ * a DetectorPool (session.run blocks the thread that calls it, so sessions
+ * sharing one thread would take turns), pulling images from a shared counter.
+ */
 async function bare(files: string[], sessions: number, threads: number): Promise<number> {
-  const models: LoadedModel[] = [];
-  for (let i = 0; i < sessions; i++) models.push(await loadModel(modelFile, { intraOpThreads: threads }));
+  const counter = new SharedArrayBuffer(4);
+  const entry = workerEntry(new URL('./bareWorker.ts', import.meta.url));
+  const workers = Array.from({ length: sessions }, () => new Worker(entry.filename, { eval: entry.eval, workerData: { modelFile, threads, files, counter } }));
+  const next = (w: Worker, type: string) =>
+    new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        w.off('message', onMessage);
+        w.off('error', reject);
+        resolve();
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+    });
   try {
-    const prepared: Prepared[] = [];
-    for (const f of files) prepared.push(await models[0].prepare(f));
-    for (const m of models) for (let i = 0; i < 5; i++) await m.run(prepared[i % prepared.length].input);
+    await Promise.all(workers.map((w) => next(w, 'ready')));
     // Best of PASSES, like the end-to-end and Python figures: the machine's noise only ever slows a pass down.
     let best = 0;
     for (let pass = 0; pass < PASSES; pass++) {
+      Atomics.store(new Int32Array(counter), 0, 0);
       const t0 = performance.now();
-      let next = 0;
       await Promise.all(
-        models.map(async (m) => {
-          while (next < prepared.length) await m.run(prepared[next++].input);
+        workers.map((w) => {
+          const done = next(w, 'done');
+          w.postMessage({ type: 'go' });
+          return done;
         }),
       );
-      best = Math.max(best, prepared.length / ((performance.now() - t0) / 1000));
+      best = Math.max(best, files.length / ((performance.now() - t0) / 1000));
     }
     return best;
   } finally {
-    for (const m of models) await m.release();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 

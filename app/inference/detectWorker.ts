@@ -39,7 +39,7 @@ function prefetch(m: LoadedModel): void {
     if (started >= init.prefetch) break;
     if (job.kind !== 'detect') break;
     if (!job.prepared) {
-      job.prepared = m.prepare(job.image);
+      job.prepared = m.prepare(job.image, { syncRead: true });
       // Rejections are handled when the job's turn comes; this only silences the unhandled warning.
       job.prepared.catch(() => undefined);
     }
@@ -60,7 +60,7 @@ async function drain(): Promise<void> {
         if (job.kind === 'latency') {
           post({ type: 'result', id: job.id, ok: true, value: await m.latency(job.runs, job.warmup) });
         } else {
-          const prepared = await (job.prepared ?? m.prepare(job.image));
+          const prepared = await (job.prepared ?? m.prepare(job.image, { syncRead: true }));
           const value = await m.infer(prepared, job.params);
           m.recycle(prepared);
           post({ type: 'result', id: job.id, ok: true, value });

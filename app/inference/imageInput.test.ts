@@ -59,10 +59,12 @@ describe('decodeImage', () => {
   it('decodes BMP itself (libvips cannot), from a file path', async () => {
     const file = path.join(tempDir(), 'a.bmp');
     fs.writeFileSync(file, bmpBytes(3, 2, (x) => (x === 0 ? { r: 1, g: 2, b: 3 } : { r: 200, g: 100, b: 50 })));
-    const img = await decodeImage(file);
-    expect([img.width, img.height]).toEqual([3, 2]);
-    expect(px(img, 0, 1)).toEqual([1, 2, 3]);
-    expect(px(img, 2, 0)).toEqual([200, 100, 50]);
+    for (const syncRead of [false, true]) {
+      const img = await decodeImage(file, { syncRead });
+      expect([img.width, img.height]).toEqual([3, 2]);
+      expect(px(img, 0, 1)).toEqual([1, 2, 3]);
+      expect(px(img, 2, 0)).toEqual([200, 100, 50]);
+    }
   });
 
   it('fails with bad_image, naming the file and the reason', async () => {
@@ -76,5 +78,10 @@ describe('decodeImage', () => {
     const bmp = bmpBytes(4, 4);
     await expect(decodeImage(bmp.subarray(0, 60))).rejects.toMatchObject({ code: 'bad_image', message: 'image buffer: cannot decode the image: truncated BMP pixel data' });
     await expect(decodeImage(path.join(dir, 'none.png'))).rejects.toMatchObject({ code: 'not_found' });
+    // Read in the calling thread (as detector workers do): the same errors.
+    await expect(decodeImage(junk, { syncRead: true })).rejects.toMatchObject({ code: 'bad_image', message: expect.stringMatching(/^junk\.jpg: cannot decode the image: /) });
+    await expect(decodeImage(empty, { syncRead: true })).rejects.toMatchObject({ code: 'bad_image', message: 'empty.png: empty file' });
+    await expect(decodeImage(path.join(dir, 'none.png'), { syncRead: true })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('none.png: no such image file') });
+    await expect(decodeImage(dir, { syncRead: true })).rejects.toMatchObject({ code: 'io' });
   });
 });

@@ -185,9 +185,9 @@ export class LoadedModel {
     return model;
   }
 
-  /** Decode and letterbox an image file or buffer. */
-  async prepare(src: ImageSource): Promise<Prepared> {
-    return this.prepareImage(await decodeImage(src));
+  /** Decode and letterbox an image file or buffer (`syncRead`: see decodeImage). */
+  async prepare(src: ImageSource, opts?: { syncRead?: boolean }): Promise<Prepared> {
+    return this.prepareImage(await decodeImage(src, opts));
   }
 
   /** Letterbox already decoded RGB pixels. */

@@ -15,44 +15,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mulberry32 } from '../app/domain/random.ts';
-import { cachedProject } from './cachedProject.ts';
+import { LABELLED, labelledProject } from './labelledProject.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const VERSION = 'export-v1';
-const SIZE = { images: 100_000, boxes: 1_000_000, classes: 12 };
+const SIZE = LABELLED;
 const GOALS = { cocoSeconds: 10, peakRssMB: 400 };
 
 const log = (m: string) => process.stderr.write(`[bench:export] ${m}\n`);
-
-
-/** The generated project, cached under .bench/ and keyed by schema version. */
-function ensureProject(): Promise<string> {
-  return cachedProject(VERSION, `${SIZE.images} images / ${SIZE.boxes} boxes`, (project) => {
-    const db = project.db;
-    const rand = mulberry32(11);
-    const insImage = db.prepare(
-      `INSERT INTO images (root_id, path, width, height, orientation, format, bytes, metadata, added_at) VALUES (?, ?, ?, ?, 1, 'jpeg', 0, ?, ?)`,
-    );
-    const insBox = db.prepare('INSERT INTO boxes (image_id, annotator_id, class_id, x, y, w, h, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    db.transaction(() => {
-      const rootId = project.images.ensureRoot('/bench/images');
-      const insClass = db.prepare('INSERT INTO classes (name, color, hotkey, position) VALUES (?, ?, NULL, ?)');
-      const classIds = Array.from({ length: SIZE.classes }, (_, i) => Number(insClass.run(`class${i}`, '#ff8800', i).lastInsertRowid));
-      const at = new Date().toISOString();
-      const ids: number[] = [];
-      for (let i = 0; i < SIZE.images; i++) {
-        const meta = JSON.stringify({ site: `site${i % 10}` });
-        ids.push(Number(insImage.run(rootId, `site${i % 10}/cam${i % 37}/frame${String(i).padStart(6, '0')}.jpg`, 1920, 1080, meta, at).lastInsertRowid));
-      }
-      for (let k = 0; k < SIZE.boxes; k++) {
-        // Skewed class frequencies (class i about twice as common as class i+1), so stratifying has rare classes to place.
-        const c = Math.min(SIZE.classes - 1, Math.floor(-Math.log2(1 - rand())));
-        insBox.run(ids[Math.floor(rand() * ids.length)], project.annotator.id, classIds[c], rand() * 1850, rand() * 1010, 5 + rand() * 120, 5 + rand() * 80, 'drawn');
-      }
-    })();
-  });
-}
 
 /** Child: one export of the project, timed, with its peak RSS. */
 async function childExport(file: string, format: 'coco' | 'yolo'): Promise<void> {
@@ -102,7 +71,7 @@ function runChild(file: string, format: string): Promise<Record<string, number>>
 async function main(): Promise<void> {
   const childArg = process.argv.find((a) => a.startsWith('--child='));
   if (childArg) return childExport(process.argv[process.argv.indexOf(childArg) + 1], childArg.slice(8) as 'coco' | 'yolo');
-  const file = await ensureProject();
+  const file = await labelledProject();
   log('COCO export…');
   const coco = await runChild(file, 'coco');
   log('YOLO export…');

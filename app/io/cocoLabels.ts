@@ -29,13 +29,26 @@ async function findJson(input: string): Promise<string[]> {
 /** Image lookups in flight at once. */
 const LOOKUPS = 64;
 
+/** A relative path of forward-slash-separated names, none of them empty, `.` or `..`, and no backslash. */
+const PLAIN = /^(?!\.\.?(\/|$))[^/\\]+(\/(?!\.\.?(\/|$))[^/\\]+)*$/;
+
 /** Where an image named in a COCO file is: beside the JSON, in images/ beside it, or the same one level up. */
 export async function locate(jsonDir: string, name: string, finder = new FileFinder()): Promise<LabelImage['file']> {
   if (path.isAbsolute(name)) {
     return (await finder.isFile(name)) ? { abs: name, root: path.dirname(name), rel: path.basename(name) } : undefined;
   }
   const up = path.dirname(jsonDir);
-  for (const root of [jsonDir, path.join(jsonDir, 'images'), up, path.join(up, 'images')]) {
+  const roots = [jsonDir, path.join(jsonDir, 'images'), up, path.join(up, 'images')];
+  // A plain relative name (the usual case) is joined as text: resolving a million paths costs more than the lookups.
+  if (PLAIN.test(name)) {
+    const rel = path.sep === '/' ? name : name.split('/').join(path.sep);
+    for (const root of roots) {
+      const abs = `${root}${path.sep}${rel}`;
+      if (await finder.isFile(abs)) return { abs, root, rel: name };
+    }
+    return undefined;
+  }
+  for (const root of roots) {
     const abs = path.resolve(root, name);
     if (path.relative(root, abs).startsWith('..')) continue;
     if (await finder.isFile(abs)) return { abs, root, rel: path.relative(root, abs).split(path.sep).join('/') };
@@ -107,6 +120,10 @@ async function readCocoFile(file: string, out: ReadLabels, progress?: ReadProgre
   /** The message of an annotation that will be reported, for the first PROBLEM_CAP of them (later ones are only counted). */
   const texts = new Map<number, string>();
   let flagged = 0;
+  /** Image (2k) and category (2k + 1) ids of annotation k that are not 32-bit integers. */
+  const wide = new Map<number, number>();
+  const imageOf = (k: number) => (wide.size ? (wide.get(k * 2) ?? table.img(k)) : table.img(k));
+  const categoryOf = (k: number) => (wide.size ? (wide.get(k * 2 + 1) ?? table.cls(k)) : table.cls(k));
 
   const category = (i: number, c: unknown) => {
     const bad = (reason: string) => catProblems.add({ file, record: recordOf('categories', i, c), reason });
@@ -134,32 +151,45 @@ async function readCocoFile(file: string, out: ReadLabels, progress?: ReadProgre
     out.images.push({ source: `${file} ${record}`, name: im.file_name, size: { w: im.width, h: im.height } });
   };
 
+  // Called a million times: no closures inside, the first reason found is kept in `text`.
   const annotation = (i: number, a: unknown) => {
     let flags = 0;
     let text: string | undefined;
-    const note = (flag: number, reason: string) => {
-      flags |= flag;
-      text ??= reason;
-    };
-    let box = [0, 0, 0, 0];
+    let x = 0;
+    let y = 0;
+    let w = 0;
+    let h = 0;
     let imageRef = NaN;
     let catRef = NaN;
     let ref: number | string = NaN;
-    if (!isObj(a)) note(EARLY, 'not an object');
-    else {
+    if (!isObj(a)) {
+      flags = EARLY;
+      text = 'not an object';
+    } else {
       if (typeof a.id === 'number' || typeof a.id === 'string') ref = a.id;
-      const missingField = ['id', 'image_id', 'category_id'].find((k) => a[k] === undefined);
-      if (missingField) note(EARLY, `missing field '${missingField}'`);
-      else if (a.iscrowd !== undefined && a.iscrowd !== 0 && a.iscrowd !== 1) note(EARLY, `iscrowd must be 0 or 1, found ${brief(a.iscrowd)}`);
-      else if (a.iscrowd === 1) {
-        flags |= CROWD;
-        const seg = readSegmentation(a.segmentation);
-        if (seg.kind === 'bad') note(LATE, `segmentation ${seg.reason}`);
+      const missingField = a.id === undefined ? 'id' : a.image_id === undefined ? 'image_id' : a.category_id === undefined ? 'category_id' : null;
+      if (missingField) {
+        flags = EARLY;
+        text = `missing field '${missingField}'`;
+      } else if (a.iscrowd !== undefined && a.iscrowd !== 0 && a.iscrowd !== 1) {
+        flags = EARLY;
+        text = `iscrowd must be 0 or 1, found ${brief(a.iscrowd)}`;
+      } else if (a.iscrowd === 1) {
+        flags = CROWD;
+        if (a.segmentation !== undefined) {
+          const seg = readSegmentation(a.segmentation);
+          if (seg.kind === 'bad') {
+            flags |= LATE;
+            text = `segmentation ${seg.reason}`;
+          }
+        }
       } else {
         const g = readGeometry(a.bbox, a.segmentation);
-        if ('problem' in g) note(g.early ? EARLY : LATE, g.problem);
-        else {
-          box = g.box;
+        if ('problem' in g) {
+          flags = g.early ? EARLY : LATE;
+          text = g.problem;
+        } else {
+          [x, y, w, h] = g.box;
           if (g.fromSegmentation) flags |= FROM_SEGMENTATION;
           if (g.segmentation) flags |= SEGMENTATION;
         }
@@ -167,20 +197,24 @@ async function readCocoFile(file: string, out: ReadLabels, progress?: ReadProgre
       if (!(flags & EARLY)) {
         // The image and category are looked up once the whole file is read; a reference that is not a number can never match.
         if (typeof a.image_id === 'number') imageRef = a.image_id;
-        else flags |= BAD_IMAGE;
+        else {
+          flags |= BAD_IMAGE;
+          text = `unknown image_id ${brief(a.image_id)}`;
+        }
         if (typeof a.category_id === 'number') catRef = a.category_id;
-        else flags |= BAD_CATEGORY;
-        // The message that would be reported if the id is not a duplicate: the first failing check in order.
-        const late = text;
-        text = undefined;
-        if (flags & BAD_IMAGE) text = `unknown image_id ${brief(a.image_id)}`;
-        else if (flags & BAD_CATEGORY) text = `unknown category_id ${brief(a.category_id)}`;
-        else text = late;
+        else {
+          flags |= BAD_CATEGORY;
+          if (!(flags & BAD_IMAGE)) text = `unknown category_id ${brief(a.category_id)}`;
+        }
       }
     }
-    const k = table.push(imageRef, catRef, box[0], box[1], box[2], box[3], NaN, src, i, ref);
+    const k = table.push(imageRef | 0, catRef | 0, x, y, w, h, NaN, src, i, ref);
+    // The table holds 32-bit integers: other numbers wait beside it.
+    if (imageRef !== (imageRef | 0) && !(flags & (EARLY | BAD_IMAGE))) wide.set(k * 2, imageRef);
+    if (catRef !== (catRef | 0) && !(flags & (EARLY | BAD_CATEGORY))) wide.set(k * 2 + 1, catRef);
     if (flags) table.setTag(k, flags);
-    if (text !== undefined && (flags & (EARLY | BAD_IMAGE | BAD_CATEGORY | LATE)) && flagged++ < PROBLEM_CAP) texts.set(k, text);
+    // Each of these flags means the annotation is reported: only the first PROBLEM_CAP reports are kept whole.
+    if (flags & (EARLY | BAD_IMAGE | BAD_CATEGORY | LATE) && flagged++ < PROBLEM_CAP) texts.set(k, text!);
   };
 
   let rootOk = true;
@@ -218,31 +252,42 @@ async function readCocoFile(file: string, out: ReadLabels, progress?: ReadProgre
   });
   const dup = duplicateIds(table, firstBox);
   const notes = out.notes;
+  const report = (k: number, reason: string | undefined) => annProblems.add({ ...table.where(k), reason: reason ?? texts.get(k) ?? 'a problem (not listed)' });
   table.filter((k) => {
     const flags = table.tag(k);
-    const bad = (reason: string | undefined) => {
-      annProblems.add({ ...table.where(k), reason: reason ?? texts.get(k) ?? 'a problem (not listed)' });
-      return false;
-    };
-    if (flags & EARLY) return bad(texts.get(k));
-    if (dup.has(k)) return bad(`duplicate annotation id ${JSON.stringify(table.ref(k))}`);
-    if (flags & BAD_IMAGE) return bad(texts.get(k));
-    const img = byId.get(table.img(k));
-    if (img === undefined) return bad(`unknown image_id ${table.img(k)}`);
-    if (flags & BAD_CATEGORY) return bad(texts.get(k));
-    const cls = catIndex.get(table.cls(k));
-    if (cls === undefined) return bad(`unknown category_id ${table.cls(k)}`);
-    if (flags & LATE) return bad(texts.get(k));
-    if (flags & CROWD) {
+    if (flags === 0 || flags === SEGMENTATION) {
+      // The common case first: nothing wrong so far.
+      const img = byId.get(imageOf(k));
+      const cls = catIndex.get(categoryOf(k));
+      if (img !== undefined && cls !== undefined && !dup.has(k)) {
+        if (flags) notes.segmentationsDropped++;
+        table.setImg(k, img);
+        table.setCls(k, remap[cls]);
+        table.setTag(k, 0);
+        return true;
+      }
+    }
+    let reason: string | undefined;
+    if (flags & EARLY) reason = texts.get(k);
+    else if (dup.has(k)) reason = `duplicate annotation id ${JSON.stringify(table.ref(k))}`;
+    else if (flags & BAD_IMAGE) reason = texts.get(k);
+    else if (!byId.has(imageOf(k))) reason = `unknown image_id ${imageOf(k)}`;
+    else if (flags & BAD_CATEGORY) reason = texts.get(k);
+    else if (!catIndex.has(categoryOf(k))) reason = `unknown category_id ${categoryOf(k)}`;
+    else if (flags & LATE) reason = texts.get(k);
+    else if (flags & CROWD) {
       notes.crowdSkipped++;
       return false;
+    } else {
+      if (flags & FROM_SEGMENTATION) notes.boxesFromSegmentation++;
+      if (flags & SEGMENTATION) notes.segmentationsDropped++;
+      table.setImg(k, byId.get(imageOf(k))!);
+      table.setCls(k, remap[catIndex.get(categoryOf(k))!]);
+      table.setTag(k, 0);
+      return true;
     }
-    if (flags & FROM_SEGMENTATION) notes.boxesFromSegmentation++;
-    if (flags & SEGMENTATION) notes.segmentationsDropped++;
-    table.setImg(k, img);
-    table.setCls(k, remap[cls]);
-    table.setTag(k, 0);
-    return true;
+    report(k, reason);
+    return false;
   }, firstBox);
 
   for (const p of [fileProblems, catProblems, imgProblems, annProblems]) out.problems.merge(p);

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
@@ -76,5 +77,39 @@ export async function forEachOrdered<T, R>(
     }
   } finally {
     await Promise.allSettled(inFlight);
+  }
+}
+
+/** Longest stretch of synchronous reading before the event loop gets a turn. */
+const SLICE_MS = 15;
+
+/**
+ * Read many small files (label files) in order, handing each one's bytes, or
+ * the error reading it, to `use`. They are read synchronously, a slice of a
+ * few milliseconds at a time with the event loop let through between slices
+ * (progress and cancel stay live): for files of a few hundred bytes this is
+ * several times faster than the thread pool, which costs four round trips
+ * (open, stat, read, close) per file.
+ */
+export async function readSmallFiles(
+  files: readonly string[],
+  use: (got: Buffer | NodeJS.ErrnoException, file: string, index: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let i = 0;
+  while (i < files.length) {
+    if (signal?.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
+    const until = performance.now() + SLICE_MS;
+    do {
+      let got: Buffer | NodeJS.ErrnoException;
+      try {
+        got = fsSync.readFileSync(files[i]);
+      } catch (err) {
+        got = err as NodeJS.ErrnoException;
+      }
+      use(got, files[i], i);
+      i++;
+    } while (i < files.length && performance.now() < until);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

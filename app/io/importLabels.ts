@@ -56,19 +56,32 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
+/** Column numbers in BoxTable. */
+const A = 0;
+const B = 1;
+const C = 2;
+const D = 3;
+const SCORE = 4;
+const REF = 5;
+const IMG = 0;
+const CLS = 1;
+const SRC = 2;
+const AT = 3;
+
 /**
  * Boxes as read, in columns of typed arrays grown a chunk at a time: a million
- * boxes as objects would take hundreds of megabytes, as columns about 70.
+ * boxes as objects would take hundreds of megabytes, as columns 50 to 60.
  * `coords` says what a, b, c, d are: YOLO's normalised centre and size
  * (cx, cy, w, h) or COCO's top-left corner and size in pixels. `img` indexes
- * the reader's images and `cls` its class names (COCO readers hold the raw ids
- * there until the whole file is read). A score of NaN means none.
+ * the reader's images and `cls` its class names (COCO readers keep the raw ids
+ * there until the whole file is read). Scores and record ids take memory only
+ * in the chunks that have some; NaN means none.
  */
 export class BoxTable {
   n = 0;
   readonly sources: BoxSource[] = [];
-  private readonly f64: Float64Array[][] = [[], [], [], [], [], [], [], []];
-  private readonly i32: Int32Array[][] = [[], []];
+  private readonly f64: (Float64Array | null)[][] = [[], [], [], [], [], []];
+  private readonly i32: Int32Array[][] = [[], [], [], []];
   private readonly u8: Uint8Array[] = [];
   /** Record ids that are not numbers (rare), by box. */
   private readonly textRefs = new Map<number, string>();
@@ -80,63 +93,76 @@ export class BoxTable {
     return this.sources.push(s) - 1;
   }
 
-  /** Append a box; `ref` is its record's id (NaN when it has none). */
+  /** Append a box; `img` and `cls` must be 32-bit integers; `ref` is its record's id (NaN when it has none). */
   push(img: number, cls: number, a: number, b: number, c: number, d: number, score: number, src: number, at: number, ref: number | string = NaN): number {
     const k = this.n++;
     const j = k & MASK;
+    const f = this.f64;
+    const q = k >>> CHUNK_BITS;
     if (j === 0) {
-      for (const col of this.f64) col.push(new Float64Array(CHUNK));
+      for (let col = A; col <= D; col++) f[col].push(new Float64Array(CHUNK));
+      f[SCORE].push(null);
+      f[REF].push(null);
       for (const col of this.i32) col.push(new Int32Array(CHUNK));
       this.u8.push(new Uint8Array(CHUNK));
     }
-    const q = k >>> CHUNK_BITS;
-    const f = this.f64;
-    f[0][q][j] = img;
-    f[1][q][j] = cls;
-    f[2][q][j] = a;
-    f[3][q][j] = b;
-    f[4][q][j] = c;
-    f[5][q][j] = d;
-    f[6][q][j] = score;
-    if (typeof ref === 'string') {
-      f[7][q][j] = NaN;
-      this.textRefs.set(k, ref);
-    } else f[7][q][j] = ref;
-    this.i32[0][q][j] = src;
-    this.i32[1][q][j] = at;
+    f[A][q]![j] = a;
+    f[B][q]![j] = b;
+    f[C][q]![j] = c;
+    f[D][q]![j] = d;
+    // A chunk kept by filter() may hold an old value here: write NaN over it too.
+    if (score === score || f[SCORE][q]) this.put(SCORE, k, score);
+    const num = typeof ref === 'number' ? ref : NaN;
+    if (typeof ref === 'string') this.textRefs.set(k, ref);
+    if (num === num || f[REF][q]) this.put(REF, k, num);
+    const i = this.i32;
+    i[IMG][q][j] = img;
+    i[CLS][q][j] = cls;
+    i[SRC][q][j] = src;
+    i[AT][q][j] = at;
     return k;
   }
 
+  /** Set a value in a column whose chunks are made on first use (filled with NaN). */
+  private put(col: number, k: number, v: number): void {
+    const chunks = this.f64[col];
+    const q = k >>> CHUNK_BITS;
+    let chunk = chunks[q];
+    if (!chunk) chunks[q] = chunk = new Float64Array(CHUNK).fill(NaN);
+    chunk[k & MASK] = v;
+  }
+
   private get(col: number, k: number): number {
-    return this.f64[col][k >>> CHUNK_BITS][k & MASK];
+    const chunk = this.f64[col][k >>> CHUNK_BITS];
+    return chunk ? chunk[k & MASK] : NaN;
   }
   img(k: number): number {
-    return this.get(0, k);
+    return this.i32[IMG][k >>> CHUNK_BITS][k & MASK];
   }
   cls(k: number): number {
-    return this.get(1, k);
+    return this.i32[CLS][k >>> CHUNK_BITS][k & MASK];
   }
   a(k: number): number {
-    return this.get(2, k);
+    return this.f64[A][k >>> CHUNK_BITS]![k & MASK];
   }
   b(k: number): number {
-    return this.get(3, k);
+    return this.f64[B][k >>> CHUNK_BITS]![k & MASK];
   }
   c(k: number): number {
-    return this.get(4, k);
+    return this.f64[C][k >>> CHUNK_BITS]![k & MASK];
   }
   d(k: number): number {
-    return this.get(5, k);
+    return this.f64[D][k >>> CHUNK_BITS]![k & MASK];
   }
   /** The box's score, or null. */
   score(k: number): number | null {
-    const s = this.get(6, k);
-    return Number.isNaN(s) ? null : s;
+    const s = this.get(SCORE, k);
+    return s === s ? s : null;
   }
   /** The id of the record the box came from, if it had one. */
   ref(k: number): number | string | undefined {
-    const r = this.get(7, k);
-    return Number.isNaN(r) ? this.textRefs.get(k) : r;
+    const r = this.get(REF, k);
+    return r === r ? r : this.textRefs.get(k);
   }
   /** A byte a reader may keep per box while reading (flags); 0 until set. */
   tag(k: number): number {
@@ -146,19 +172,20 @@ export class BoxTable {
     this.u8[k >>> CHUNK_BITS][k & MASK] = v;
   }
   setImg(k: number, img: number): void {
-    this.f64[0][k >>> CHUNK_BITS][k & MASK] = img;
+    this.i32[IMG][k >>> CHUNK_BITS][k & MASK] = img;
   }
   setCls(k: number, cls: number): void {
-    this.f64[1][k >>> CHUNK_BITS][k & MASK] = cls;
+    this.i32[CLS][k >>> CHUNK_BITS][k & MASK] = cls;
   }
   /** Replace a box's coordinates (the service turns them into pixels in place). */
   setCoords(k: number, a: number, b: number, c: number, d: number): void {
     const q = k >>> CHUNK_BITS;
     const j = k & MASK;
-    this.f64[2][q][j] = a;
-    this.f64[3][q][j] = b;
-    this.f64[4][q][j] = c;
-    this.f64[5][q][j] = d;
+    const f = this.f64;
+    f[A][q]![j] = a;
+    f[B][q]![j] = b;
+    f[C][q]![j] = c;
+    f[D][q]![j] = d;
   }
 
   /** Keep only the boxes from `from` on that `keep` says yes to, in order; returns how many were dropped. */
@@ -172,7 +199,11 @@ export class BoxTable {
         const js = k & MASK;
         const qd = j >>> CHUNK_BITS;
         const jd = j & MASK;
-        for (const col of this.f64) col[qd][jd] = col[qs][js];
+        for (let col = A; col <= D; col++) this.f64[col][qd]![jd] = this.f64[col][qs]![js];
+        for (const col of [SCORE, REF]) {
+          const v = this.get(col, k);
+          if (v === v || this.f64[col][qd]) this.put(col, j, v);
+        }
         for (const col of this.i32) col[qd][jd] = col[qs][js];
         this.u8[qd][jd] = this.u8[qs][js];
       }
@@ -195,8 +226,8 @@ export class BoxTable {
   where(k: number): BoxWhere {
     const q = k >>> CHUNK_BITS;
     const j = k & MASK;
-    const src = this.sources[this.i32[0][q][j]];
-    const at = this.i32[1][q][j];
+    const src = this.sources[this.i32[SRC][q][j]];
+    const at = this.i32[AT][q][j];
     if (src.list === undefined) return { file: src.file, line: at };
     const ref = this.ref(k);
     return { file: src.file, record: `${src.list}[${at}]${ref === undefined ? '' : ` (id ${ref})`}` };

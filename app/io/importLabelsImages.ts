@@ -122,19 +122,21 @@ export async function resolveImages(project: Project, labels: LabelImage[], prob
   const out: Resolution = { images: [], missing: [], skipped: [] };
   const known = new ProjectImages(project);
   const roots = new Map(project.images.roots().map((r) => [r.path, r.id]));
-  const claimed = new Map<string, string>();
+  /** Which label image took a project image (by id) or a new file (by content hash) first. */
+  const claimedIds = new Map<number, LabelImage>();
+  const claimedHashes = new Map<string, LabelImage>();
 
-  const claim = (key: string, l: LabelImage): boolean => {
+  const claim = <K,>(claimed: Map<K, LabelImage>, key: K, l: LabelImage): boolean => {
     const first = claimed.get(key);
     if (first !== undefined) {
-      out.skipped.push({ file: l.source, reason: `same image as ${first}; its labels are skipped` });
+      out.skipped.push({ file: l.source, reason: `same image as ${first.source}; its labels are skipped` });
       return false;
     }
-    claimed.set(key, l.source);
+    claimed.set(key, l);
     return true;
   };
   const existing = (l: LabelImage, index: number, row: Known) => {
-    if (!claim(`id:${row.id}`, l)) return;
+    if (!claim(claimedIds, row.id, l)) return;
     if (l.problems) problems.merge(l.problems);
     out.images.push({ label: l, index, imageId: row.id, width: row.width, height: row.height });
   };
@@ -172,7 +174,7 @@ export async function resolveImages(project: Project, labels: LabelImage[], prob
         if (!read) return;
         if ('error' in read) return problems.add({ file: l.file.abs, reason: `cannot read the image: ${read.error}` });
         if (read.dup !== undefined) return existing(l, index, known.byId.get(read.dup)!);
-        if (!claim(`hash:${read.hash}`, l)) return;
+        if (!claim(claimedHashes, read.hash, l)) return;
         const p = read.probe!;
         if ('error' in p) return problems.add({ file: l.file.abs, reason: `not an image Loupe can read: ${p.error}` });
         if (l.problems) problems.merge(l.problems);

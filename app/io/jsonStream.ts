@@ -463,7 +463,7 @@ export class JsonStreamParser {
 }
 
 /** Bytes read per chunk. */
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 
 /**
  * Parse a JSON file chunk by chunk with `h`. A byte-order mark is skipped.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { formatOfPath } from '../images/formats.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
-import { forEachOrdered } from './fileLookup.ts';
+import { readSmallFiles } from './fileLookup.ts';
 import { BoxTable, noNotes, parseNumber, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
 import type { ReadProgress } from './importLabelsJson.ts';
 import { listImageFiles } from './walk.ts';
@@ -112,9 +112,6 @@ async function splitImages(root: string, entry: string, yamlFile: string, proble
   return { images: [] };
 }
 
-/** Label files read at once. */
-const READS = 32;
-
 /**
  * Read a YOLO dataset: a data.yaml (or a folder holding one), or a classes.txt
  * (YOLO 1.1 layout: labels beside the images or in a `labels/` twin of `images/`).
@@ -194,27 +191,25 @@ export async function readYolo(input: string, progress?: ReadProgress): Promise<
   }
 
   const table = new BoxTable('norm');
-  let done = 0;
-  await forEachOrdered(
+  await readSmallFiles(
     labelFiles,
-    READS,
-    (f) => fs.readFile(f, 'utf8').then((t): string | NodeJS.ErrnoException => t, (err: NodeJS.ErrnoException) => err),
     (got, labelFile, i) => {
-      progress?.progress?.(++done, labelFiles.length, 'reading label files');
-      if (typeof got !== 'string') {
+      progress?.progress?.(i + 1, labelFiles.length, 'reading label files');
+      if (!Buffer.isBuffer(got)) {
         // An image without a label file has no objects: it still counts as labelled.
         if (got.code === 'ENOENT') return;
         problems.add({ file: labelFile, reason: got.code === 'EISDIR' ? 'is a folder, expected a label file' : `cannot read: ${messageOf(got)}` });
         return;
       }
       const im = images[i];
+      const text = got.toString('utf8');
       if (i < withImage) {
         im.source = labelFile;
         files.push(labelFile);
-        parseYoloLines(got, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, problems);
+        parseYoloLines(text, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, problems);
       } else {
         const own = new Problems();
-        parseYoloLines(got, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, own);
+        parseYoloLines(text, labelFile, table.source({ file: labelFile }), i, table, classes.length, false, own);
         if (own.total) im.problems = own;
       }
     },

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
-import { forEachOrdered } from './fileLookup.ts';
+import { readSmallFiles } from './fileLookup.ts';
 import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
 import type { ReadProgress } from './importLabelsJson.ts';
 import { parseYoloLines } from './yoloLabels.ts';
@@ -27,9 +27,6 @@ async function namesNear(dir: string, problems: Problems): Promise<{ names: stri
   }
   return null;
 }
-
-/** Prediction files read at once. */
-const READS = 32;
 
 /**
  * Read Ultralytics predict output (`runs/detect/predict/labels/*.txt`, written
@@ -67,14 +64,11 @@ export async function readUltralyticsTxt(input: string, opts: { classes?: string
   const images: LabelImage[] = [];
   const files: string[] = [];
   const hash = crypto.createHash('sha256');
-  let done = 0;
-  await forEachOrdered(
+  await readSmallFiles(
     toRead,
-    READS,
-    (f) => fs.readFile(f).then((b): Buffer | Error => b, (err: Error) => err),
-    (got, t) => {
-      opts.progress?.progress?.(++done, toRead.length, 'reading prediction files');
-      if (got instanceof Error) {
+    (got, t, i) => {
+      opts.progress?.progress?.(i + 1, toRead.length, 'reading prediction files');
+      if (!Buffer.isBuffer(got)) {
         problems.add({ file: t, reason: `cannot read: ${messageOf(got)}` });
         return;
       }

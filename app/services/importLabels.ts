@@ -218,7 +218,9 @@ function write(
   const insBox = db.prepare(
     'INSERT INTO boxes (image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
   );
-  const countAuthored = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ?');
+  const countRun = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM boxes WHERE model_run_id = ? AND image_id = ?');
+  // A person new to the project, or a new run, has nothing to replace.
+  const earlier = target.kind === 'labels' ? project.annotators.list().some((a) => a.name === target.name) : priorRun !== undefined;
   const table = read.boxes;
   const { start, order } = groups;
   let replaced = 0;
@@ -247,9 +249,11 @@ function write(
         if (rootId === undefined) rootIds.set(root, (rootId = project.images.ensureRoot(project.storedRootPath(root))));
         imageId = project.images.insert({ ...r.add!.image, rootId }, at);
       }
-      if (runId === null) replaced += project.boxes.deleteAuthored(imageId, authorId, 'imported');
+      if (!earlier || r.imageId === null) {
+        // Nothing of this author or run can be on the image yet.
+      } else if (runId === null) replaced += project.boxes.deleteAuthored(imageId, authorId, 'imported');
       else {
-        replaced += countAuthored.get(imageId, authorId)!.n;
+        replaced += countRun.get(runId, imageId)!.n;
         project.models.clearPredictions(runId, imageId);
       }
       const from = start[r.index];

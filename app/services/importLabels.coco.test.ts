@@ -184,6 +184,31 @@ describe('COCO read as a stream', () => {
     ]);
   });
 
+  it('matches ids beyond 32 bits and reports ids that are not whole numbers', async () => {
+    const p = newProject();
+    withImages(p, [{ name: 'a.jpg', w: 100, h: 50 }, { name: 'b.jpg', w: 100, h: 50 }]);
+    const big = 2 ** 40 + 3;
+    const file = writeJson({
+      images: [{ id: 3_000_000_000, file_name: 'a.jpg', width: 100, height: 50 }, { id: -7, file_name: 'b.jpg', width: 100, height: 50 }],
+      categories: [{ id: big, name: 'far' }, { id: -2147483648, name: 'low' }],
+      annotations: [
+        { id: 1, image_id: 3_000_000_000, category_id: big, bbox: [1, 1, 2, 2] },
+        { id: 2, image_id: -7, category_id: -2147483648, bbox: [3, 3, 2, 2] },
+        { id: 3, image_id: 3_000_000_000.5, category_id: big, bbox: [1, 1, 2, 2] },
+        { id: 4, image_id: -7, category_id: big + 1, bbox: [1, 1, 2, 2] },
+        { id: 5, image_id: 3_000_000_000 - 2 ** 32, category_id: big, bbox: [1, 1, 2, 2] },
+      ],
+    });
+    const dry = await importLabels(p, labels(file, true));
+    expect(dry.problems.map((x) => x.reason)).toEqual(['unknown image_id 3000000000.5', `unknown category_id ${big + 1}`, `unknown image_id ${3_000_000_000 - 2 ** 32}`]);
+    const ok = writeJson(null, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), annotations: JSON.parse(fs.readFileSync(file, 'utf8')).annotations.slice(0, 2) }));
+    await importLabels(p, labels(ok));
+    expect(boxes(p).map((b) => [b.path, b.cls, b.x])).toEqual([
+      ['a.jpg', 'far', 1],
+      ['b.jpg', 'low', 3],
+    ]);
+  });
+
   it('keeps the first 100 problems in file order and counts all of them', async () => {
     const p = newProject();
     withImages(p, [{ name: 'a.jpg', w: 100, h: 50 }]);

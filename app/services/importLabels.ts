@@ -193,8 +193,9 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
   }
   if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Import cancelled; nothing was written.');
   ctx?.progress(0, 1, `writing ${summary.boxes} boxes`);
+  // In image id order, the boxes' image index grows at its end instead of being split all over.
+  planned.sort((a, b) => (a.imageId ?? Infinity) - (b.imageId ?? Infinity));
   summary.replaced = write(project, read, target, planned, { start, order }, hash, priorRun, summary);
-  ctx?.progress(1, 1, `wrote ${summary.boxes} boxes`);
   return summary;
 }
 

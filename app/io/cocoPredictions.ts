@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { brief, isNum, isObj, readGeometry } from './cocoGeometry.ts';
+import { brief, isNum, isObj, readGeometry, type Obj } from './cocoGeometry.ts';
 import { locateAll, recordOf } from './cocoLabels.ts';
 import { FileFinder } from './fileLookup.ts';
 import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
@@ -77,66 +77,73 @@ export async function readCocoResults(
   const extra = imagesJson ? await readImagesJson(imagesJson, jsonProblems, opts.progress, onChunk) : null;
   const src = table.source({ file, list: 'entry ' });
   const classIndex = new Map<string, number>();
-  const images = new Map<string, number>();
+  const byName = new Map<string, number>();
+  const byId = new Map<number, number>();
   const nearResults: LabelImage[] = [];
   const nearImagesJson: LabelImage[] = [];
   const notes = out.notes;
 
+  const recordAt = (i: number, r: unknown) => recordOf('', i, r).replace(/^\[/, 'entry [');
+  /** Why entry r cannot be imported, or null. Its class is left in `className`. */
+  let className: string | undefined;
+  const check = (r: unknown): string | null => {
+    if (!isObj(r)) return 'not an object';
+    if (r.image_id === undefined && typeof r.file_name !== 'string') return "missing field 'image_id'";
+    if (r.category_id === undefined) return "missing field 'category_id'";
+    return null;
+  };
+  // Called a million times: no closures inside, and the record's name is only made when needed.
   const entry = (i: number, r: unknown) => {
-    const record = recordOf('', i, r).replace(/^\[/, 'entry [');
-    const bad = (reason: string) => recProblems.add({ file, record, reason });
-    if (!isObj(r)) return bad('not an object');
-    const missingField = ['image_id', 'category_id'].find((k) => r[k] === undefined && !(k === 'image_id' && typeof r.file_name === 'string'));
-    if (missingField) return bad(`missing field '${missingField}'`);
-    const g = readGeometry(r.bbox, r.segmentation);
-    if ('problem' in g && g.early) return bad(g.problem);
-    if (r.score === undefined) return bad("missing field 'score'");
-    if ('problem' in g) return bad(g.problem);
-    if (!isNum(r.score) || r.score < 0 || r.score > 1) return bad(`score ${brief(r.score)} is not a number from 0 to 1`);
-    let className: string | undefined;
-    if (typeof r.category_name === 'string' && r.category_name.trim()) className = r.category_name;
-    else if (!Number.isInteger(r.category_id)) return bad(`category_id ${brief(r.category_id)} is not a whole number`);
-    else className = extra ? extra.categories.get(r.category_id as number) : opts.classById(r.category_id as number);
-    if (className === undefined) {
-      return bad(`unknown category_id ${r.category_id}${extra ? ` (not in ${path.basename(imagesJson!)})` : ' (no category_name, no --images-json, and no project class has this id)'}`);
+    const shape = check(r);
+    if (shape !== null) return void recProblems.add({ file, record: recordAt(i, r), reason: shape });
+    const e = r as Obj;
+    const g = readGeometry(e.bbox, e.segmentation);
+    let reason: string | null = null;
+    if ('problem' in g && g.early) reason = g.problem;
+    else if (e.score === undefined) reason = "missing field 'score'";
+    else if ('problem' in g) reason = g.problem;
+    else if (!isNum(e.score) || e.score < 0 || e.score > 1) reason = `score ${brief(e.score)} is not a number from 0 to 1`;
+    else {
+      className = undefined;
+      if (typeof e.category_name === 'string' && e.category_name.trim()) className = e.category_name;
+      else if (!Number.isInteger(e.category_id)) reason = `category_id ${brief(e.category_id)} is not a whole number`;
+      else className = extra ? extra.categories.get(e.category_id as number) : opts.classById(e.category_id as number);
+      if (reason === null && className === undefined) {
+        reason = `unknown category_id ${e.category_id}${extra ? ` (not in ${path.basename(imagesJson!)})` : ' (no category_name, no --images-json, and no project class has this id)'}`;
+      }
     }
-    let key: string;
-    let fresh: () => LabelImage;
-    let near: LabelImage[] | null = null;
-    if (typeof r.file_name === 'string' && r.file_name) {
-      const name = r.file_name;
-      key = `name:${name}`;
-      fresh = () => ({ source: `${file} ${record}`, name });
-      near = nearResults;
-    } else if (!Number.isInteger(r.image_id)) return bad(`image_id ${brief(r.image_id)} is not a whole number`);
-    else if (extra) {
-      const name = extra.images.get(r.image_id as number);
-      if (name === undefined) return bad(`unknown image_id ${r.image_id} (not in ${path.basename(imagesJson!)})`);
-      key = `name:${name}`;
-      fresh = () => ({ source: `${file} ${record}`, name });
-      near = nearImagesJson;
-    } else {
-      const id = r.image_id as number;
-      key = `id:${id}`;
-      fresh = () => ({ source: `${file} ${record}`, name: `image ${id}`, imageId: id });
+    let img: number | undefined;
+    if (reason === null) {
+      if (typeof e.file_name === 'string' && e.file_name) {
+        img = byName.get(e.file_name);
+        if (img === undefined) img = addImage(byName, e.file_name, { source: `${file} ${recordAt(i, r)}`, name: e.file_name }, nearResults);
+      } else if (!Number.isInteger(e.image_id)) reason = `image_id ${brief(e.image_id)} is not a whole number`;
+      else if (extra) {
+        const name = extra.images.get(e.image_id as number);
+        if (name === undefined) reason = `unknown image_id ${e.image_id} (not in ${path.basename(imagesJson!)})`;
+        else img = byName.get(name) ?? addImage(byName, name, { source: `${file} ${recordAt(i, r)}`, name }, nearImagesJson);
+      } else {
+        const id = e.image_id as number;
+        img = byId.get(id) ?? addImage(byId, id, { source: `${file} ${recordAt(i, r)}`, name: `image ${id}`, imageId: id }, null);
+      }
     }
-    let img = images.get(key);
-    if (img === undefined) {
-      const im = fresh();
-      img = out.images.push(im) - 1;
-      images.set(key, img);
-      near?.push(im);
-    }
-    let cls = classIndex.get(className);
+    if (reason !== null || img === undefined || 'problem' in g) return void recProblems.add({ file, record: recordAt(i, r), reason: reason! });
+    let cls = classIndex.get(className!);
     if (cls === undefined) {
-      cls = out.classes.push(className) - 1;
-      classIndex.set(className, cls);
+      cls = out.classes.push(className!) - 1;
+      classIndex.set(className!, cls);
     }
     if (g.fromSegmentation) notes.boxesFromSegmentation++;
     if (g.segmentation) notes.segmentationsDropped++;
-    const ref = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : NaN;
-    table.push(img, cls, g.box[0], g.box[1], g.box[2], g.box[3], r.score, src, i, ref);
+    const ref = typeof e.id === 'number' || typeof e.id === 'string' ? e.id : NaN;
+    table.push(img, cls, g.box[0], g.box[1], g.box[2], g.box[3], e.score as number, src, i, ref);
   };
+  function addImage<K>(map: Map<K, number>, key: K, im: LabelImage, near: LabelImage[] | null): number {
+    const img = out.images.push(im) - 1;
+    map.set(key, img);
+    near?.push(im);
+    return img;
+  }
 
   let isArray = true;
   const ok = await readJson(

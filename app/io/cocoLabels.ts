@@ -3,8 +3,8 @@ import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
 import { brief, isNum, isObj, readGeometry, readSegmentation } from './cocoGeometry.ts';
 import { FileFinder, forEachOrdered } from './fileLookup.ts';
-import { BoxTable, noNotes, PROBLEM_CAP, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import { readJson, type ReadProgress } from './importLabelsJson.ts';
+import { BoxTable, noNotes, PROBLEM_CAP, Problems, type LabelImage, type ReadLabels, type ReadProgress } from './importLabels.ts';
+import { readJson } from './importLabelsJson.ts';
 
 /** A JSON record's place in a problem report: `annotations[3] (id 17)`. */
 export function recordOf(list: string, i: number, rec: unknown): string {
@@ -72,7 +72,7 @@ export async function locateAll(images: LabelImage[], jsonDir: string, finder: F
  */
 export async function readCoco(input: string, progress?: ReadProgress): Promise<ReadLabels> {
   const problems = new Problems();
-  const out: ReadLabels = { classes: [], images: [], boxes: new BoxTable('px'), missing: [], problems, files: [], notes: noNotes() };
+  const out: ReadLabels = { classes: [], images: [], boxes: new BoxTable('px'), problems, files: [], notes: noNotes() };
   const files = await findJson(path.resolve(input));
   const finder = new FileFinder();
   const firsts: number[] = [];

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { brief, isNum, isObj, readGeometry, type Obj } from './cocoGeometry.ts';
 import { locateAll, recordOf } from './cocoLabels.ts';
 import { FileFinder } from './fileLookup.ts';
-import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import { readJson, type ReadProgress } from './importLabelsJson.ts';
+import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels, type ReadProgress } from './importLabels.ts';
+import { readJson } from './importLabelsJson.ts';
 
 /** Image file names and category names by id, from a COCO instances file (its annotations are only checked as JSON). */
 async function readImagesJson(
@@ -65,7 +65,7 @@ export async function readCocoResults(
   const imagesJson = opts.imagesJson ? path.resolve(opts.imagesJson) : undefined;
   const problems = new Problems();
   const table = new BoxTable('px');
-  const out: ReadLabels = { classes: [], images: [], boxes: table, missing: [], problems, files: [file], notes: noNotes() };
+  const out: ReadLabels = { classes: [], images: [], boxes: table, problems, files: [file], notes: noNotes() };
   if (imagesJson) out.files.push(imagesJson);
   // The run is named by a hash over its files in sorted order; it is taken while reading when that is the reading order.
   const hash = !imagesJson || [file, imagesJson].sort()[0] === imagesJson ? crypto.createHash('sha256') : null;

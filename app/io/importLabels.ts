@@ -285,14 +285,18 @@ export interface CocoNotes {
   boxesFromSegmentation: number;
 }
 
+/** How a reader reports its progress and hears a cancel (a job's context fits). */
+export interface ReadProgress {
+  signal?: AbortSignal;
+  progress?(done: number, total: number, message?: string): void;
+}
+
 /** Everything a reader found. */
 export interface ReadLabels {
   /** Class names by the index BoxTable.cls uses; all of them are created or reused, even those with no boxes. */
   classes: string[];
   images: LabelImage[];
   boxes: BoxTable;
-  /** Label files or records whose image could not be found; their labels are skipped. */
-  missing: string[];
   problems: Problems;
   /** Every input file read, for the hash that names an imported run. */
   files: string[];

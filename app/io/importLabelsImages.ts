@@ -6,8 +6,7 @@ import { probeImage } from '../images/probe.ts';
 import type { NewImage } from '../store/ImageRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { forEachOrdered } from './fileLookup.ts';
-import type { LabelImage, Problems } from './importLabels.ts';
-import type { ReadProgress } from './importLabelsJson.ts';
+import type { LabelImage, Problems, ReadProgress } from './importLabels.ts';
 
 /** A label image tied to the project image it labels, existing or to be added. */
 export interface ResolvedImage {

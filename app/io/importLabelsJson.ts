@@ -1,13 +1,7 @@
 import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
-import type { Problems } from './importLabels.ts';
+import type { Problems, ReadProgress } from './importLabels.ts';
 import { JsonSyntaxError, parseJsonFile, type JsonStreamHandler } from './jsonStream.ts';
-
-/** How a reader reports its progress and hears a cancel (a job's context fits). */
-export interface ReadProgress {
-  signal?: AbortSignal;
-  progress?(done: number, total: number, message?: string): void;
-}
 
 const MB = 2 ** 20;
 

@@ -4,8 +4,7 @@ import { LoupeError, messageOf } from '../domain/errors.ts';
 import { formatOfPath } from '../images/formats.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
 import { readSmallFiles } from './fileLookup.ts';
-import { BoxTable, noNotes, parseNumber, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import type { ReadProgress } from './importLabelsJson.ts';
+import { BoxTable, noNotes, parseNumber, Problems, type LabelImage, type ReadLabels, type ReadProgress } from './importLabels.ts';
 import { listImageFiles } from './walk.ts';
 
 const CLASS_FILES = ['classes.txt', 'obj.names', 'classes.names'];
@@ -215,5 +214,5 @@ export async function readYolo(input: string, progress?: ReadProgress): Promise<
     },
     progress?.signal,
   );
-  return { classes, images, boxes: table, missing: [], problems, files, notes: noNotes() };
+  return { classes, images, boxes: table, problems, files, notes: noNotes() };
 }

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { DataYamlError, parseDataYaml } from './dataYaml.ts';
 import { readSmallFiles } from './fileLookup.ts';
-import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels } from './importLabels.ts';
-import type { ReadProgress } from './importLabelsJson.ts';
+import { BoxTable, noNotes, Problems, type LabelImage, type ReadLabels, type ReadProgress } from './importLabels.ts';
 import { parseYoloLines } from './yoloLabels.ts';
 
 /** Class names from a data.yaml or classes.txt in the labels folder or up to two folders above it. */
@@ -81,5 +80,5 @@ export async function readUltralyticsTxt(input: string, opts: { classes?: string
     },
     opts.progress?.signal,
   );
-  return { classes, images, boxes: table, missing: [], problems, files, hash: hash.digest('hex'), notes: noNotes() };
+  return { classes, images, boxes: table, problems, files, hash: hash.digest('hex'), notes: noNotes() };
 }

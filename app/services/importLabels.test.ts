@@ -422,3 +422,25 @@ describe('matching label images to project images', () => {
     expect(snapshot(p)).toBe(before);
   });
 });
+
+describe('the imported run’s name', () => {
+  it('is the sha256 of the input files in sorted order, whichever of results and instances file sorts first', async () => {
+    const { createHash } = await import('node:crypto');
+    const p = newProject();
+    p.db.transaction(() => {
+      const rootId = p.images.ensureRoot('/x');
+      p.images.insert({ rootId, path: 'a.jpg', width: 10, height: 10, orientation: 1, format: 'jpeg', bytes: 0, contentHash: null, metadata: '{}', ingestError: null }, 'now');
+    })();
+    const d = tempDir();
+    const inst = JSON.stringify({ images: [{ id: 4, file_name: 'a.jpg' }], categories: [{ id: 1, name: 'car' }] });
+    const res = JSON.stringify([{ image_id: 4, category_id: 1, bbox: [1, 1, 2, 2], score: 0.5 }]);
+    for (const [resName, instName] of [['a-results.json', 'z-instances.json'], ['z-results.json', 'a-instances.json']]) {
+      write(path.join(d, resName), res);
+      write(path.join(d, instName), inst);
+      const s = await importPredictions(p, { path: path.join(d, resName), format: 'coco-results', model: `m-${resName}`, imagesJson: path.join(d, instName), createClasses: true, dryRun: false });
+      const [first, second] = [resName, instName].sort().map((n) => (n === resName ? res : inst));
+      const want = createHash('sha256').update(first).update(second).digest('hex');
+      expect(p.models.run(s.runId!)!.modelHash).toBe(`imported:${want}`);
+    }
+  });
+});

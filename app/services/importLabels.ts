@@ -147,7 +147,7 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
     runId: priorRun?.id ?? null,
     imagesMatched: res.images.filter((r) => r.imageId !== null).length,
     imagesAdded: res.images.filter((r) => r.imageId === null).length,
-    missingImages: [...read.missing.map((m) => `${m}: no image for this label file`), ...res.missing],
+    missingImages: res.missing,
     skipped: res.skipped,
     boxes: 0,
     clamped: 0,

@@ -38,22 +38,63 @@ interface Known {
   height: number;
 }
 
-const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const withoutExt = (p: string) => {
   const dot = p.lastIndexOf('.');
   return dot > p.lastIndexOf('/') ? p.slice(0, dot) : p;
 };
 
+type Hits = Known | Known[];
+const add = (map: Map<string, Hits>, key: string, r: Known) => {
+  const had = map.get(key);
+  map.set(key, had === undefined ? r : Array.isArray(had) ? (had.push(r), had) : [had, r]);
+};
+const list = (h: Hits | undefined): Known[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+
 /**
- * The project's images, read in one query, looked up by id, by root and
- * path, and by file name (with or without extension) for matching a name
- * the input gives against the end of a stored path.
+ * Project paths (or paths without extension) for matching a name the input
+ * gives: the same path, else the paths that end with `/name`, else the
+ * longest path `name` ends with (a dataset's split folder in front of the
+ * project's path). Every lookup costs a few map reads, however many images
+ * share a file name.
  */
+class PathIndex {
+  private readonly exact = new Map<string, Hits>();
+  /** Every path by each of its proper ends: `a/b/c.jpg` under `b/c.jpg` and `c.jpg`; made on first need. */
+  private ends: Map<string, Hits> | null = null;
+
+  constructor(
+    private readonly rows: () => Iterable<Known>,
+    private readonly key: (path: string) => string,
+  ) {
+    for (const r of rows()) add(this.exact, key(r.path), r);
+  }
+
+  find(name: string): Known[] {
+    const same = this.exact.get(name);
+    if (same !== undefined) return list(same);
+    if (!this.ends) {
+      this.ends = new Map();
+      for (const r of this.rows()) {
+        const k = this.key(r.path);
+        for (let at = k.indexOf('/'); at >= 0; at = k.indexOf('/', at + 1)) add(this.ends, k.slice(at + 1), r);
+      }
+    }
+    const longer = this.ends.get(name);
+    if (longer !== undefined) return list(longer);
+    for (let at = name.indexOf('/'); at >= 0; at = name.indexOf('/', at + 1)) {
+      const shorter = this.exact.get(name.slice(at + 1));
+      if (shorter !== undefined) return list(shorter);
+    }
+    return [];
+  }
+}
+
+/** The project's images, read in one query, looked up by id, by root and path, and by path or stem (see PathIndex). */
 class ProjectImages {
   readonly byId = new Map<number, Known>();
   private readonly byRootPath = new Map<number, Map<string, Known>>();
-  private byBase: Map<string, Known[]> | null = null;
-  private byStem: Map<string, Known[]> | null = null;
+  private paths: PathIndex | null = null;
+  private stems: PathIndex | null = null;
 
   constructor(project: Project) {
     const rows = project.db
@@ -71,34 +112,10 @@ class ProjectImages {
     return this.byRootPath.get(rootId)?.get(rel);
   }
 
-  private index(key: (p: string) => string): Map<string, Known[]> {
-    const out = new Map<string, Known[]>();
-    for (const r of this.byId.values()) {
-      const k = key(r.path);
-      const list = out.get(k);
-      if (list) list.push(r);
-      else out.set(k, [r]);
-    }
-    return out;
-  }
-
-  /**
-   * Images whose path is `name`; else whose path ends with `/name`; else the
-   * longest stored paths `name` ends with (a dataset's split folder in front
-   * of the project's path). `stem`: compare paths without their extensions.
-   */
+  /** Images a name (`stem`: a path without extension) matches at the best level there is. */
   find(name: string, stem: boolean): Known[] {
-    const key = stem ? (p: string) => withoutExt(p) : (p: string) => p;
-    const map = stem ? (this.byStem ??= this.index((p) => withoutExt(baseOf(p)))) : (this.byBase ??= this.index(baseOf));
-    const candidates = map.get(baseOf(name)) ?? [];
-    if (candidates.length === 0) return [];
-    const exact = candidates.filter((r) => key(r.path) === name);
-    if (exact.length) return exact;
-    const longer = candidates.filter((r) => key(r.path).endsWith(`/${name}`));
-    if (longer.length) return longer;
-    const shorter = candidates.filter((r) => name.endsWith(`/${key(r.path)}`));
-    const most = Math.max(0, ...shorter.map((r) => r.path.length));
-    return shorter.filter((r) => r.path.length === most);
+    const index = stem ? (this.stems ??= new PathIndex(() => this.byId.values(), withoutExt)) : (this.paths ??= new PathIndex(() => this.byId.values(), (p) => p));
+    return index.find(name);
   }
 }
 

@@ -394,6 +394,21 @@ describe('matching label images to project images', () => {
     expect(s.missingImages).toEqual([`${path.join(d, 'c.json')} images[4] (id 5): w/d.jpg not found`]);
   });
 
+  it('tells apart images that share a file name by the folders in front of it', async () => {
+    const p = newProject();
+    p.db.transaction(() => {
+      const rootId = p.images.ensureRoot('/x');
+      for (let i = 0; i < 50; i++) p.images.insert({ rootId, path: `u${i}/image.jpg`, width: 10 + i, height: 10, orientation: 1, format: 'jpeg', bytes: 0, contentHash: null, metadata: '{}', ingestError: null }, 'now');
+    })();
+    const d = tempDir();
+    const images = [7, 31, 49].map((i, k) => ({ id: k + 1, file_name: `val/u${i}/image.jpg`, width: 10 + i, height: 10 }));
+    images.push({ id: 9, file_name: 'image.jpg', width: 10, height: 10 });
+    write(path.join(d, 'c.json'), JSON.stringify({ images, annotations: [1, 2, 3].map((id) => ({ id, image_id: id, category_id: 1, bbox: [0, 0, 5, 5] })), categories: [{ id: 1, name: 'x' }] }));
+    const s = await importLabels(p, { path: path.join(d, 'c.json'), format: 'coco', annotator: 'a', createClasses: true, dryRun: true });
+    expect(s.problems).toEqual([{ file: `${path.join(d, 'c.json')} images[3] (id 9)`, reason: 'image.jpg matches 50 project images (u0/image.jpg, u1/image.jpg, u2/image.jpg, …)' }]);
+    expect(s).toMatchObject({ imagesMatched: 3, boxes: 3 });
+  });
+
   it('a label file without its image counts, problems and all, only when the project has that image', async () => {
     const d = tempDir();
     write(path.join(d, 'data.yaml'), 'train: images/train\nnames: [car]\n');

@@ -5,11 +5,11 @@
  *
  * In one run, on the same images and model:
  *   1. bare session.run throughput on prepared tensors, with the same session
- *      layout the pipeline uses (W sessions × T intra-op threads, run
- *      concurrently): the baseline of the goal, so the ratio measures what the
- *      pipeline adds around the model. One session using every core is measured
- *      too and reported beside it (`ratioToBestBare`), since on few cores it can
- *      run the bare model faster while leaving no core for decoding;
+ *      layout the pipeline uses (W sessions × T intra-op threads, each session
+ *      in its own worker thread, run concurrently): the baseline of the goal,
+ *      so the ratio measures what the pipeline adds around the model. One
+ *      session using every core is measured too (`ratioToBestBare`), and the
+ *      CPU time per image of preparing and of running (`cpuPerImage`);
  *   2. Loupe's end-to-end pre-label job (decode, letterbox, run, decode outputs,
  *      NMS, store) through the dispatcher on a fresh project, with the host's
  *      event-loop delay sampled throughout: a cold pass, then forced passes;
@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
 import { workerEntry } from '../app/inference/DetectorPool.ts';
+import { loadModel } from '../app/inference/index.ts';
 import { Session } from '../app/services/Session.ts';
 import { generateDemo } from '../resources/demo/generate.ts';
 
@@ -102,6 +103,45 @@ async function bare(files: string[], sessions: number, threads: number): Promise
     return best;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * CPU time per image of the two halves of the work, measured one image at a
+ * time in this thread (process CPU, so libvips' threads count): decoding and
+ * letterboxing, and session.run on one intra-op thread. When both share the
+ * same cores, no pipeline can beat run / (prepare + run) of the bare rate:
+ * `ceilingRatio` puts the end-to-end ratio in that light.
+ */
+async function stageCosts(files: string[]): Promise<{ prepareCpuMs: number; runCpuMs: number; ceilingRatio: number }> {
+  const model = await loadModel(modelFile, { intraOpThreads: 1 });
+  const cpu = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  try {
+    let prepareCpuMs = Infinity;
+    let runCpuMs = Infinity;
+    for (let pass = 0; pass < PASSES + 1; pass++) {
+      let prep = 0;
+      let run = 0;
+      for (const f of files) {
+        let t = cpu();
+        const p = await model.prepare(f, { syncRead: true });
+        prep += cpu() - t;
+        t = cpu();
+        await model.run(p.input);
+        run += cpu() - t;
+        model.recycle(p);
+      }
+      // The first pass warms the code paths up and is not counted.
+      if (pass === 0) continue;
+      prepareCpuMs = Math.min(prepareCpuMs, prep / files.length);
+      runCpuMs = Math.min(runCpuMs, run / files.length);
+    }
+    return { prepareCpuMs, runCpuMs, ceilingRatio: runCpuMs / (prepareCpuMs + runCpuMs) };
+  } finally {
+    await model.release();
   }
 }
 
@@ -208,6 +248,8 @@ async function main() {
   const barePool = await bare(files, poolWorkers, poolThreads);
   const bareOne = await bare(files, 1, cores);
   const baseline = barePool;
+  log('CPU time per image of preparing and of running, one at a time');
+  const stages = await stageCosts(files);
   log(`end to end through the dispatcher on ${files.length} images`);
   const e2e = await endToEnd(imagesDir);
   log('the Python pipeline');
@@ -237,6 +279,7 @@ async function main() {
     ratioToBare: round(ratioToBare),
     goalRatioToBare: GOALS.ratioToBare,
     ratioToBestBare: round(ratioToBestBare),
+    cpuPerImage: { prepareMs: round(stages.prepareCpuMs), runMs: round(stages.runCpuMs), ceilingRatio: round(stages.ceilingRatio) },
     python: 'imagesPerSecond' in py ? { ...py, imagesPerSecond: round(py.imagesPerSecond) } : py,
     ratioToPython: ratioToPython === null ? null : round(ratioToPython),
     goalRatioToPython: GOALS.ratioToPython,

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
-import { formatOfPath } from '../images/formats.ts';
-import { DataYamlError, parseDataYaml } from './dataYaml.ts';
+import { DataYamlError, parseDataYaml, resolveDataYaml, type SplitSource } from './dataYaml.ts';
 import { readSmallFiles } from './fileLookup.ts';
 import { BoxTable, noNotes, parseNumber, Problems, type LabelImage, type ReadLabels, type ReadProgress } from './importLabels.ts';
 import { listImageFiles } from './walk.ts';
@@ -91,24 +90,21 @@ async function findSpec(input: string): Promise<{ kind: 'yaml' | 'classes'; file
   throw new LoupeError('bad_request', `${input} has no data.yaml (or dataset.yaml) and no classes.txt (or obj.names): Loupe needs the class names.`);
 }
 
-/** Image files a split names: a folder (searched recursively), a .txt list of images, or one image. A split folder without images but with its labels/ twin has labels only. */
-async function splitImages(root: string, entry: string, yamlFile: string, problems: Problems): Promise<{ images: string[]; labelDir?: string }> {
-  const abs = path.resolve(root, entry);
-  const kind = await exists(abs);
-  const labelDir = path.dirname(labelPathFor(path.join(abs, 'x.png')));
-  if (kind === 'dir') {
-    const listing = await listImageFiles(abs);
-    for (const u of listing.unreadable) problems.add({ file: path.join(abs, u.path), reason: u.reason });
-    return { images: listing.files.map((f) => path.join(abs, f)), labelDir };
+/** The images a resolved train/val/test entry names, and the folder its label files are in (when it is a folder). */
+async function splitImages(source: SplitSource, problems: Problems): Promise<{ images: string[]; labelDir?: string }> {
+  switch (source.kind) {
+    case 'dir': {
+      const listing = await listImageFiles(source.abs);
+      for (const u of listing.unreadable) problems.add({ file: path.join(source.abs, u.path), reason: u.reason });
+      return { images: listing.files.map((f) => path.join(source.abs, f)), labelDir: path.dirname(labelPathFor(path.join(source.abs, 'x.png'))) };
+    }
+    case 'list':
+      return { images: source.images };
+    case 'image':
+      return { images: [source.abs] };
+    case 'labels':
+      return { images: [], labelDir: source.labelDir };
   }
-  if (kind === 'file' && abs.endsWith('.txt')) {
-    const lines = (await fs.readFile(abs, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    return { images: lines.map((l) => path.resolve(path.dirname(abs), l)) };
-  }
-  if (kind === 'file' && formatOfPath(abs)) return { images: [abs] };
-  if (!kind && labelDir !== abs && (await exists(labelDir)) === 'dir') return { images: [], labelDir };
-  problems.add({ file: yamlFile, reason: `split '${entry}' ${kind ? 'is neither a folder, a .txt list nor an image' : `not found (looked for ${abs})`}` });
-  return { images: [] };
 }
 
 /**
@@ -138,11 +134,14 @@ export async function readYolo(input: string, progress?: ReadProgress): Promise<
     try {
       const y = parseDataYaml(text);
       classes = y.names;
-      if (y.path) root = path.resolve(root, y.path);
-      const entries = [...y.train, ...y.val, ...y.test];
-      if (entries.length === 0) entries.push('images');
-      for (const e of entries) {
-        const found = await splitImages(root, e, spec.file, problems);
+      const resolved = await resolveDataYaml(spec.file, y);
+      root = resolved.root;
+      for (const e of resolved.entries) {
+        if (!e.source) {
+          problems.add({ file: spec.file, line: e.line, reason: e.reason ?? `${e.split} entry '${e.entry}' not found` });
+          continue;
+        }
+        const found = await splitImages(e.source, problems);
         imageFiles.push(...found.images);
         if (found.labelDir) labelDirs.push(found.labelDir);
       }

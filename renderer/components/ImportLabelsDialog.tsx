@@ -318,6 +318,24 @@ function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: 
             <dd data-testid="import-replaced">{s.replaced}</dd>
           </>
         )}
+        {s.crowdSkipped > 0 && (
+          <>
+            <dt title="COCO iscrowd 1: a region of many objects, not one object">crowd regions skipped</dt>
+            <dd data-testid="import-crowd">{s.crowdSkipped}</dd>
+          </>
+        )}
+        {s.boxesFromSegmentation > 0 && (
+          <>
+            <dt title="annotations without a bbox: the box is the extent of their polygons">boxes taken from polygons</dt>
+            <dd data-testid="import-from-polygons">{s.boxesFromSegmentation}</dd>
+          </>
+        )}
+        {s.segmentationsDropped > 0 && (
+          <>
+            <dt title="Loupe keeps boxes only">segmentations not kept</dt>
+            <dd data-testid="import-segmentations">{s.segmentationsDropped}</dd>
+          </>
+        )}
       </dl>
       {s.newClasses.length > 0 && (
         <div className="new-classes" data-testid="import-new-classes">

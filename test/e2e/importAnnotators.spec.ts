@@ -67,3 +67,45 @@ test('import labels for an existing annotator picked from the list, with a warni
   expect(mine[0]).toMatchObject({ class: 'dent', provenance: 'imported' });
   for (const [k, v] of Object.entries({ x: 200, y: 150, w: 400, h: 200 })) expect(mine[0][k as 'x']).toBeCloseTo(v, 6);
 });
+
+test('a COCO import says what it left out: crowd regions, segmentations, boxes taken from polygons', async ({ page }) => {
+  const { url, project, work } = e2eState();
+  const dir = path.join(work, 'coco-crowd');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(work, 'images', 'cam1-0001.jpg'), path.join(dir, 'cam1-0001.jpg'));
+  const square = [[100, 50, 300, 50, 300, 250, 100, 250]];
+  fs.writeFileSync(
+    path.join(dir, 'instances.json'),
+    JSON.stringify({
+      images: [{ id: 1, file_name: 'cam1-0001.jpg', width: 800, height: 500 }],
+      categories: [{ id: 1, name: 'scratch' }],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 1, bbox: [10, 20, 30, 40], area: 1200, iscrowd: 0 },
+        { id: 2, image_id: 1, category_id: 1, bbox: [400, 100, 50, 60], area: 3000, iscrowd: 0, segmentation: [[400, 100, 450, 100, 450, 160]] },
+        { id: 3, image_id: 1, category_id: 1, area: 40000, iscrowd: 0, segmentation: square },
+        { id: 4, image_id: 1, category_id: 1, bbox: [500, 300, 200, 150], area: 30000, iscrowd: 1, segmentation: { counts: [0, 10], size: [500, 800] } },
+      ],
+    }),
+  );
+
+  await page.goto(url);
+  await page.getByTestId('import-labels-open').click();
+  await page.getByTestId('import-kind').selectOption('labels-coco');
+  await page.getByTestId('import-path').fill(path.join(dir, 'instances.json'));
+  await page.getByTestId('import-name').fill('e2e-coco-crowd');
+  await page.getByTestId('import-check').click();
+  const preview = page.getByTestId('import-preview');
+  await expect(preview.getByTestId('import-boxes')).toHaveText('3');
+  await expect(preview.getByTestId('import-crowd')).toHaveText('1');
+  await expect(preview.getByTestId('import-from-polygons')).toHaveText('1');
+  await expect(preview.getByTestId('import-segmentations')).toHaveText('2');
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-done').getByTestId('import-crowd')).toHaveText('1');
+
+  const boxes = cliBoxes(project, 'cam1-0001.jpg').filter((b) => b.author === 'e2e-coco-crowd');
+  expect(boxes.map((b) => [b.x, b.y, b.w, b.h]).sort((a, b) => a[0] - b[0])).toEqual([
+    [10, 20, 30, 40],
+    [100, 50, 200, 200],
+    [400, 100, 50, 60],
+  ]);
+});

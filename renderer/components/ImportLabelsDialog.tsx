@@ -292,6 +292,17 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
 }
 
 /** The counts of a dry run or of an import, its new classes and its problems. */
+/** One row of the summary's counts, shown only when there is something to count. */
+function Count({ n, label, title, testId }: { n: number; label: string; title?: string; testId?: string }) {
+  if (n <= 0) return null;
+  return (
+    <>
+      <dt title={title}>{label}</dt>
+      <dd data-testid={testId}>{n}</dd>
+    </>
+  );
+}
+
 function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: boolean; children?: ReactNode }) {
   const would = dry ? 'would be' : 'were';
   return (
@@ -306,36 +317,11 @@ function ImportSummaryView({ s, dry, children }: { s: ImportLabelsSummary; dry: 
         <dd data-testid="import-missing">{s.missingImages.length}</dd>
         <dt>boxes</dt>
         <dd data-testid="import-boxes">{s.boxes}</dd>
-        {s.clamped > 0 && (
-          <>
-            <dt>clamped to the image</dt>
-            <dd>{s.clamped}</dd>
-          </>
-        )}
-        {s.replaced > 0 && (
-          <>
-            <dt>{dry ? 'earlier import replaced' : 'replaced'}</dt>
-            <dd data-testid="import-replaced">{s.replaced}</dd>
-          </>
-        )}
-        {s.crowdSkipped > 0 && (
-          <>
-            <dt title="COCO iscrowd 1: a region of many objects, not one object">crowd regions skipped</dt>
-            <dd data-testid="import-crowd">{s.crowdSkipped}</dd>
-          </>
-        )}
-        {s.boxesFromSegmentation > 0 && (
-          <>
-            <dt title="annotations without a bbox: the box is the extent of their polygons">boxes taken from polygons</dt>
-            <dd data-testid="import-from-polygons">{s.boxesFromSegmentation}</dd>
-          </>
-        )}
-        {s.segmentationsDropped > 0 && (
-          <>
-            <dt title="Loupe keeps boxes only">segmentations not kept</dt>
-            <dd data-testid="import-segmentations">{s.segmentationsDropped}</dd>
-          </>
-        )}
+        <Count n={s.clamped} label="clamped to the image" />
+        <Count n={s.replaced} label={dry ? 'earlier import replaced' : 'replaced'} testId="import-replaced" />
+        <Count n={s.crowdSkipped} label="crowd regions skipped" title="COCO iscrowd 1: a region of many objects, not one object" testId="import-crowd" />
+        <Count n={s.boxesFromSegmentation} label="boxes taken from polygons" title="annotations without a bbox: the box is the extent of their polygons" testId="import-from-polygons" />
+        <Count n={s.segmentationsDropped} label="segmentations not kept" title="Loupe keeps boxes only" testId="import-segmentations" />
       </dl>
       {s.newClasses.length > 0 && (
         <div className="new-classes" data-testid="import-new-classes">

@@ -29,13 +29,30 @@ export async function writeCoco(ds: Dataset): Promise<void> {
     const all = ds.splits.flatMap((s) => ds.images.get(s) ?? []).sort((a, b) => a.id - b.id);
     await ds.eachWithBoxes(all, (img, boxes) => {
       if (!boxes.length) return;
-      // One string per image: a push per box costs more than building its text.
-      let text = first.delete(img.split) ? '' : ',';
+      // Written piece by piece into the file's buffer: a string per box would be
+      // most of what the export allocates, and what V8 lets pile up between full collections.
+      const w = writers.get(img.split)!;
+      if (!first.delete(img.split)) w.ascii(',');
       for (let k = 0; k < boxes.length; k++) {
         const b = boxes[k];
-        text += `${k ? ',' : ''}\n{"id":${b.id},"image_id":${img.id},"category_id":${b.classId},"bbox":[${b.x},${b.y},${b.w},${b.h}],"area":${b.w * b.h},"iscrowd":0}`;
+        w.ascii(k ? ',\n{"id":' : '\n{"id":');
+        w.num(b.id);
+        w.ascii(',"image_id":');
+        w.num(img.id);
+        w.ascii(',"category_id":');
+        w.num(b.classId);
+        w.ascii(',"bbox":[');
+        w.num(b.x);
+        w.ascii(',');
+        w.num(b.y);
+        w.ascii(',');
+        w.num(b.w);
+        w.ascii(',');
+        w.num(b.h);
+        w.ascii('],"area":');
+        w.num(b.w * b.h);
+        w.ascii(',"iscrowd":0}');
       }
-      writers.get(img.split)!.push(text);
     }, async () => {
       for (const w of writers.values()) await w.flush();
     });

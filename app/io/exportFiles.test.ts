@@ -37,9 +37,11 @@ describe('ChunkedWriter', () => {
       if (i) w.ascii(',');
       w.num(i * 1.5);
     }
-    w.ascii(']}');
+    w.ascii(']');
+    w.fields([',"p":', ',"q":'], [-3, 0.25]);
+    w.ascii('}');
     await w.close();
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(parsed).toEqual({ a: 42, name: 'café ✓ — 日本', list: Array.from({ length: 100 }, (_, i) => i * 1.5) });
+    expect(parsed).toEqual({ a: 42, name: 'café ✓ — 日本', list: Array.from({ length: 100 }, (_, i) => i * 1.5), p: -3, q: 0.25 });
   });
 });

@@ -156,6 +156,14 @@ export class ChunkedWriter {
     this.pos = pos;
   }
 
+  /** Queue keys[i] then values[i] (as `num` prints it) for each i. */
+  fields(keys: readonly string[], values: readonly number[]): void {
+    for (let i = 0; i < keys.length; i++) {
+      this.ascii(keys[i]);
+      this.num(values[i]);
+    }
+  }
+
   /** Queue a number exactly as `String(n)` would print it. */
   num(n: number): void {
     if (!Number.isSafeInteger(n)) return this.ascii(String(n));

@@ -79,7 +79,11 @@ describe('importLabels: YOLO', () => {
     const done = p.db.prepare(`SELECT i.path, s.status FROM assignments s JOIN images i ON i.id = s.image_id ORDER BY i.path`).all();
     expect(done).toEqual(['images/train/a.png', 'images/train/sub/b.jpg', 'images/val/c.png', 'images/val/d.png'].map((path) => ({ path, status: 'done' })));
 
-    // The same dataset again replaces the import instead of doubling it.
+    // The same dataset again replaces the import instead of doubling it; a dry run says so first and writes nothing.
+    const before = boxesOf(p);
+    const dry = await importLabels(p, { path: path.join(d, 'data.yaml'), format: 'yolo', annotator: 'alice', createClasses: false, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, imagesMatched: 4, boxes: 4, replaced: 4 });
+    expect(boxesOf(p)).toEqual(before);
     const again = await importLabels(p, { path: path.join(d, 'data.yaml'), format: 'yolo', annotator: 'alice', createClasses: false, dryRun: false });
     expect(again).toMatchObject({ imagesMatched: 4, imagesAdded: 0, boxes: 4, replaced: 4, newClasses: [] });
     expect(boxesOf(p)).toEqual(rows);
@@ -288,7 +292,8 @@ describe('importPredictions', () => {
     ]);
     expect(p.models.runStats(s.runId!)).toEqual({ done: 2, failed: 0, boxes: 2 });
     expect(p.models.doneImages(s.runId!)).toEqual(new Set([ids['cam1/f1.png'], ids['cam2/f2.png']]));
-    // Importing the same file again reuses the run and replaces its boxes.
+    // Importing the same file again reuses the run and replaces its boxes (a dry run counts them too).
+    expect(await importPredictions(p, { path: file, format: 'coco-results', model: 'yolo', createClasses: false, dryRun: true })).toMatchObject({ replaced: 2, boxes: 2 });
     const again = await importPredictions(p, { path: file, format: 'coco-results', model: 'yolo', createClasses: false, dryRun: false });
     expect(again).toMatchObject({ runId: s.runId, replaced: 2, boxes: 2 });
     expect(boxesOf(p)).toHaveLength(2);

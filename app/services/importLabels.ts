@@ -161,17 +161,26 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
   // Boxes by image, turned into pixels in place and checked against the image.
   const table = read.boxes;
   const { start, order } = table.byImage(read.images.length);
-  const countOther = human ? project.db.prepare<[number, number], { n: number }>("SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance != 'imported'") : null;
+  // What the person (or the re-imported run) already has on a matched image: boxes made in
+  // Loupe block the import; earlier imported boxes are replaced, counted here so a dry run says so too.
+  const existing = human
+    ? project.db.prepare<[number, number], { own: number | null; imported: number | null }>(
+        "SELECT sum(provenance != 'imported') AS own, sum(provenance = 'imported') AS imported FROM boxes WHERE image_id = ? AND annotator_id = ?",
+      )
+    : null;
+  const runBoxes = priorRun ? project.db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM boxes WHERE model_run_id = ? AND image_id = ?') : null;
   const planned = res.images.filter((r) => {
     const { width: W, height: H, label } = r;
     if (label.size && (label.size.w !== W || label.size.h !== H)) {
       problems.add({ file: label.source, reason: `says the image is ${label.size.w}×${label.size.h}, but ${label.name} is ${W}×${H}` });
       return false;
     }
-    if (countOther && r.imageId !== null) {
-      const own = countOther.get(r.imageId, human!.id)!.n;
-      if (own > 0) problems.add({ file: label.source, reason: `${target.name} already has ${own} box${own === 1 ? '' : 'es'} made in Loupe on ${label.name}; import under another annotator name` });
+    if (existing && r.imageId !== null) {
+      const { own, imported } = existing.get(r.imageId, human!.id)!;
+      if (own) problems.add({ file: label.source, reason: `${target.name} already has ${own} box${own === 1 ? '' : 'es'} made in Loupe on ${label.name}; import under another annotator name` });
+      summary.replaced += imported ?? 0;
     }
+    if (runBoxes && r.imageId !== null) summary.replaced += runBoxes.get(priorRun!.id, r.imageId)!.n;
     for (let j = start[r.index]; j < start[r.index + 1]; j++) {
       const k = order[j];
       const fit = toPixels(table, k, W, H);
@@ -195,7 +204,7 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
   ctx?.progress(0, 1, `writing ${summary.boxes} boxes`);
   // In image id order, the boxes' image index grows at its end instead of being split all over.
   planned.sort((a, b) => (a.imageId ?? Infinity) - (b.imageId ?? Infinity));
-  summary.replaced = write(project, read, target, planned, { start, order }, hash, priorRun, summary);
+  write(project, read, target, planned, { start, order }, hash, priorRun, summary);
   return summary;
 }
 
@@ -203,7 +212,6 @@ async function run(project: Project, read: ReadLabels, target: Target, ctx?: Ctx
  * Write the checked import in one transaction: the whole import, or nothing
  * (also when the process is killed). Statements are prepared once here and
  * bound positionally, since a large import runs them millions of times.
- * Returns how many boxes of an earlier import were replaced.
  */
 function write(
   project: Project,
@@ -214,17 +222,15 @@ function write(
   hash: string,
   priorRun: { id: number; annotatorId: number } | undefined,
   summary: ImportLabelsSummary,
-): number {
+): void {
   const db = project.db;
   const insBox = db.prepare(
     'INSERT INTO boxes (image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
   );
-  const countRun = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM boxes WHERE model_run_id = ? AND image_id = ?');
   // A person new to the project, or a new run, has nothing to replace.
   const earlier = target.kind === 'labels' ? project.annotators.list().some((a) => a.name === target.name) : priorRun !== undefined;
   const table = read.boxes;
   const { start, order } = groups;
-  let replaced = 0;
   db.transaction(() => {
     const at = new Date().toISOString();
     for (const name of summary.newClasses) createClass(project, { name });
@@ -252,11 +258,8 @@ function write(
       }
       if (!earlier || r.imageId === null) {
         // Nothing of this author or run can be on the image yet.
-      } else if (runId === null) replaced += project.boxes.deleteAuthored(imageId, authorId, 'imported');
-      else {
-        replaced += countRun.get(runId, imageId)!.n;
-        project.models.clearPredictions(runId, imageId);
-      }
+      } else if (runId === null) project.boxes.deleteAuthored(imageId, authorId, 'imported');
+      else project.models.clearPredictions(runId, imageId);
       const from = start[r.index];
       const to = start[r.index + 1];
       for (let j = from; j < to; j++) {
@@ -268,7 +271,6 @@ function write(
     }
     if (runId !== null) project.models.finishRun(runId, at, null);
   })();
-  return replaced;
 }
 
 /** Import a YOLO dataset or a COCO instances file as one annotator's labels: validated whole, then written in one transaction. */

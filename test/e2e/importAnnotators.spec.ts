@@ -50,6 +50,8 @@ test('import labels for an existing annotator picked from the list, with a warni
   await expect(page.getByTestId('import-preview')).toContainText('e2e-picker');
   await expect(page.getByTestId('import-matched')).toHaveText('1');
   await expect(page.getByTestId('import-boxes')).toHaveText('1');
+  // The dry run already counts the earlier imported boxes the import will replace.
+  await expect(page.getByTestId('import-preview').getByTestId('import-replaced')).toHaveText('2');
   await page.getByTestId('import-run').click();
 
   const done = page.getByTestId('import-done');

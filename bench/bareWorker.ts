@@ -24,12 +24,8 @@ for (const f of init.files) prepared.push(await model.prepare(f));
 for (let i = 0; i < 5; i++) await model.run(prepared[i % prepared.length].input);
 port.postMessage({ type: 'ready' });
 
-port.on('message', async (msg: { type: 'go' } | { type: 'close' }) => {
-  if (msg.type === 'close') {
-    await model.release();
-    port.close();
-    return;
-  }
+// Each 'go' is one timed pass; the parent terminates the thread when done.
+port.on('message', async () => {
   let runs = 0;
   for (;;) {
     const i = Atomics.add(next, 0, 1);

@@ -115,6 +115,12 @@ const LEVELS = {
   float16: Uint16Array.from({ length: 256 }, (_, v) => float32ToFloat16(v / 255)),
 };
 
+/** The level of a 2×2 block's mean, rounded as cv2 does at exact halving, by the block's sum (0…1020); see halve. */
+const HALF_SUMS = {
+  float32: Float32Array.from({ length: 1021 }, (_, s) => LEVELS.float32[(s + 2) >> 2]),
+  float16: Uint16Array.from({ length: 1021 }, (_, s) => LEVELS.float16[(s + 2) >> 2]),
+};
+
 /**
  * Set every element outside the image's rows×cols window at (top, left) to the
  * pad level, in all three planes. Only the border is written, so a reused
@@ -176,7 +182,7 @@ export function letterbox(
   }
 
   if (g.newW * 2 === img.width && g.newH * 2 === img.height) {
-    halve(src, sw, rows, cols, out, lut, plane, dstW, g.top, g.left);
+    halve(src, sw, rows, cols, out, HALF_SUMS[dtype], plane, dstW, g.top, g.left);
     return { data: out, geometry: g };
   }
 
@@ -244,14 +250,12 @@ function halve(
   rows: number,
   cols: number,
   out: Float32Array | Uint16Array,
-  lut: Float32Array | Uint16Array,
+  sums: Float32Array | Uint16Array,
   plane: number,
   dstW: number,
   top: number,
   left: number,
 ): void {
-  const sums = lut instanceof Float32Array ? new Float32Array(1021) : new Uint16Array(1021);
-  for (let s = 0; s < sums.length; s++) sums[s] = lut[(s + 2) >> 2];
   const stride = sw * 3;
   for (let c = 0; c < 3; c++) {
     for (let y = 0; y < rows; y++) {

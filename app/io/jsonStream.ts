@@ -321,11 +321,7 @@ export class JsonStreamParser {
           if (c === 0x2c) {
             state = top === OBJ ? KEY : VALUE;
             i++;
-          } else if (top === OBJ && c === 0x7d) {
-            this.close(i);
-            i++;
-            state = this.state;
-          } else if (top === ARR && c === 0x5d) {
+          } else if (c === (top === OBJ ? 0x7d : 0x5d)) {
             this.close(i);
             i++;
             state = this.state;

@@ -100,6 +100,10 @@ const R = RECALL_THRESHOLDS.length;
 const A = AREA_RANGES.length;
 const M = MAX_DETS.length;
 const MAX_DET = MAX_DETS[M - 1];
+const AREA_LO = Float64Array.from(AREA_RANGES, (r) => r[0]);
+const AREA_HI = Float64Array.from(AREA_RANGES, (r) => r[1]);
+/** `iou = min([t, 1-1e-10])` of evaluateImg. */
+const THRESHOLD_CAPPED = Float64Array.from(IOU_THRESHOLDS, (t) => Math.min(t, 1 - 1e-10));
 /** `np.spacing(1)`. */
 const EPS = 2.220446049250313e-16;
 /** Per detection, area range and threshold: how `accumulate` counts it. */
@@ -125,33 +129,16 @@ export function cocoEvaluate(input: EvalInput, opts: { signal?: AbortSignal } = 
   const catIndex = new Map<number, number>();
   catIds.forEach((id, n) => catIndex.set(id, n));
 
-  const gts = readBoxes(input.gt, 'gt', imgIndex, catIndex, false);
-  const dts = readBoxes(input.dt, 'dt', imgIndex, catIndex, true);
-  // Annotations grouped by (category, image), each group in input order.
-  const gOrder = groupOrder(gts, I, K);
-  const dOrder = groupOrder(dts, I, K);
-  const gCatStart = categoryStarts(gts.cat, gOrder, K);
-  const dCatStart = categoryStarts(dts.cat, dOrder, K);
+  // Boxes reordered by (category, image), each group in input order.
+  const gts = grouped(readBoxes(input.gt, 'gt', imgIndex, catIndex, false), I, K);
+  const dts = grouped(readBoxes(input.dt, 'dt', imgIndex, catIndex, true), I, K);
+  const gCatStart = categoryStarts(gts.cat, K);
+  const dCatStart = categoryStarts(dts.cat, K);
 
   // precision[a][t][r][k] at maxDets 100 (the only one the outputs read); recall[a][m][t][k].
   const precision = new Float64Array(A * T * R * K).fill(-1);
   const recall = new Float64Array(A * M * T * K).fill(-1);
-
-  // Scratch, grown as needed.
-  let ious = new Float64Array(MAX_DET * 16);
-  let gtOrder = new Int32Array(16);
-  let gtIgSorted = new Uint8Array(16);
-  let gtCrowdSorted = new Uint8Array(16);
-  let gtMatched = new Uint8Array(16);
-  const dtOut = new Uint8Array(MAX_DET * A);
-  let sortBuf = new Int32Array(16);
-  let kScore = new Float64Array(256);
-  let kRank = new Uint8Array(256);
-  let kStatus = new Uint8Array(256 * A * T);
-  let kSorted = new Int32Array(256);
-  let rc = new Float64Array(256);
-  let pr = new Float64Array(256);
-  const npig = new Int32Array(A);
+  const w = new Work();
 
   for (let k = 0; k < K; k++) {
     signal?.throwIfAborted();
@@ -160,174 +147,21 @@ export function cocoEvaluate(input: EvalInput, opts: { signal?: AbortSignal } = 
     const d0 = dCatStart[k];
     const d1 = dCatStart[k + 1];
     if (g1 === g0 && d1 === d0) continue; // every evalImg of this category is None
-    npig.fill(0);
-    // Upper bound of detections kept for this category: all of them.
-    const nDtCat = d1 - d0;
-    if (kScore.length < nDtCat) {
-      const n = grow(nDtCat);
-      kScore = new Float64Array(n);
-      kRank = new Uint8Array(n);
-      kStatus = new Uint8Array(n * A * T);
-      kSorted = new Int32Array(n);
-      rc = new Float64Array(n);
-      pr = new Float64Array(n);
-    }
-    let nKept = 0;
-
+    w.startCategory(d1 - d0);
     // evaluateImg for every image of the category (images with neither GT nor dt are None).
-    let gi = g0;
-    let di = d0;
-    while (gi < g1 || di < d1) {
-      const img = Math.min(gi < g1 ? gts.img[gOrder[gi]] : I, di < d1 ? dts.img[dOrder[di]] : I);
-      const gs = gi;
-      while (gi < g1 && gts.img[gOrder[gi]] === img) gi++;
-      const ds = di;
-      while (di < d1 && dts.img[dOrder[di]] === img) di++;
-      const G = gi - gs;
-      const nd = di - ds;
-
-      // Detections by score, highest first, stable (argsort(-score, kind='mergesort')); top MAX_DET.
-      if (sortBuf.length < nd) sortBuf = new Int32Array(grow(nd));
-      const sorted = sortBuf.subarray(0, nd);
-      for (let j = 0; j < nd; j++) sorted[j] = dOrder[ds + j];
-      sortByScore(sorted, dts.score);
-      const D = Math.min(nd, MAX_DET);
-
-      if (G > gtOrder.length) {
-        const n = grow(G);
-        gtOrder = new Int32Array(n);
-        gtIgSorted = new Uint8Array(n);
-        gtCrowdSorted = new Uint8Array(n);
-        gtMatched = new Uint8Array(n);
-      }
-      if (D * G > ious.length) ious = new Float64Array(grow(D * G));
-      // ious[d * G + g], g in input order (bbIou).
-      for (let g = 0; g < G; g++) {
-        const gIdx = gOrder[gs + g];
-        const gx = gts.x[gIdx];
-        const gy = gts.y[gIdx];
-        const gw = gts.w[gIdx];
-        const gh = gts.h[gIdx];
-        const ga = gw * gh;
-        const crowd = gts.crowd[gIdx] === 1;
-        for (let d = 0; d < D; d++) {
-          const dIdx = sorted[d];
-          const dx = dts.x[dIdx];
-          const dy = dts.y[dIdx];
-          const dw = dts.w[dIdx];
-          const dh = dts.h[dIdx];
-          const da = dw * dh;
-          let o = 0;
-          const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
-          if (w > 0) {
-            const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
-            if (h > 0) {
-              const i = w * h;
-              const u = crowd ? da : da + ga - i;
-              o = i / u;
-            }
-          }
-          ious[d * G + g] = o;
-        }
-      }
-      // Whether each kept detection's area is outside each range.
-      for (let d = 0; d < D; d++) {
-        const dIdx = sorted[d];
-        const area = dts.area[dIdx];
-        for (let a = 0; a < A; a++) dtOut[d * A + a] = area < AREA_RANGES[a][0] || area > AREA_RANGES[a][1] ? 1 : 0;
-      }
-
-      const base = nKept;
-      for (let d = 0; d < D; d++) {
-        kScore[base + d] = dts.score[sorted[d]];
-        kRank[base + d] = d;
-      }
-      nKept += D;
-
-      for (let a = 0; a < A; a++) {
-        const lo = AREA_RANGES[a][0];
-        const hi = AREA_RANGES[a][1];
-        // GT sorted with the ignored last, stable.
-        let n = 0;
-        for (let pass = 0; pass < 2; pass++) {
-          for (let g = 0; g < G; g++) {
-            const gIdx = gOrder[gs + g];
-            const area = gts.area[gIdx];
-            const ig = gts.crowd[gIdx] === 1 || area < lo || area > hi ? 1 : 0;
-            if (ig !== pass) continue;
-            gtOrder[n] = g;
-            gtIgSorted[n] = ig;
-            gtCrowdSorted[n] = gts.crowd[gIdx];
-            n++;
-            if (ig === 0) npig[a]++;
-          }
-        }
-        for (let t = 0; t < T; t++) {
-          gtMatched.fill(0, 0, G);
-          const thr = Math.min(IOU_THRESHOLDS[t], 1 - 1e-10);
-          for (let d = 0; d < D; d++) {
-            let best = thr;
-            let m = -1;
-            const row = d * G;
-            for (let g = 0; g < G; g++) {
-              if (gtMatched[g] === 1 && gtCrowdSorted[g] === 0) continue;
-              if (m > -1 && gtIgSorted[m] === 0 && gtIgSorted[g] === 1) break;
-              const v = ious[row + gtOrder[g]];
-              if (v < best) continue;
-              best = v;
-              m = g;
-            }
-            let status: number;
-            if (m === -1) {
-              status = dtOut[d * A + a] === 1 ? IGNORED : FP;
-            } else {
-              gtMatched[m] = 1;
-              status = gtIgSorted[m] === 1 ? IGNORED : TP;
-            }
-            kStatus[((base + d) * A + a) * T + t] = status;
-          }
-        }
-      }
+    let gs = g0;
+    let ds = d0;
+    while (gs < g1 || ds < d1) {
+      const img = Math.min(gs < g1 ? gts.img[gs] : I, ds < d1 ? dts.img[ds] : I);
+      let ge = gs;
+      while (ge < g1 && gts.img[ge] === img) ge++;
+      let de = ds;
+      while (de < d1 && dts.img[de] === img) de++;
+      evaluateImage(w, gts, gs, ge - gs, dts, ds, de - ds);
+      gs = ge;
+      ds = de;
     }
-
-    // accumulate: all kept detections of the category, in image order then rank order,
-    // sorted by score stably; a maxDets cut keeps a subsequence of that order.
-    const order = kSorted.subarray(0, nKept);
-    for (let j = 0; j < nKept; j++) order[j] = j;
-    sortByScore(order, kScore);
-    for (let a = 0; a < A; a++) {
-      if (npig[a] === 0) continue;
-      for (let m = 0; m < M; m++) {
-        const maxDet = MAX_DETS[m];
-        const withPrecision = m === M - 1;
-        for (let t = 0; t < T; t++) {
-          let tp = 0;
-          let fp = 0;
-          let nd = 0;
-          for (let j = 0; j < nKept; j++) {
-            const p = order[j];
-            if (kRank[p] >= maxDet) continue;
-            const s = kStatus[(p * A + a) * T + t];
-            if (s === TP) tp++;
-            else if (s === FP) fp++;
-            rc[nd] = tp / npig[a];
-            pr[nd] = tp / (fp + tp + EPS);
-            nd++;
-          }
-          recall[((a * M + m) * T + t) * K + k] = nd ? rc[nd - 1] : 0;
-          if (!withPrecision) continue;
-          for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-          // searchsorted(rc, recThrs, side='left'); past the end the rest stay 0.
-          let j = 0;
-          const out = ((a * T + t) * R) * K + k;
-          for (let r = 0; r < R; r++) {
-            const thrR = RECALL_THRESHOLDS[r];
-            while (j < nd && rc[j] < thrR) j++;
-            precision[out + r * K] = j < nd ? pr[j] : 0;
-          }
-        }
-      }
-    }
+    accumulateCategory(w, k, K, precision, recall);
   }
 
   // summarize
@@ -369,6 +203,208 @@ export function cocoEvaluate(input: EvalInput, opts: { signal?: AbortSignal } = 
     });
   }
   return { stats, perCategory };
+}
+
+/** Scratch buffers and the running state of one category, reused across categories. */
+class Work {
+  ious = new Float64Array(MAX_DET * 16);
+  gtOrder = new Int32Array(16);
+  gtIgSorted = new Uint8Array(16);
+  gtCrowdSorted = new Uint8Array(16);
+  /** gtMatched[g] === stamp: GT g (in ignore-last order) is matched in the current pass. */
+  gtMatched = new Int32Array(16);
+  stamp = 0;
+  dtOut = new Uint8Array(MAX_DET * A);
+  sortBuf = new Int32Array(16);
+  /** Kept detections of the category (top MAX_DET per image), in image order then rank order. */
+  cap = 256;
+  nKept = 0;
+  kScore = new Float64Array(256);
+  /** Status of kept detection j at area a and threshold t: kStatus[(a * T + t) * cap + j]. */
+  kStatus = new Uint8Array(256 * A * T);
+  kSorted = new Int32Array(256);
+  rc = new Float64Array(256);
+  pr = new Float64Array(256);
+  /** Non-ignored GT per area range. */
+  npig = new Int32Array(A);
+  /** True positives among the detections of rank < maxDets[m]: tpCount[(a * M + m) * T + t]. */
+  tpCount = new Int32Array(A * M * T);
+
+  startCategory(maxKept: number): void {
+    this.npig.fill(0);
+    this.tpCount.fill(0);
+    this.nKept = 0;
+    if (this.cap < maxKept) {
+      const cap = grow(maxKept);
+      this.cap = cap;
+      this.kScore = new Float64Array(cap);
+      this.kStatus = new Uint8Array(cap * A * T);
+      this.kSorted = new Int32Array(cap);
+      this.rc = new Float64Array(cap);
+      this.pr = new Float64Array(cap);
+    }
+  }
+
+  reserveGt(G: number, D: number): void {
+    if (G > this.gtOrder.length) {
+      const n = grow(G);
+      this.gtOrder = new Int32Array(n);
+      this.gtIgSorted = new Uint8Array(n);
+      this.gtCrowdSorted = new Uint8Array(n);
+      this.gtMatched = new Int32Array(n);
+      this.stamp = 0;
+    }
+    if (D * G > this.ious.length) this.ious = new Float64Array(grow(D * G));
+  }
+
+  nextStamp(): number {
+    if (++this.stamp > 0x3fffffff) {
+      this.gtMatched.fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
+}
+
+/**
+ * evaluateImg for one image and category, at every area range: G GT from gs, nd
+ * detections from ds (grouped boxes). Appends the kept detections to the category's.
+ */
+function evaluateImage(w: Work, gts: Boxes, gs: number, G: number, dts: Boxes, ds: number, nd: number): void {
+  // Detections by score, highest first, stable (argsort(-score, kind='mergesort')); top MAX_DET.
+  if (w.sortBuf.length < nd) w.sortBuf = new Int32Array(grow(nd));
+  const sorted = w.sortBuf;
+  for (let j = 0; j < nd; j++) sorted[j] = ds + j;
+  sortByScore(sorted, nd, dts.score);
+  const D = Math.min(nd, MAX_DET);
+  w.reserveGt(G, D);
+  const { ious, gtOrder, gtIgSorted, gtCrowdSorted, dtOut, kScore, kStatus, npig, tpCount } = w;
+
+  // ious[d * G + g], g in input order: bbIou of maskApi.c.
+  for (let g = 0; g < G; g++) {
+    const gi = gs + g;
+    const gx = gts.x[gi];
+    const gy = gts.y[gi];
+    const gw = gts.w[gi];
+    const gh = gts.h[gi];
+    const ga = gw * gh;
+    const crowd = gts.crowd[gi] === 1;
+    for (let d = 0; d < D; d++) {
+      const di = sorted[d];
+      const dx = dts.x[di];
+      const dy = dts.y[di];
+      const dw = dts.w[di];
+      const dh = dts.h[di];
+      const da = dw * dh;
+      let o = 0;
+      const iw = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+      if (iw > 0) {
+        const ih = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+        if (ih > 0) {
+          const i = iw * ih;
+          const u = crowd ? da : da + ga - i;
+          o = i / u;
+        }
+      }
+      ious[d * G + g] = o;
+    }
+  }
+  // Whether each kept detection's area is outside each range.
+  const base = w.nKept;
+  for (let d = 0; d < D; d++) {
+    const di = sorted[d];
+    const area = dts.area[di];
+    for (let a = 0; a < A; a++) dtOut[d * A + a] = area < AREA_LO[a] || area > AREA_HI[a] ? 1 : 0;
+    kScore[base + d] = dts.score[di];
+  }
+  w.nKept += D;
+
+  for (let a = 0; a < A; a++) {
+    const lo = AREA_LO[a];
+    const hi = AREA_HI[a];
+    // GT sorted with the ignored last, stable.
+    let n = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let g = 0; g < G; g++) {
+        const gi = gs + g;
+        const area = gts.area[gi];
+        const ig = gts.crowd[gi] === 1 || area < lo || area > hi ? 1 : 0;
+        if (ig !== pass) continue;
+        gtOrder[n] = g;
+        gtIgSorted[n] = ig;
+        gtCrowdSorted[n] = gts.crowd[gi];
+        n++;
+        if (ig === 0) npig[a]++;
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      const stamp = w.nextStamp();
+      const gtMatched = w.gtMatched;
+      const thr = THRESHOLD_CAPPED[t];
+      const plane = (a * T + t) * w.cap + base;
+      for (let d = 0; d < D; d++) {
+        let best = thr;
+        let m = -1;
+        const row = d * G;
+        for (let g = 0; g < G; g++) {
+          if (gtMatched[g] === stamp && gtCrowdSorted[g] === 0) continue;
+          if (m > -1 && gtIgSorted[m] === 0 && gtIgSorted[g] === 1) break;
+          const v = ious[row + gtOrder[g]];
+          if (v < best) continue;
+          best = v;
+          m = g;
+        }
+        let status: number;
+        if (m === -1) {
+          status = dtOut[d * A + a] === 1 ? IGNORED : FP;
+        } else {
+          gtMatched[m] = stamp;
+          status = gtIgSorted[m] === 1 ? IGNORED : TP;
+        }
+        kStatus[plane + d] = status;
+        if (status === TP) for (let mi = 0; mi < M; mi++) if (d < MAX_DETS[mi]) tpCount[(a * M + mi) * T + t]++;
+      }
+    }
+  }
+}
+
+/**
+ * accumulate for category k. At maxDets[m] < 100 only the recall is read, and it is the
+ * last point of the cumulative counts, which needs no order: true positives / GT. At 100
+ * every kept detection counts, sorted by score stably over the concatenation (image,
+ * then rank), as np.argsort(-dtScores, kind='mergesort') orders it.
+ */
+function accumulateCategory(w: Work, k: number, K: number, precision: Float64Array, recall: Float64Array): void {
+  const { nKept: nd, kSorted: order, kStatus, npig, tpCount, rc, pr, cap } = w;
+  for (let j = 0; j < nd; j++) order[j] = j;
+  sortByScore(order, nd, w.kScore);
+  for (let a = 0; a < A; a++) {
+    const np = npig[a];
+    if (np === 0) continue;
+    for (let t = 0; t < T; t++) {
+      for (let m = 0; m < M - 1; m++) recall[((a * M + m) * T + t) * K + k] = tpCount[(a * M + m) * T + t] / np;
+      const plane = (a * T + t) * cap;
+      let tp = 0;
+      let fp = 0;
+      for (let j = 0; j < nd; j++) {
+        const s = kStatus[plane + order[j]];
+        if (s === TP) tp++;
+        else if (s === FP) fp++;
+        rc[j] = tp / np;
+        pr[j] = tp / (fp + tp + EPS);
+      }
+      recall[((a * M + M - 1) * T + t) * K + k] = nd ? rc[nd - 1] : 0;
+      for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+      // searchsorted(rc, recThrs, side='left'); past the end the rest stay 0.
+      let j = 0;
+      const out = (a * T + t) * R * K + k;
+      for (let r = 0; r < R; r++) {
+        const thrR = RECALL_THRESHOLDS[r];
+        while (j < nd && rc[j] < thrR) j++;
+        precision[out + r * K] = j < nd ? pr[j] : 0;
+      }
+    }
+  }
 }
 
 interface Boxes {
@@ -461,11 +497,30 @@ function readBoxes(items: unknown, name: 'gt' | 'dt', imgIndex: Map<number, numb
   return b;
 }
 
-/** Indices of the boxes grouped by category, then image, each group in input order (two stable counting sorts). */
-function groupOrder(b: Boxes, I: number, K: number): Int32Array {
+/**
+ * The boxes reordered by category, then image, each (category, image) group in input order
+ * (two stable counting sorts), so every group is a contiguous run.
+ */
+function grouped(b: Boxes, I: number, K: number): Boxes {
   const n = b.n;
-  const byImg = countingSort(null, b.img, I, n);
-  return countingSort(byImg, b.cat, K, n);
+  const order = countingSort(countingSort(null, b.img, I, n), b.cat, K, n);
+  // One loop per array type keeps each monomorphic.
+  const f64 = (src: Float64Array): Float64Array => {
+    const out = new Float64Array(src.length);
+    for (let j = 0; j < src.length; j++) out[j] = src[order[j]];
+    return out;
+  };
+  const i32 = (src: Int32Array): Int32Array => {
+    const out = new Int32Array(src.length);
+    for (let j = 0; j < src.length; j++) out[j] = src[order[j]];
+    return out;
+  };
+  const u8 = (src: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    for (let j = 0; j < src.length; j++) out[j] = src[order[j]];
+    return out;
+  };
+  return { n, img: i32(b.img), cat: i32(b.cat), x: f64(b.x), y: f64(b.y), w: f64(b.w), h: f64(b.h), area: f64(b.area), crowd: u8(b.crowd), score: f64(b.score) };
 }
 
 function countingSort(src: Int32Array | null, key: Int32Array, buckets: number, n: number): Int32Array {
@@ -480,18 +535,34 @@ function countingSort(src: Int32Array | null, key: Int32Array, buckets: number, 
   return out;
 }
 
-/** Where each category's run starts in a grouped order; K + 1 entries. */
-function categoryStarts(cat: Int32Array, order: Int32Array, K: number): Int32Array {
+/** Where each category's run starts in grouped boxes; K + 1 entries. */
+function categoryStarts(cat: Int32Array, K: number): Int32Array {
   const start = new Int32Array(K + 1);
-  for (let j = 0; j < order.length; j++) start[cat[order[j]] + 1]++;
+  for (let j = 0; j < cat.length; j++) start[cat[j] + 1]++;
   for (let k = 0; k < K; k++) start[k + 1] += start[k];
   return start;
 }
 
-/** Sort indices by score, highest first; ties keep their order (numpy's stable mergesort on -score). */
-function sortByScore(idx: Int32Array, score: Float64Array): void {
-  if (idx.length < 2) return;
-  idx.sort((p, q) => {
+/**
+ * Sort idx[0..n), given in ascending order, by score, highest first; ties keep their
+ * order (numpy's stable mergesort on -score).
+ */
+function sortByScore(idx: Int32Array, n: number, score: Float64Array): void {
+  if (n < 2) return;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const v = idx[i];
+      const s = score[v];
+      let j = i - 1;
+      while (j >= 0 && score[idx[j]] < s) {
+        idx[j + 1] = idx[j];
+        j--;
+      }
+      idx[j + 1] = v;
+    }
+    return;
+  }
+  idx.subarray(0, n).sort((p, q) => {
     const a = score[p];
     const b = score[q];
     return a > b ? -1 : a < b ? 1 : p - q;

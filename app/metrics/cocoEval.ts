@@ -362,7 +362,8 @@ function evaluateImage(w: Work, gts: Boxes, gs: number, G: number, dts: Boxes, d
           status = gtIgSorted[m] === 1 ? IGNORED : TP;
         }
         kStatus[plane + d] = status;
-        if (status === TP) for (let mi = 0; mi < M; mi++) if (d < MAX_DETS[mi]) tpCount[(a * M + mi) * T + t]++;
+        // Recall at the smaller maxDets: true positives among the top maxDets[m] (the largest is read from rc).
+        if (status === TP) for (let mi = 0; mi < M - 1; mi++) if (d < MAX_DETS[mi]) tpCount[(a * M + mi) * T + t]++;
       }
     }
   }

@@ -25,7 +25,7 @@ export const METHODS = {
     reply: S.JobInfo,
   },
   'images:list': {
-    request: z.strictObject(Page),
+    request: z.strictObject({ ...Page, where: z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) }).optional() }),
     reply: z.object({ total: z.int(), offset: z.int(), items: z.array(S.ImageItem) }),
   },
   'images:get': { request: z.strictObject({ id: S.Id }), reply: S.ImageItem },
@@ -99,6 +99,8 @@ export const METHODS = {
     reply: S.JobInfo,
   },
   'export:start': { request: S.ExportRequest, reply: S.JobInfo },
+  /** Evaluate a model run against a reference annotator, overall and per metadata slice; the job's result is an EvaluationReport. */
+  'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id }), reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

@@ -174,3 +174,29 @@ export const ExportRequest = z.strictObject({
     .optional(),
   force: z.boolean().default(false),
 });
+
+const SliceStats = {
+  images: z.int(),
+  gt: z.int(),
+  dt: z.int(),
+  ap: z.number(),
+  ap50: z.number(),
+  found: z.int(),
+  missed: z.int(),
+  falseAlarms: z.int(),
+};
+
+/** The result of an `evaluation:start` job: a model run against a reference annotator, overall and per metadata slice. */
+export const EvaluationReport = z.object({
+  run: z.object({ id: Id, name: z.string() }),
+  reference: z.object({ id: Id, name: z.string() }),
+  reviewed: z.int(),
+  notRun: z.int(),
+  overall: z.object({
+    ...SliceStats,
+    stats: z.array(z.number()).length(12),
+    perClass: z.array(z.object({ categoryId: Id, ap: z.number(), ap50: z.number(), gt: z.int(), dt: z.int() })),
+  }),
+  slices: z.array(z.object({ key: z.string(), value: z.string(), ...SliceStats })),
+  keysSkipped: z.array(z.object({ key: z.string(), values: z.int() })),
+});

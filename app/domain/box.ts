@@ -18,6 +18,13 @@ export interface Box extends Rect {
   sourceBoxId: number | null;
 }
 
+/** Where a box is and what it is, without its history (for metrics over a whole project); `score` on predictions. */
+export interface BoxGeometry extends Rect {
+  imageId: number;
+  classId: number;
+  score?: number | null;
+}
+
 /** What a diff carries for a box: everything but the image and author, which the edit fixes. */
 export interface BoxState extends Rect {
   id: number;

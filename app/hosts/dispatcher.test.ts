@@ -40,7 +40,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { dir: '/tmp', pixelLimit: '1000' },
     { dir: '/tmp', recursive: false },
   ],
-  'images:list': [{ offset: -1 }, { limit: 0 }, { limit: 1001 }, { offset: 1.5 }, { offset: '0' }, { limit: Number.NaN }, { sort: 'path' }],
+  'images:list': [{ offset: -1 }, { limit: 0 }, { limit: 1001 }, { offset: 1.5 }, { offset: '0' }, { limit: Number.NaN }, { sort: 'path' }, { where: { key: '' , value: 'x' } }, { where: { key: 'shift' } }, { where: { key: 'shift', value: 1 } }, { where: 'shift=night' }],
   'images:get': [{}, { id: 0 }, { id: -1 }, { id: 1.5 }, { id: '1' }, { id: Number.POSITIVE_INFINITY }, { id: 1, full: true }],
   'images:failures': [{ offset: -5 }, { limit: 5000 }, { limit: 'all' }, { root: '/tmp' }],
   'classes:list': [{ all: true }],
@@ -107,6 +107,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   ],
   'prelabel:start': [{ imageIds: [0] }, { imageIds: 'all' }, { modelId: -1 }, { conf: 2 }, { maxDet: 1.5 }, { everything: true }],
   'runs:list': [{ modelId: 1 }],
+  'evaluation:start': [{}, { runId: 1 }, { referenceId: 1 }, { runId: 0, referenceId: 1 }, { runId: 1, referenceId: 'a' }, { runId: 1, referenceId: 1, iou: 0.5 }],
   'export:start': [
     {},
     { format: 'yolo' },
@@ -164,6 +165,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'prelabel:image': { imageId: 1 },
   'prelabel:start': {},
   'runs:list': {},
+  'evaluation:start': { runId: 1, referenceId: 1 },
   'export:start': { format: 'yolo', out: '/tmp/loupe-never-written' },
   'labels:import': { path: '/tmp/loupe-none', format: 'yolo', annotator: 'ann' },
   'predictions:import': { path: '/tmp/loupe-none.json', format: 'coco-results', model: 'm' },
@@ -354,8 +356,15 @@ describe('dispatcher: a valid round trip for every method', () => {
     const prjob = await call<{ id: string }>('predictions:import', { path: preds, format: 'coco-results', model: 'other', dryRun: true });
     expect((await session.jobs.wait(prjob.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
 
+    // The model against the importer's labels: the one reviewed image, its one reference box.
+    const runId = (await call<{ id: number }[]>('runs:list', {}))[0].id;
+    const importer = (await call<{ id: number; name: string }[]>('annotators:list', {})).find((a) => a.name === 'importer')!;
+    const evjob = await call<{ id: string }>('evaluation:start', { runId, referenceId: importer.id });
+    expect((await session.jobs.wait(evjob.id)).result).toMatchObject({ reviewed: 1, overall: { images: 1, gt: 1 } });
+    expect(await call('images:list', { where: { key: 'site', value: 'nowhere' } })).toEqual({ total: 0, offset: 0, items: [] });
+
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

@@ -9,6 +9,7 @@ import { checkSplit, SPLIT_NAMES, stratifiedSplitIndexed, type SplitName } from 
 import { writeYolo } from '../io/exportYolo.ts';
 import type { ParsedReq } from '../contract/methods.ts';
 import type { JobContext, JobInfo } from '../jobs/JobRunner.ts';
+import { metadataEquals } from '../store/metadataFilter.ts';
 import type { Project } from '../store/Project.ts';
 import type { Session } from './Session.ts';
 import { planLabels, SKIP_WORDING, type LabelChoice } from './finalLabels.ts';
@@ -121,10 +122,9 @@ function selectImages(project: Project, filter: ExportFilter | undefined): Candi
     params.push(filter.flag);
   }
   if (filter?.where) {
-    const p = `$."${filter.where.key.replace(/"/g, '""')}"`;
-    // JSON true/false compare as the words, numbers and strings as their text.
-    where.push(`(CASE json_type(i.metadata, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(i.metadata, ?) AS TEXT) END) = ?`);
-    params.push(p, p, filter.where.value);
+    const test = metadataEquals('i', filter.where.key, filter.where.value);
+    where.push(test.sql);
+    params.push(...test.params);
   }
   const sql = `SELECT i.id, i.root_id AS rootId, i.path, i.width, i.height, i.ingest_error AS ingestError FROM images i
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY i.id`;

@@ -1,6 +1,7 @@
 import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
+import { evaluateRun } from './evaluate.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
@@ -74,7 +75,8 @@ export const HANDLERS: Handlers = {
   'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit),
   'images:list': (s, req) => {
     const p = s.project;
-    const items = p.images.page(req.offset, req.limit).map((r) => ({
+    const page = req.where ? p.images.pageWhere(req.where.key, req.where.value, req.offset, req.limit) : null;
+    const items = (page ? page.items : p.images.page(req.offset, req.limit)).map((r) => ({
       id: r.id,
       path: r.path,
       width: r.width,
@@ -82,7 +84,7 @@ export const HANDLERS: Handlers = {
       format: r.format,
       boxCount: r.boxCount,
     }));
-    return { total: p.images.count(), offset: req.offset, items };
+    return { total: page ? page.total : p.images.count(), offset: req.offset, items };
   },
   'images:get': (s, req) => {
     const p = s.project;
@@ -136,6 +138,12 @@ export const HANDLERS: Handlers = {
       ...s.project.models.runStats(r.id),
     })),
   'export:start': (s, req) => startExport(s, req),
+  'evaluation:start': (s, req) => {
+    const project = s.project;
+    // Checked before the job starts, so a wrong id is an error of the call, not a failed job.
+    if (!project.models.run(req.runId)) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
+    return s.jobs.start('evaluation', `Evaluate run ${req.runId}`, (ctx) => evaluateRun(project, req, ctx));
+  },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),
   'jobs:list': (s) => s.jobs.list(),

@@ -1,3 +1,4 @@
+import { metadataEquals } from './metadataFilter.ts';
 import type { Db } from './openDatabase.ts';
 
 /** An image as stored: path is relative to its root folder. */
@@ -49,8 +50,9 @@ export class ImageRepo {
   private readonly sThumbPut;
   private readonly sSetMetadata;
   private readonly sAllIds;
+  private readonly sAllMetadata;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.sInsert = db.prepare(
       `INSERT INTO images (root_id, path, width, height, orientation, format, bytes, content_hash, metadata, ingest_error, added_at)
        VALUES (@rootId, @path, @width, @height, @orientation, @format, @bytes, @contentHash, @metadata, @ingestError, @addedAt)`,
@@ -93,6 +95,7 @@ export class ImageRepo {
     this.sThumbPut = db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, mime, data) VALUES (?, ?, ?)');
     this.sSetMetadata = db.prepare('UPDATE images SET metadata = ? WHERE id = ?');
     this.sAllIds = db.prepare<[], { id: number }>('SELECT id FROM images ORDER BY path, id');
+    this.sAllMetadata = db.prepare<[], { id: number; metadata: string }>('SELECT id, metadata FROM images ORDER BY id');
   }
 
   insert(img: NewImage, addedAt: string): number {
@@ -150,6 +153,22 @@ export class ImageRepo {
   /** Replace an image's metadata (a JSON object such as camera, site, shift); returns rows changed. */
   setMetadata(id: number, json: string): number {
     return this.sSetMetadata.run(json, id).changes;
+  }
+  /** A page of the images whose metadata `key` is `value`, in list order, and how many there are in all. */
+  pageWhere(key: string, value: string, offset: number, limit: number): { total: number; items: (ImageRow & { boxCount: number })[] } {
+    const test = metadataEquals('images', key, value);
+    const total = this.db.prepare<string[], { n: number }>(`SELECT count(*) AS n FROM images WHERE ${test.sql}`).get(...test.params)!.n;
+    const items = this.db
+      .prepare<(string | number)[], ImageRow & { boxCount: number }>(
+        `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = images.id) AS boxCount
+         FROM images WHERE ${test.sql} ORDER BY path, id LIMIT ? OFFSET ?`,
+      )
+      .all(...test.params, limit, offset);
+    return { total, items };
+  }
+  /** Every image's metadata JSON, in id order. */
+  allMetadata(): { id: number; metadata: string }[] {
+    return this.sAllMetadata.all();
   }
   /** Every image id in list order (for jobs over the whole project). */
   allIds(): number[] {

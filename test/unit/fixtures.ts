@@ -159,3 +159,15 @@ export function snapshot(p: Project): string {
   const names = p.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[];
   return JSON.stringify(names.map(({ name }) => [name, p.db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
 }
+
+/** A YOLO dataset of two images (a.png 100×80, b.png 60×40) with three boxes in all, classes car and bus. */
+export async function twoImageYoloDataset(): Promise<string> {
+  const d = tempDir();
+  fs.writeFileSync(path.join(d, 'data.yaml'), 'train: images/train\nnames: [car, bus]\n');
+  await makeImage(path.join(d, 'images/train/a.png'), { w: 100, h: 80 });
+  await makeImage(path.join(d, 'images/train/b.png'), { w: 60, h: 40 });
+  fs.mkdirSync(path.join(d, 'labels/train'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'labels/train/a.txt'), '1 0.5 0.5 0.5 0.5\n0 0.2 0.2 0.1 0.1\n');
+  fs.writeFileSync(path.join(d, 'labels/train/b.txt'), '0 0.5 0.5 0.5 0.5\n');
+  return d;
+}

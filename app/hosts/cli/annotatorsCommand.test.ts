@@ -1,20 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeImage, tempDir } from '../../../test/unit/fixtures.ts';
+import { tempDir, twoImageYoloDataset as dataset } from '../../../test/unit/fixtures.ts';
 import { loupe } from './runLoupe.ts';
-
-/** A YOLO dataset of two images with three boxes in all. */
-async function dataset(): Promise<string> {
-  const d = tempDir();
-  fs.writeFileSync(path.join(d, 'data.yaml'), 'train: images/train\nnames: [car, bus]\n');
-  await makeImage(path.join(d, 'images/train/a.png'), { w: 100, h: 80 });
-  await makeImage(path.join(d, 'images/train/b.png'), { w: 60, h: 40 });
-  fs.mkdirSync(path.join(d, 'labels/train'), { recursive: true });
-  fs.writeFileSync(path.join(d, 'labels/train/a.txt'), '1 0.5 0.5 0.5 0.5\n0 0.2 0.2 0.1 0.1\n');
-  fs.writeFileSync(path.join(d, 'labels/train/b.txt'), '0 0.5 0.5 0.5 0.5\n');
-  return d;
-}
 
 describe('loupe annotators', () => {
   it('lists each annotator with images marked done and boxes, as a table and as JSON', async () => {

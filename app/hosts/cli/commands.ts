@@ -3,6 +3,7 @@ import type { ImportSummary } from '../../io/importFolder.ts';
 import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
 import { printAnnotators, printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
 import { DETECT_COMMAND } from './detect.ts';
+import { EVALUATE_COMMAND } from './evaluateCommand.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
 import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
 import { MODEL_COMMANDS } from './modelCommands.ts';
@@ -176,6 +177,7 @@ export const COMMANDS: Command[] = [
   ...MODEL_COMMANDS,
   DETECT_COMMAND,
   EXPORT_COMMAND,
+  EVALUATE_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */

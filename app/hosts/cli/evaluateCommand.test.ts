@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { twoImageYoloDataset } from '../../../test/unit/fixtures.ts';
+import { loupe } from './runLoupe.ts';
+
+/** A project with alice's labels on two images (3 boxes) and one model's COCO results: one hit, one false alarm. */
+async function project(): Promise<string> {
+  const d = await twoImageYoloDataset();
+  const file = path.join(d, 'p.loupe');
+  expect((await loupe(['init', file])).code).toBe(0);
+  const imported = await loupe(['import', file, '--annotations', d, '--format', 'yolo', '--annotator', 'alice']);
+  expect(imported.code, imported.stderr).toBe(0);
+  fs.writeFileSync(
+    path.join(d, 'instances.json'),
+    JSON.stringify({ images: [{ id: 1, file_name: 'images/train/a.png' }, { id: 2, file_name: 'images/train/b.png' }], categories: [{ id: 1, name: 'car' }, { id: 2, name: 'bus' }] }),
+  );
+  fs.writeFileSync(
+    path.join(d, 'results.json'),
+    JSON.stringify([
+      { image_id: 1, category_id: 2, bbox: [25, 20, 50, 40], score: 0.9 },
+      { image_id: 2, category_id: 1, bbox: [0, 0, 5, 5], score: 0.8 },
+    ]),
+  );
+  const preds = await loupe(['import', file, '--predictions', path.join(d, 'results.json'), '--images-json', path.join(d, 'instances.json'), '--format', 'coco-results', '--model', 'det']);
+  expect(preds.code, preds.stderr).toBe(0);
+  return file;
+}
+
+describe('loupe evaluate', () => {
+  it('measures the latest run against a reference, as text and as JSON', async () => {
+    const file = await project();
+    const json = await loupe(['evaluate', file, '--reference', 'alice', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const r = JSON.parse(json.stdout);
+    expect(r).toMatchObject({ run: { name: 'det' }, reference: { name: 'alice' }, reviewed: 2, notRun: 0, slices: [] });
+    expect(r.overall).toMatchObject({ images: 2, gt: 3, dt: 2, found: 1, missed: 2, falseAlarms: 1 });
+    // bus: its one box found (AP 1); car: two boxes, one false alarm, none found (AP 0).
+    expect(r.overall.ap50).toBeCloseTo(0.5, 12);
+
+    const text = await loupe(['evaluate', file, '--reference', 'alice', '--model', 'det']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^det \(run \d+\) against alice: 2 images, 3 reference boxes, 2 detections\n {2}AP50 +50\.0 %/);
+    expect(text.stdout).toContain('found 1 of 3, missed 2, false alarms 1');
+  });
+
+  it('says what is wrong with the reference or the run', async () => {
+    const file = await project();
+    const nobody = await loupe(['evaluate', file, '--reference', 'bob']);
+    expect(nobody).toMatchObject({ code: 1, stderr: expect.stringMatching(/no annotator named "bob"; annotators: cli-user, alice, det/) });
+    const noRun = await loupe(['evaluate', file, '--reference', 'alice', '--run', '7']);
+    expect(noRun).toMatchObject({ code: 1, stderr: expect.stringMatching(/no run 7; runs: \d+ \(det\)/) });
+    const badRun = await loupe(['evaluate', file, '--reference', 'alice', '--run', 'x']);
+    expect(badRun).toMatchObject({ code: 1, stderr: expect.stringMatching(/--run must be a whole number above 0, got "x"/) });
+    const both = await loupe(['evaluate', file, '--reference', 'alice', '--run', '1', '--model', 'det']);
+    expect(both).toMatchObject({ code: 1, stderr: expect.stringMatching(/give --run or --model, not both/) });
+    const noModel = await loupe(['evaluate', file, '--reference', 'alice', '--model', 'yolo']);
+    expect(noModel).toMatchObject({ code: 1, stderr: expect.stringMatching(/no run of a model named "yolo"; runs: det/) });
+    const model = await loupe(['evaluate', file, '--reference', 'det']);
+    expect(model).toMatchObject({ code: 1, stderr: expect.stringMatching(/"det" is a model's author/) });
+    const cliUser = await loupe(['evaluate', file, '--reference', 'cli-user']);
+    expect(cliUser).toMatchObject({ code: 1, stderr: expect.stringMatching(/cli-user has not marked any image done/) });
+    const missing = await loupe(['evaluate', file]);
+    expect(missing.code).toBe(2);
+  });
+});

@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import type { EvaluationReport } from '../../contract/schemas.ts';
+import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
+import { waitForJob } from './progress.ts';
+import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
+import { positiveInt } from './values.ts';
+
+type Report = z.infer<typeof EvaluationReport>;
+
+const pct = (v: number) => (v < 0 ? '   –' : `${(v * 100).toFixed(1).padStart(5)}`);
+
+/** The run to evaluate: --run ID, else the latest run of --model NAME, else the latest run. */
+async function pickRun(ctx: CliContext, flags: Record<string, unknown>): Promise<number> {
+  const runs = await call(ctx, 'runs:list', {});
+  if (flags.run !== undefined) {
+    if (flags.model !== undefined) throw new CliError('give --run or --model, not both');
+    const id = positiveInt('--run', flags.run as string);
+    if (!runs.some((r) => r.id === id)) throw new CliError(`no run ${id}; runs: ${runs.map((r) => `${r.id} (${r.name})`).join(', ') || 'none'}`);
+    return id;
+  }
+  const model = flags.model as string | undefined;
+  const pool = model === undefined ? runs : runs.filter((r) => r.name === model);
+  if (pool.length === 0) {
+    throw new CliError(model === undefined ? 'the project has no model runs; pre-label or import predictions first' : `no run of a model named "${model}"; runs: ${runs.map((r) => r.name).join(', ') || 'none'}`);
+  }
+  return pool[pool.length - 1].id;
+}
+
+function printReport(out: CliStreams, r: Report): void {
+  const o = r.overall;
+  println(out, `${r.run.name} (run ${r.run.id}) against ${r.reference.name}: ${o.images} images, ${o.gt} reference boxes, ${o.dt} detections`);
+  if (r.notRun) println(out, `  ${r.notRun} of the ${r.reviewed} reviewed images were left out: the run has not pre-labelled them`);
+  println(out, `  AP50 ${pct(o.ap50)} %   AP50-95 ${pct(o.ap)} %   found ${o.found} of ${o.gt}, missed ${o.missed}, false alarms ${o.falseAlarms}`);
+  if (r.slices.length) {
+    println(out, '');
+    println(out, '  slice                          images  boxes   AP50 %  missed');
+    for (const s of r.slices) {
+      const name = `${s.key} = ${s.value}`;
+      println(out, `  ${name.padEnd(30).slice(0, 30)} ${String(s.images).padStart(6)} ${String(s.gt).padStart(6)}    ${pct(s.ap50)}  ${s.missed} of ${s.gt}`);
+    }
+  }
+  for (const k of r.keysSkipped) println(out, `  (not sliced on ${k.key}: ${k.values} values)`);
+}
+
+/** `loupe evaluate`. */
+export const EVALUATE_COMMAND: Command = {
+  name: 'evaluate',
+  summary: "Measure a model run against a person's labels, overall and per metadata slice",
+  usage: 'loupe evaluate PROJECT --reference NAME [--run ID | --model NAME] [--json]',
+  details:
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given).",
+  positionals: PROJECT,
+  flags: {
+    reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference', required: true },
+    run: { kind: 'string', value: 'ID', help: 'Model run to evaluate (an error lists the runs)' },
+    model: { kind: 'string', value: 'NAME', help: 'Evaluate the latest run of this model' },
+    json: JSON_FLAG,
+  },
+  async run(ctx, a) {
+    await openProject(ctx, a.positionals.PROJECT!);
+    const runId = await pickRun(ctx, a.flags);
+    const name = (a.flags.reference as string).trim();
+    const annotators = await call(ctx, 'annotators:list', {});
+    const reference = annotators.find((x) => x.name === name);
+    if (!reference) throw new CliError(`no annotator named "${name}"; annotators: ${annotators.map((x) => x.name).join(', ') || 'none'}`);
+    const job = await call(ctx, 'evaluation:start', { runId, referenceId: reference.id });
+    const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'slices', cancelling: 'stopping' });
+    if (final.state === 'cancelled') throw new Interrupted('evaluation cancelled');
+    const report = final.result as Report;
+    if (a.flags.json) printJson(ctx, report);
+    else printReport(ctx, report);
+  },
+};

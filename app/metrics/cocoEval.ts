@@ -114,8 +114,10 @@ const IGNORED = 2;
 /**
  * Evaluate detections against GT as pycocotools' COCOeval does for bounding boxes
  * (useCats = 1, default parameters), over exactly the images and categories given.
- * Throws an Error naming the offending item on bad input. The signal is checked
- * between categories.
+ * Throws an Error naming the offending item on bad input. The call is synchronous:
+ * an already aborted signal throws its reason before any work, and it is checked again
+ * between categories, but nothing on this thread can abort it mid-call — a caller that
+ * must stay responsive evaluates in pieces (as slices do) or in a worker.
  */
 export function cocoEvaluate(input: EvalInput, opts: { signal?: AbortSignal } = {}): EvalResult {
   const signal = opts.signal;

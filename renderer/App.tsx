@@ -4,6 +4,7 @@ import { call, imageUrl, onEvent, type UiEvent } from './api/client.ts';
 import { CanvasView, type CanvasHandle, type Tool } from './canvas/CanvasView.tsx';
 import type { Point } from './canvas/coords.ts';
 import { ClassPalette } from './components/ClassPalette.tsx';
+import { EvaluationPanel } from './components/EvaluationPanel.tsx';
 import { ExportDialog } from './components/ExportDialog.tsx';
 import { FailuresPanel } from './components/FailuresPanel.tsx';
 import { ImageList } from './components/ImageList.tsx';
@@ -35,6 +36,7 @@ export function App() {
   const [showFailures, setShowFailures] = useState(false);
   const [dialog, setDialog] = useState<'export' | 'import-labels' | null>(null);
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
+  const [where, setWhere] = useState<{ key: string; value: string } | null>(null);
   const [scoreThreshold, setScoreThreshold] = useState(0.25);
   const [showPredictions, setShowPredictions] = useState(true);
   const [prelabelSettings, setPrelabelSettings] = useState<PrelabelSettings>({ modelId: null, conf: 0.25, iou: 0.45 });
@@ -78,7 +80,8 @@ export function App() {
   handleEvent.current = (e: UiEvent) => {
     if (e.type === 'job') {
       setJobs((js) => [e.job, ...js.filter((j) => j.id !== e.job.id)].slice(0, 5));
-      if (e.job.state !== 'running') {
+      // An evaluation changes nothing stored; every other job may have changed the list.
+      if (e.job.state !== 'running' && e.job.kind !== 'evaluation') {
         setListVersion((v) => v + 1);
         void refreshProject();
         if (e.job.kind === 'prelabel') void edits.reload();
@@ -257,7 +260,17 @@ export function App() {
         <JobBar jobs={jobs} />
       </header>
       <aside className="left">
-        <ImageList version={listVersion} selectedId={imageId} onOpen={(item, index) => { setCurrent({ item, index }); setSelectedId(null); }} itemAtRef={itemAt}
+        {where && (
+          <div className="filter-chip" data-testid="list-filter">
+            <span>
+              {where.key} = {where.value}
+            </span>
+            <button type="button" onClick={() => setWhere(null)} title="Show every image">
+              ×
+            </button>
+          </div>
+        )}
+        <ImageList key={where ? `${where.key}=${where.value}` : ''} where={where} version={listVersion} selectedId={imageId} onOpen={(item, index) => { setCurrent({ item, index }); setSelectedId(null); }} itemAtRef={itemAt}
           picked={picked}
           onPick={(id) =>
             setPicked((s) => {
@@ -307,6 +320,7 @@ export function App() {
           onChanged={() => void refreshProject()}
           onError={setMessage}
         />
+        <EvaluationPanel version={listVersion} imageCount={project.imageCount} where={where} onWhere={setWhere} onError={setMessage} />
         <ModelsPanel
           classes={project.classes}
           version={listVersion}

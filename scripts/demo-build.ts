@@ -14,7 +14,9 @@ export const DEMO_DIR = path.join(ROOT, '.demo');
 export const DEMO_SEED = 20260312;
 export const DEMO_COUNT = 200;
 /** Bump when what the demo holds changes, so an older demo is rebuilt on the next start. */
-export const DEMO_VERSION = '2';
+export const DEMO_VERSION = '3';
+/** The annotator the generator's true boxes are imported as, so the model can be measured against them. */
+export const DEMO_REFERENCE = 'reference';
 /** The bundled model whose predictions the demo ships with. */
 export const DEMO_MODEL = path.join(ROOT, 'models/demo-detector.onnx');
 
@@ -73,6 +75,8 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
     }
     for (const c of DEMO_CLASS_STYLE) await call(d, 'classes:create', { ...c });
     await storeMetadata(session, d, manifest);
+    log('Importing the true boxes as the reference labels…');
+    await importReference(session, d, manifest, dir);
     if (fs.existsSync(DEMO_MODEL)) {
       log('Running the demo model over the images…');
       const model = await call(d, 'models:add', { file: DEMO_MODEL, name: 'demo-detector' });
@@ -127,6 +131,33 @@ async function storeMetadata(session: Session, d: Dispatch, manifest: DemoManife
       p.images.setMetadata(id, JSON.stringify({ camera: e.camera, shift: e.shift, defectSize: e.defectSize, part: e.part }));
     }
   })();
+}
+
+/**
+ * The generator knows where every defect is: write that as a COCO file and
+ * import it as the reference annotator through the usual label import, so the
+ * demo can show the model's misses slice by slice.
+ */
+async function importReference(session: Session, d: Dispatch, manifest: DemoManifest, dir: string): Promise<void> {
+  const file = path.join(dir, `reference-${process.pid}.json`);
+  const categories = manifest.classes.map((name, i) => ({ id: i + 1, name }));
+  const catId = new Map(manifest.classes.map((name, i) => [name, i + 1] as const));
+  let annId = 0;
+  const coco = {
+    images: manifest.images.map((e, i) => ({ id: i + 1, file_name: e.file, width: e.width, height: e.height })),
+    annotations: manifest.images.flatMap((e, i) =>
+      e.boxes.map((b) => ({ id: ++annId, image_id: i + 1, category_id: catId.get(b.class)!, bbox: [b.x, b.y, b.w, b.h], area: b.w * b.h, iscrowd: 0 })),
+    ),
+    categories,
+  };
+  fs.writeFileSync(file, JSON.stringify(coco));
+  try {
+    const job = await call(d, 'labels:import', { path: file, format: 'coco', annotator: DEMO_REFERENCE });
+    const done = await session.jobs.wait(job.id);
+    if (done.state !== 'done') throw new Error(`demo reference import ${done.state}: ${done.error ?? done.message}`);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 async function call<M extends MethodName>(d: Dispatch, method: M, payload: Req<M>): Promise<Res<M>> {

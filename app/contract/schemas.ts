@@ -62,6 +62,8 @@ export const ImageItem = z.object({
   height: z.int(),
   format: z.string().nullable(),
   boxCount: z.int(),
+  /** The image's scalar metadata values (camera, shift, …), in key order: what the list shows under its name. */
+  tags: z.array(z.string()),
 });
 
 export const EditResult = z.object({

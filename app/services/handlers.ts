@@ -17,6 +17,23 @@ export const VERSION = '0.1.0';
 type Handler<M extends MethodName> = (s: Session, req: ParsedReq<M>) => Res<M> | Promise<Res<M>>;
 type Handlers = { [M in MethodName]: Handler<M> };
 
+/** The scalar values of an image's metadata JSON, at most six, each at most 40 characters. */
+export function metadataTags(json: string): string[] {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return [];
+  const tags: string[] = [];
+  for (const v of Object.values(meta)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags.push(String(v).slice(0, 40));
+    if (tags.length === 6) break;
+  }
+  return tags;
+}
+
 /** Start a pre-label job over the given images (all when none are given). */
 function startPrelabel(s: Session, req: ParsedReq<'prelabel:start'>) {
   const project = s.project;
@@ -83,6 +100,7 @@ export const HANDLERS: Handlers = {
       height: r.height,
       format: r.format,
       boxCount: r.boxCount,
+      tags: metadataTags(r.metadata),
     }));
     return { total: page ? page.total : p.images.count(), offset: req.offset, items };
   },
@@ -90,7 +108,7 @@ export const HANDLERS: Handlers = {
     const p = s.project;
     const r = p.images.get(req.id);
     if (!r) throw new LoupeError('not_found', `Image ${req.id} is not in this project.`);
-    return { id: r.id, path: r.path, width: r.width, height: r.height, format: r.format, boxCount: p.images.boxCount(r.id) };
+    return { id: r.id, path: r.path, width: r.width, height: r.height, format: r.format, boxCount: p.images.boxCount(r.id), tags: metadataTags(r.metadata) };
   },
   'images:failures': (s, req) => {
     const p = s.project;

@@ -264,7 +264,7 @@ export function CanvasView(p: Props) {
                 height={b.h}
                 stroke={c?.color ?? '#ffffff'}
                 strokeWidth={isSel ? 3 : 2}
-                dash={editable ? undefined : [6, 4]}
+                dash={editable ? undefined : b.score === null ? [2, 3] : [6, 4]}
                 fill={isSel ? hexAlpha(c?.color ?? '#ffffff', 0.18) : hexAlpha(c?.color ?? '#ffffff', 0.06)}
                 strokeScaleEnabled={false}
                 perfectDrawEnabled={false}

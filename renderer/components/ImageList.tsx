@@ -18,6 +18,8 @@ interface Props {
   /** Reports the total and a way to fetch neighbours, for next/previous navigation. */
   onTotal?(total: number): void;
   itemAtRef?: React.RefObject<((index: number) => Promise<Item | null>) | null>;
+  /** Only images whose metadata key has this value (fixed for the list's life: remount to change it). */
+  where?: { key: string; value: string } | null;
 }
 
 /** The project's images, virtualised: only visible rows exist, pages of 200 load on demand. */
@@ -33,7 +35,7 @@ export function ImageList(p: Props) {
     loading.current.add(page);
     const version = versionRef.current;
     try {
-      const r = await call('images:list', { offset: page * PAGE, limit: PAGE });
+      const r = await call('images:list', { offset: page * PAGE, limit: PAGE, where: p.where ?? undefined });
       if (version !== versionRef.current) return null;
       setTotal(r.total);
       p.onTotal?.(r.total);
@@ -97,6 +99,7 @@ export function ImageList(p: Props) {
                     <div className="sub">
                       {item.width}×{item.height} · {item.boxCount} {item.boxCount === 1 ? 'box' : 'boxes'}
                     </div>
+                    {item.tags.length > 0 && <div className="tags sub">{item.tags.join(' · ')}</div>}
                   </div>
                 </>
               ) : (

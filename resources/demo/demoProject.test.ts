@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { DEMO_CLASS_STYLE } from '../../scripts/demo-build.ts';
+import { DEMO_CLASS_STYLE, DEMO_REFERENCE } from '../../scripts/demo-build.ts';
 import { createDispatcher } from '../../app/hosts/dispatcher.ts';
 import { Session } from '../../app/services/Session.ts';
 
@@ -45,6 +45,27 @@ it('scripts/demo.mjs builds the project once, prints its path last, and stores c
       const row = session.project.db.prepare('SELECT metadata FROM images WHERE path = ?').get(entry.file) as { metadata: string };
       expect(JSON.parse(row.metadata)).toEqual({ camera: entry.camera, shift: entry.shift, defectSize: entry.defectSize, part: entry.part });
     }
+    // The generator's true boxes are the reference annotator's, exactly, on every image it marked done.
+    const ref = session.project.annotators.list().find((a) => a.name === DEMO_REFERENCE)!;
+    expect(ref.kind).toBe('human');
+    const stored = session.project.db
+      .prepare('SELECT i.path, c.name AS cls, b.x, b.y, b.w, b.h FROM boxes b JOIN images i ON i.id = b.image_id JOIN classes c ON c.id = b.class_id WHERE b.annotator_id = ? ORDER BY i.path, b.x, b.y')
+      .all(ref.id);
+    const truth = manifest.images
+      .flatMap((e: { file: string; boxes: { class: string; x: number; y: number; w: number; h: number }[] }) => e.boxes.map((b) => ({ path: e.file, cls: b.class, x: b.x, y: b.y, w: b.w, h: b.h })))
+      .sort((a: { path: string; x: number; y: number }, b: { path: string; x: number; y: number }) => a.path.localeCompare(b.path) || a.x - b.x || a.y - b.y);
+    expect(stored).toEqual(truth);
+    expect(session.project.assignments.count(ref.id, 'done')).toBe(10);
+
+    // So the demo model can be measured against it, slice by slice.
+    const runs = await d('runs:list', {});
+    if (!runs.ok) throw new Error(runs.error.message);
+    const started = await d('evaluation:start', { runId: (runs.value as { id: number }[])[0].id, referenceId: ref.id });
+    if (!started.ok) throw new Error(started.error.message);
+    const report = (await session.jobs.wait((started.value as { id: string }).id)).result as { reviewed: number; overall: { gt: number }; slices: { key: string }[] };
+    expect(report.reviewed).toBe(10);
+    expect(report.overall.gt).toBe(truth.length);
+    expect(new Set(report.slices.map((r) => r.key))).toEqual(new Set(['camera', 'defectSize', 'part', 'shift']));
   } finally {
     await session.close();
   }

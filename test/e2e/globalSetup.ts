@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { letterboxGeometry } from '../../app/inference/letterbox.ts';
 import { constantOutputModel, namesLiteral, v8Output } from '../unit/onnxBuilder.ts';
 import { fileURLToPath } from 'node:url';
+import { startWebHost } from './webHost.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,29 +65,12 @@ export default async function globalSetup() {
   });
   if (vite.status !== 0) throw new Error('vite build failed');
 
-  const host = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/hosts/web/main.ts'), '--project', project], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`web host did not start: ${out}`)), 30_000);
-    host.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    host.on('exit', (code) => reject(new Error(`web host exited with ${code}: ${out}`)));
-  });
+  const { url, stop } = await startWebHost(project);
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   fs.writeFileSync(STATE_FILE, JSON.stringify({ url, project, work, model }));
 
   return async () => {
-    host.kill('SIGTERM');
-    await new Promise((r) => host.once('exit', r));
+    await stop();
     fs.rmSync(work, { recursive: true, force: true });
   };
 }

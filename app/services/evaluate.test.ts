@@ -128,7 +128,7 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     if (!night.ok) throw new Error(night.error.message);
     expect(night.value).toMatchObject({ total: 3, items: [{ id: img[2] }, { id: img[3] }, { id: img[4] }] });
     // The list shows each image's scalar metadata values; nested ones are left out.
-    expect(night.value.items[0].tags).toEqual(['night', '7', 'f2']);
+    expect((night.value as { items: { tags: string[] }[] }).items[0].tags).toEqual(['night', '7', 'f2']);
     const line = await d('images:list', { where: { key: 'line', value: '7' }, offset: 5, limit: 10 });
     expect(line.ok && line.value).toMatchObject({ total: 6, items: [{ id: img[5] }] });
     const none = await d('images:list', { where: { key: 'shift"; DROP TABLE images; --', value: 'x' } });

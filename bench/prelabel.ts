@@ -25,7 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
-import { workerEntry } from '../app/inference/DetectorPool.ts';
+import { workerEntry } from '../app/jobs/workerEntry.ts';
 import { loadModel } from '../app/inference/index.ts';
 import { Session } from '../app/services/Session.ts';
 import { generateDemo } from '../resources/demo/generate.ts';

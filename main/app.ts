@@ -19,6 +19,8 @@ export interface StartOptions {
   nativeBinding?: string | null;
   /** The detector worker; defaults to detectWorker.mjs beside the bundled main.cjs. */
   workerFile?: URL;
+  /** The evaluation worker; defaults to evalWorker.mjs beside the bundled main.cjs. */
+  evaluateWorkerFile?: URL;
 }
 
 /** What a started app exposes, mostly for tests. */
@@ -78,9 +80,10 @@ export function startApp(opts: StartOptions): LoupeApp {
   const appPath = opts.appPath ?? app.getAppPath();
   const location = { isPackaged: app.isPackaged, appPath, resourcesPath: process.resourcesPath };
   const binding = opts.nativeBinding === undefined ? nativeBindingPath(location) : (opts.nativeBinding ?? undefined);
-  // main.cjs and detectWorker.mjs are bundled side by side into dist/main/.
+  // main.cjs, detectWorker.mjs and evalWorker.mjs are bundled side by side into dist/main/.
   const workerFile = opts.workerFile ?? pathToFileURL(path.join(__dirname, 'detectWorker.mjs'));
-  const session = new Session('electron', { nativeBinding: binding }, { workerFile });
+  const evaluateWorkerFile = opts.evaluateWorkerFile ?? pathToFileURL(path.join(__dirname, 'evalWorker.mjs'));
+  const session = new Session('electron', { nativeBinding: binding }, { workerFile, evaluateWorkerFile });
   const dispatch = createDispatcher(session);
   let main: BrowserWindow | null = null;
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../app/contract/methods.ts';
@@ -47,6 +48,19 @@ describe('bundles from scripts/build-main.mjs', () => {
     });
     const api = fake.contextBridge.exposed.get('loupe') as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES, 'on', 'imageUrl', 'thumbUrl'].sort());
+  });
+
+  it('the bundled evaluation worker runs on its own', async () => {
+    const { evaluateSlicesInWorker } = await import('../app/metrics/evaluateInWorker.ts');
+    const meta = new Map<number, Record<string, unknown>>([
+      [1, { shift: 'day' }],
+      [2, { shift: 'night' }],
+    ]);
+    const gt = [1, 2].map((imageId) => ({ imageId, classId: 1, x: 0, y: 0, w: 10, h: 10 }));
+    const dt = [{ imageId: 1, classId: 1, x: 0, y: 0, w: 10, h: 10, score: 0.9 }];
+    const r = await evaluateSlicesInWorker(meta, [1], gt, dt, { workerFile: pathToFileURL(path.join(out, 'evalWorker.mjs')) });
+    expect(r.overall).toMatchObject({ images: 2, gt: 2, dt: 1, found: 1, missed: 1 });
+    expect(r.slices.map((x) => x.value)).toEqual(['night', 'day']);
   });
 
   it('the bundled main starts: privileged scheme, IPC handlers and a window on the app URL', async () => {

@@ -76,21 +76,25 @@ export async function buildMain({ outdir = path.join(ROOT, 'dist', 'main'), quie
     plugins: [methodNamesOnly(await contractMethodNames())],
     metafile: true,
   });
-  // The detector runs in worker threads; bundled, the worker is a file of its own
-  // (ESM: it awaits the model at its top level).
-  const worker = await esbuild.build({
-    ...common,
-    format: 'esm',
-    entryPoints: [path.join(ROOT, 'app', 'inference', 'detectWorker.ts')],
-    outfile: path.join(outdir, 'detectWorker.mjs'),
-    platform: 'node',
-    target: 'node22',
-    external: MAIN_EXTERNAL,
-    metafile: true,
-  });
-  const workerImports = Object.values(worker.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
-  const badWorker = [...new Set(workerImports)].filter((m) => !NODE_BUILTINS.has(m) && !MAIN_EXTERNAL.includes(m));
-  if (badWorker.length) throw new Error(`detectWorker.mjs imports ${badWorker.join(', ')}, which would be missing from the packaged app.`);
+  // The detector and evaluations run in worker threads; bundled, each worker is a
+  // file of its own (ESM: the detector awaits its model at the top level).
+  const workerWarnings = [];
+  for (const [dir, name] of [['inference', 'detectWorker'], ['metrics', 'evalWorker']]) {
+    const worker = await esbuild.build({
+      ...common,
+      format: 'esm',
+      entryPoints: [path.join(ROOT, 'app', dir, `${name}.ts`)],
+      outfile: path.join(outdir, `${name}.mjs`),
+      platform: 'node',
+      target: 'node22',
+      external: MAIN_EXTERNAL,
+      metafile: true,
+    });
+    const workerImports = Object.values(worker.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    const badWorker = [...new Set(workerImports)].filter((m) => !NODE_BUILTINS.has(m) && !MAIN_EXTERNAL.includes(m));
+    if (badWorker.length) throw new Error(`${name}.mjs imports ${badWorker.join(', ')}, which would be missing from the packaged app.`);
+    workerWarnings.push(...worker.warnings);
+  }
   const fs = await import('node:fs/promises');
   const mainCode = await fs.readFile(path.join(outdir, 'main.cjs'), 'utf8');
   const preloadCode = await fs.readFile(path.join(outdir, 'preload.cjs'), 'utf8');
@@ -100,7 +104,7 @@ export async function buildMain({ outdir = path.join(ROOT, 'dist', 'main'), quie
   const mainRequires = requiredModules(mainCode);
   const badMain = mainRequires.filter((m) => !NODE_BUILTINS.has(m) && !MAIN_EXTERNAL.includes(m));
   if (badMain.length) throw new Error(`main.cjs requires ${badMain.join(', ')}, which would be missing from the packaged app.`);
-  return { outdir, mainRequires, preloadRequires, preloadBytes: preloadCode.length, warnings: [...main.warnings, ...preload.warnings, ...worker.warnings] };
+  return { outdir, mainRequires, preloadRequires, preloadBytes: preloadCode.length, warnings: [...main.warnings, ...preload.warnings, ...workerWarnings] };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 // Loaded here so their native libraries stay resident while workers come and go (libvips must not unload).
 import 'sharp';
 import 'onnxruntime-node';
 import { LoupeError } from '../domain/errors.ts';
+import { workerEntry } from '../jobs/workerEntry.ts';
 import type { DetectParams } from './decode.ts';
 import type { ImageSource } from './imageInput.ts';
 import type { DetectResult, Latency, ModelInfo } from './model.ts';
@@ -41,23 +38,6 @@ interface Slot {
   worker: Worker;
   inFlight: Map<number, Pending>;
   alive: boolean;
-}
-
-/**
- * How to start a worker module. A `.ts` worker is started from a tiny bootstrap
- * that registers tsx inside the worker first: on Node 20 loader hooks given to
- * a worker through `execArgv: ['--import', 'tsx']` do not apply to its entry
- * module, and under tsx's `register()` API (bin/loupe.mjs) the parent's
- * execArgv carries no loader at all.
- */
-export function workerEntry(file: URL): { filename: string | URL; eval: boolean } {
-  if (!file.pathname.endsWith('.ts')) return { filename: file, eval: false };
-  const require = createRequire(import.meta.url);
-  const pkgFile = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); });`;
-  return { filename: code, eval: true };
 }
 
 /**

@@ -34,8 +34,8 @@ export class Session {
   constructor(
     readonly host: string,
     readonly options: ProjectOptions = {},
-    /** Where the detector worker lives when this host runs bundled code (Electron); the TypeScript source otherwise. */
-    readonly inference: { workerFile?: URL } = {},
+    /** Where the detector and evaluation workers live when this host runs bundled code (Electron); the TypeScript sources otherwise. */
+    readonly inference: { workerFile?: URL; evaluateWorkerFile?: URL } = {},
   ) {
     this.jobs.on((job) => this.emit({ type: 'job', job }));
   }

@@ -107,6 +107,27 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     await expect(evaluateRun(p, { runId, referenceId: ref }, { signal: ctl.signal, progress: () => {} })).rejects.toMatchObject({ code: 'cancelled' });
   });
 
+  it('computes in a worker thread that a cancel ends at once', async () => {
+    const { evaluateSlicesInWorker } = await import('../metrics/evaluateInWorker.ts');
+    const meta = new Map(Array.from({ length: 2000 }, (_, i) => [i + 1, { shift: i % 2 ? 'day' : 'night', frame: `f${i % 20}` }] as const));
+    const boxes = Array.from({ length: 20000 }, (_, i) => ({ imageId: (i % 2000) + 1, classId: 1 + (i % 3), x: i % 97, y: i % 89, w: 20, h: 20 }));
+    const ctl = new AbortController();
+    const progress: number[] = [];
+    const running = evaluateSlicesInWorker(meta, [1, 2, 3], boxes, boxes.map((b, i) => ({ ...b, score: (i % 100) / 100 })), {
+      signal: ctl.signal,
+      progress: (done) => {
+        progress.push(done);
+        if (done === 2) ctl.abort();
+      },
+    });
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    expect(progress).toEqual([1, 2]);
+    // Not cancelled, the same input completes: every slice of shift and frame.
+    const done = await evaluateSlicesInWorker(meta, [1, 2, 3], boxes.slice(0, 100), [], { maxValues: 24 });
+    expect(done.slices).toHaveLength(22);
+    expect(done.overall).toMatchObject({ gt: 100, dt: 0, missed: 100, ap50: 0 });
+  });
+
   it('runs as a job through the dispatcher, and images:list shows one slice', async () => {
     const s = newSession();
     const d = createDispatcher(s);

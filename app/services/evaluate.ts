@@ -1,6 +1,7 @@
 import { LoupeError } from '../domain/errors.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
-import { evaluateSlices, type SliceReport } from '../metrics/slices.ts';
+import { evaluateSlicesInWorker } from '../metrics/evaluateInWorker.ts';
+import type { SliceReport } from '../metrics/slices.ts';
 import type { Project } from '../store/Project.ts';
 
 export interface EvaluationRequest {
@@ -31,7 +32,12 @@ function metadataOf(json: string): Record<string, unknown> {
  * slice of the images' metadata. Only images both sides finished count: those
  * the reference marked done and, for a run Loupe made, pre-labelled without error.
  */
-export async function evaluateRun(project: Project, req: EvaluationRequest, ctx?: Pick<JobContext, 'signal' | 'progress'>): Promise<EvaluationReport> {
+export async function evaluateRun(
+  project: Project,
+  req: EvaluationRequest,
+  ctx?: Pick<JobContext, 'signal' | 'progress'>,
+  opts: { workerFile?: URL } = {},
+): Promise<EvaluationReport> {
   const run = project.models.run(req.runId);
   if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
   const reference = project.annotators.list().find((a) => a.id === req.referenceId);
@@ -49,9 +55,11 @@ export async function evaluateRun(project: Project, req: EvaluationRequest, ctx?
     if (reviewed.has(row.id) && (!ran || ran.has(row.id))) metadata.set(row.id, metadataOf(row.metadata));
   }
   const classIds = project.classes.list().map((c) => c.id);
-  const report = await evaluateSlices(metadata, classIds, project.boxes.geometryByPerson(reference.id), project.boxes.geometryByRun(run.id), {
+  // Reading is quick; computing over a large project is not, so it runs in a worker thread.
+  const report = await evaluateSlicesInWorker(metadata, classIds, project.boxes.geometryByPerson(reference.id), project.boxes.geometryByRun(run.id), {
     signal: ctx?.signal,
     progress: (done, total) => ctx?.progress(done, total),
+    workerFile: opts.workerFile,
   });
   return {
     run: { id: run.id, name: run.name },

@@ -160,7 +160,7 @@ export const HANDLERS: Handlers = {
     const project = s.project;
     // Checked before the job starts, so a wrong id is an error of the call, not a failed job.
     if (!project.models.run(req.runId)) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-    return s.jobs.start('evaluation', `Evaluate run ${req.runId}`, (ctx) => evaluateRun(project, req, ctx));
+    return s.jobs.start('evaluation', `Evaluate run ${req.runId}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile }));
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),

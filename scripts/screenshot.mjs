@@ -27,6 +27,7 @@ try {
   });
   await page.getByTestId('image-row-frame_0121.jpg').click();
   await page.waitForSelector('[data-ready=true]');
+  await page.getByTestId('evaluation-overall').waitFor({ timeout: 60_000 });
   await page.waitForTimeout(300);
   await page.screenshot({ path: out });
   await browser.close();

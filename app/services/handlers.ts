@@ -159,8 +159,10 @@ export const HANDLERS: Handlers = {
   'evaluation:start': (s, req) => {
     const project = s.project;
     // Checked before the job starts, so a wrong id is an error of the call, not a failed job.
-    if (!project.models.run(req.runId)) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-    return s.jobs.start('evaluation', `Evaluate run ${req.runId}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile }));
+    const run = project.models.run(req.runId);
+    if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
+    const reference = project.annotators.list().find((a) => a.id === req.referenceId);
+    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference?.name ?? `annotator ${req.referenceId}`}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile }));
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),

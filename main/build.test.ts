@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../app/contract/methods.ts';
@@ -50,17 +50,40 @@ describe('bundles from scripts/build-main.mjs', () => {
     expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES, 'on', 'imageUrl', 'thumbUrl'].sort());
   });
 
-  it('the bundled evaluation worker runs on its own', async () => {
-    const { evaluateSlicesInWorker } = await import('../app/metrics/evaluateInWorker.ts');
-    const meta = new Map<number, Record<string, unknown>>([
-      [1, { shift: 'day' }],
-      [2, { shift: 'night' }],
-    ]);
-    const gt = [1, 2].map((imageId) => ({ imageId, classId: 1, x: 0, y: 0, w: 10, h: 10 }));
-    const dt = [{ imageId: 1, classId: 1, x: 0, y: 0, w: 10, h: 10, score: 0.9 }];
-    const r = await evaluateSlicesInWorker(meta, [1], gt, dt, { workerFile: pathToFileURL(path.join(out, 'evalWorker.mjs')) });
-    expect(r.overall).toMatchObject({ images: 2, gt: 2, dt: 1, found: 1, missed: 1 });
-    expect(r.slices.map((x) => x.value)).toEqual(['night', 'day']);
+  it('the bundled evaluation worker runs on its own, reading the project file', async () => {
+    const { evaluateInWorker } = await import('../app/metrics/evaluateInWorker.ts');
+    const { Project } = await import('../app/store/Project.ts');
+    const p = Project.create(path.join(tempDir('loupe-eval-build-'), 'e.loupe'), { annotator: 'ref' });
+    try {
+      const cls = p.classes.insert({ name: 'crack', color: '#ff0000', hotkey: null });
+      const bot = p.annotators.ensure('det', 'model').id;
+      const runId = p.models.insertRun(null, bot, 'x', 'det', '{}', 'now');
+      const rootId = p.images.ensureRoot('.');
+      const shifts = ['day', 'night'];
+      const ids = shifts.map((shift, i) =>
+        p.images.insert({ rootId, path: `${i}.png`, width: 64, height: 48, orientation: 1, format: 'png', bytes: 1, contentHash: `h${i}`, metadata: JSON.stringify({ shift }), ingestError: null }, 'now'),
+      );
+      for (const imageId of ids) {
+        p.boxes.insert({ imageId, annotatorId: p.annotator.id, classId: cls, x: 0, y: 0, w: 10, h: 10, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });
+        p.assignments.set(imageId, p.annotator.id, 'done', 'now');
+      }
+      p.boxes.insert({ imageId: ids[0], annotatorId: bot, classId: cls, x: 0, y: 0, w: 10, h: 10, score: 0.9, provenance: 'predicted', modelRunId: runId, sourceBoxId: null });
+      // Packaged, the worker sits in the app beside its node_modules; here, a folder inside the repository gives it the same.
+      const results = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
+      fs.mkdirSync(results, { recursive: true });
+      const beside = fs.mkdtempSync(path.join(results, 'eval-worker-'));
+      fs.copyFileSync(path.join(out, 'evalWorker.mjs'), path.join(beside, 'evalWorker.mjs'));
+      let r;
+      try {
+        r = await evaluateInWorker({ file: p.file, runId, referenceId: p.annotator.id, importedRun: true }, { workerFile: pathToFileURL(path.join(beside, 'evalWorker.mjs')) });
+      } finally {
+        fs.rmSync(beside, { recursive: true, force: true });
+      }
+      expect(r.report.overall).toMatchObject({ images: 2, gt: 2, dt: 1, found: 1, missed: 1 });
+      expect(r.report.slices.map((x) => x.value)).toEqual(['night', 'day']);
+    } finally {
+      p.close();
+    }
   });
 
   it('the bundled main starts: privileged scheme, IPC handlers and a window on the app URL', async () => {

@@ -1,19 +1,34 @@
 /**
- * Worker thread of an evaluation: the slice report over boxes packed into
- * columns, so a project-wide evaluation never holds the host's event loop.
+ * Worker thread of an evaluation. It opens the project read-only with its own
+ * connection, reads one snapshot and computes the slice report, so neither
+ * reading a million boxes nor evaluating them holds the host's event loop.
  */
+import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../domain/errors.ts';
-import { unpackBoxes, type EvalWorkerData, type FromEvalWorker } from './evalProtocol.ts';
+import { readEvaluationInput } from '../store/evaluationInput.ts';
+import type { EvalWorkerData, FromEvalWorker } from './evalProtocol.ts';
 import { evaluateSlices } from './slices.ts';
 
 const port = parentPort!;
 const job = workerData as EvalWorkerData;
 const post = (msg: FromEvalWorker) => port.postMessage(msg);
 
-evaluateSlices(new Map(job.metadata), job.classIds, unpackBoxes(job.reference), unpackBoxes(job.detections), {
-  maxValues: job.maxValues,
-  progress: (done, total) => post({ type: 'progress', done, total }),
-})
-  .then((report) => post({ type: 'done', report }))
-  .catch((err: unknown) => post({ type: 'error', message: messageOf(err) }));
+async function run(): Promise<void> {
+  const db = new Database(job.file, { readonly: true, fileMustExist: true, nativeBinding: job.nativeBinding });
+  try {
+    db.pragma('busy_timeout = 5000');
+    post({ type: 'progress', done: 0, total: 1, message: 'reading the project' });
+    const input = readEvaluationInput(db, job);
+    post({ type: 'progress', done: 0, total: 1, message: `evaluating ${input.metadata.size} images` });
+    const report = await evaluateSlices(input.metadata, input.classIds, input.reference, input.detections, {
+      maxValues: job.maxValues,
+      progress: (done, total) => post({ type: 'progress', done, total, message: `${done} of ${total} slices` }),
+    });
+    post({ type: 'done', result: { report, reviewed: input.reviewed, evaluated: input.metadata.size } });
+  } finally {
+    db.close();
+  }
+}
+
+run().catch((err: unknown) => post({ type: 'error', message: messageOf(err) }));

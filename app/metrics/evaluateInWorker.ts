@@ -1,32 +1,27 @@
 import { Worker } from 'node:worker_threads';
-import type { BoxGeometry } from '../domain/box.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { workerEntry } from '../jobs/workerEntry.ts';
-import { packBoxes, type EvalWorkerData, type FromEvalWorker } from './evalProtocol.ts';
-import type { SliceOptions, SliceReport } from './slices.ts';
+import type { EvalWorkerData, EvalWorkerResult, FromEvalWorker } from './evalProtocol.ts';
 
-export interface WorkerOptions extends Pick<SliceOptions, 'signal' | 'progress' | 'maxValues'> {
+export interface WorkerOptions {
+  signal?: AbortSignal;
+  /** Called after each slice is evaluated. */
+  progress?: (done: number, total: number, message?: string) => void;
   /** The worker module, for hosts that bundle it (default: evalWorker.ts beside this file). */
   workerFile?: URL;
 }
 
 /**
- * `evaluateSlices` in a worker thread. A cancel ends the worker at once: it
- * only computes, so nothing is left half-done.
+ * Evaluate a run against a reference in a worker thread that reads the project
+ * file itself. A cancel ends the worker at once: it only reads, so nothing is
+ * left half-done.
  */
-export function evaluateSlicesInWorker(
-  metadata: Map<number, Record<string, unknown>>,
-  classIds: number[],
-  reference: BoxGeometry[],
-  detections: BoxGeometry[],
-  opts: WorkerOptions = {},
-): Promise<SliceReport> {
+export function evaluateInWorker(data: EvalWorkerData, opts: WorkerOptions = {}): Promise<EvalWorkerResult> {
   const cancelled = () => new LoupeError('cancelled', 'Evaluation cancelled.');
   if (opts.signal?.aborted) return Promise.reject(cancelled());
-  const data: EvalWorkerData = { metadata: [...metadata], classIds, reference: packBoxes(reference), detections: packBoxes(detections), maxValues: opts.maxValues };
   const entry = workerEntry(opts.workerFile ?? new URL('./evalWorker.ts', import.meta.url));
-  const worker = new Worker(entry.filename, { eval: entry.eval, workerData: data, transferList: [data.reference.data.buffer, data.detections.data.buffer] });
-  return new Promise<SliceReport>((resolve, reject) => {
+  const worker = new Worker(entry.filename, { eval: entry.eval, workerData: data });
+  return new Promise<EvalWorkerResult>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void) => {
       if (settled) return;
@@ -38,8 +33,9 @@ export function evaluateSlicesInWorker(
     const onAbort = () => finish(() => reject(cancelled()));
     opts.signal?.addEventListener('abort', onAbort);
     worker.on('message', (msg: FromEvalWorker) => {
-      if (msg.type === 'progress') opts.progress?.(msg.done, msg.total);
-      else if (msg.type === 'done') finish(() => resolve(msg.report));
+      if (settled) return;
+      if (msg.type === 'progress') opts.progress?.(msg.done, msg.total, msg.message);
+      else if (msg.type === 'done') finish(() => resolve(msg.result));
       else finish(() => reject(new LoupeError('internal', `Evaluation failed: ${msg.message}`)));
     });
     worker.on('error', (err) => finish(() => reject(new LoupeError('internal', `Evaluation failed: ${err.message}`))));

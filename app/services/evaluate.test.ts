@@ -107,25 +107,34 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     await expect(evaluateRun(p, { runId, referenceId: ref }, { signal: ctl.signal, progress: () => {} })).rejects.toMatchObject({ code: 'cancelled' });
   });
 
-  it('computes in a worker thread that a cancel ends at once', async () => {
-    const { evaluateSlicesInWorker } = await import('../metrics/evaluateInWorker.ts');
-    const meta = new Map(Array.from({ length: 2000 }, (_, i) => [i + 1, { shift: i % 2 ? 'day' : 'night', frame: `f${i % 20}` }] as const));
-    const boxes = Array.from({ length: 20000 }, (_, i) => ({ imageId: (i % 2000) + 1, classId: 1 + (i % 3), x: i % 97, y: i % 89, w: 20, h: 20 }));
+  it('reads and computes in a worker thread, which a cancel ends at once', async () => {
+    const { evaluateInWorker } = await import('../metrics/evaluateInWorker.ts');
+    const p = newProject();
+    const { ref, runId } = build(p);
     const ctl = new AbortController();
     const progress: number[] = [];
-    const running = evaluateSlicesInWorker(meta, [1, 2, 3], boxes, boxes.map((b, i) => ({ ...b, score: (i % 100) / 100 })), {
-      signal: ctl.signal,
-      progress: (done) => {
-        progress.push(done);
-        if (done === 2) ctl.abort();
+    const running = evaluateInWorker(
+      { file: p.file, runId, referenceId: ref, importedRun: false },
+      {
+        signal: ctl.signal,
+        progress: (done, total, message) => {
+          progress.push(done);
+          if (done === 0) expect(message).toMatch(/^(reading the project|evaluating 4 images)$/);
+          if (done === 2) ctl.abort();
+        },
       },
-    });
+    );
     await expect(running).rejects.toMatchObject({ code: 'cancelled' });
-    expect(progress).toEqual([1, 2]);
-    // Not cancelled, the same input completes: every slice of shift and frame.
-    const done = await evaluateSlicesInWorker(meta, [1, 2, 3], boxes.slice(0, 100), [], { maxValues: 24 });
-    expect(done.slices).toHaveLength(22);
-    expect(done.overall).toMatchObject({ gt: 100, dt: 0, missed: 100, ap50: 0 });
+    expect(progress).toEqual([0, 0, 1, 2]);
+    // Not cancelled, the worker reads the same snapshot the service would: every slice of frame and shift.
+    const done = await evaluateInWorker({ file: p.file, runId, referenceId: ref, importedRun: false });
+    expect(done).toMatchObject({ reviewed: 5, evaluated: 4, report: { overall: { gt: 5, dt: 3, found: 2 } } });
+    expect(done.report.slices).toHaveLength(6);
+    // A file that is not there is an error of the job, not a crash.
+    await expect(evaluateInWorker({ file: `${p.file}.missing`, runId, referenceId: ref, importedRun: false })).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringMatching(/Evaluation failed: .*(not exist|unable to open)/i),
+    });
   });
 
   it('runs as a job through the dispatcher, and images:list shows one slice', async () => {

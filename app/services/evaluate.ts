@@ -1,6 +1,6 @@
 import { LoupeError } from '../domain/errors.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
-import { evaluateSlicesInWorker } from '../metrics/evaluateInWorker.ts';
+import { evaluateInWorker } from '../metrics/evaluateInWorker.ts';
 import type { SliceReport } from '../metrics/slices.ts';
 import type { Project } from '../store/Project.ts';
 
@@ -18,25 +18,18 @@ export interface EvaluationReport extends SliceReport {
   notRun: number;
 }
 
-function metadataOf(json: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(json);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /**
  * How a model run does against a reference annotator, overall and slice by
  * slice of the images' metadata. Only images both sides finished count: those
- * the reference marked done and, for a run Loupe made, pre-labelled without error.
+ * the reference marked done and, for a run Loupe made, pre-labelled without
+ * error. The request is checked here; reading and computing happen in a
+ * worker thread with its own read-only connection.
  */
 export async function evaluateRun(
   project: Project,
   req: EvaluationRequest,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
-  opts: { workerFile?: URL } = {},
+  opts: { workerFile?: URL; nativeBinding?: string } = {},
 ): Promise<EvaluationReport> {
   const run = project.models.run(req.runId);
   if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
@@ -45,27 +38,18 @@ export async function evaluateRun(
   if (reference.kind === 'model') {
     throw new LoupeError('bad_request', `"${reference.name}" is a model's author; the reference must be a person or final labels.`);
   }
-  const reviewed = project.assignments.images(reference.id, 'done');
-  if (reviewed.size === 0) throw new LoupeError('bad_request', `${reference.name} has not marked any image done, so there is nothing to evaluate against.`);
-  // An imported run (COCO results, Ultralytics txt) lists only images with detections, so an image
-  // it does not mention had none; a run Loupe made records every image it finished.
-  const ran = run.modelId === null ? null : project.models.doneImages(run.id);
-  const metadata = new Map<number, Record<string, unknown>>();
-  for (const row of project.images.allMetadata()) {
-    if (reviewed.has(row.id) && (!ran || ran.has(row.id))) metadata.set(row.id, metadataOf(row.metadata));
+  if (project.assignments.count(reference.id, 'done') === 0) {
+    throw new LoupeError('bad_request', `${reference.name} has not marked any image done, so there is nothing to evaluate against.`);
   }
-  const classIds = project.classes.list().map((c) => c.id);
-  // Reading is quick; computing over a large project is not, so it runs in a worker thread.
-  const report = await evaluateSlicesInWorker(metadata, classIds, project.boxes.geometryByPerson(reference.id), project.boxes.geometryByRun(run.id), {
-    signal: ctx?.signal,
-    progress: (done, total) => ctx?.progress(done, total),
-    workerFile: opts.workerFile,
-  });
+  const result = await evaluateInWorker(
+    { file: project.file, nativeBinding: opts.nativeBinding, runId: run.id, referenceId: reference.id, importedRun: run.modelId === null },
+    { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },
+  );
   return {
     run: { id: run.id, name: run.name },
     reference: { id: reference.id, name: reference.name },
-    reviewed: reviewed.size,
-    notRun: reviewed.size - metadata.size,
-    ...report,
+    reviewed: result.reviewed,
+    notRun: result.reviewed - result.evaluated,
+    ...result.report,
   };
 }

@@ -162,7 +162,7 @@ export const HANDLERS: Handlers = {
     const run = project.models.run(req.runId);
     if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
     const reference = project.annotators.list().find((a) => a.id === req.referenceId);
-    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference?.name ?? `annotator ${req.referenceId}`}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile }));
+    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference?.name ?? `annotator ${req.referenceId}`}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile, nativeBinding: s.options.nativeBinding }));
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),

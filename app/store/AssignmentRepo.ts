@@ -8,7 +8,6 @@ export class AssignmentRepo {
   private readonly sSet;
   private readonly sGet;
   private readonly sCount;
-  private readonly sImages;
 
   constructor(db: Db) {
     this.sSet = db.prepare(
@@ -17,7 +16,6 @@ export class AssignmentRepo {
     );
     this.sGet = db.prepare<[number, number], { status: AssignmentStatus }>('SELECT status FROM assignments WHERE image_id = ? AND annotator_id = ?');
     this.sCount = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM assignments WHERE annotator_id = ? AND status = ?');
-    this.sImages = db.prepare<[number, string], { image_id: number }>('SELECT image_id FROM assignments WHERE annotator_id = ? AND status = ?');
   }
 
   /** Set an annotator's status on an image (created or replaced). */
@@ -30,9 +28,5 @@ export class AssignmentRepo {
   /** How many images an annotator has with this status. */
   count(annotatorId: number, status: AssignmentStatus): number {
     return this.sCount.get(annotatorId, status)!.n;
-  }
-  /** The images an annotator has with this status. */
-  images(annotatorId: number, status: AssignmentStatus): Set<number> {
-    return new Set(this.sImages.all(annotatorId, status).map((r) => r.image_id));
   }
 }

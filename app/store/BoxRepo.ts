@@ -1,4 +1,4 @@
-import type { Box, BoxGeometry, BoxState } from '../domain/box.ts';
+import type { Box, BoxState } from '../domain/box.ts';
 import type { Db } from './openDatabase.ts';
 
 interface BoxRowDb {
@@ -47,8 +47,6 @@ export class BoxRepo {
   private readonly sCountByClass;
   private readonly sDeleteAuthored;
   private readonly sCountAuthored;
-  private readonly sGeomByPerson;
-  private readonly sGeomByRun;
 
   constructor(db: Db) {
     this.sByImage = db.prepare<[number], BoxRowDb>(`SELECT ${COLS} FROM boxes WHERE image_id = ? ORDER BY id`);
@@ -72,12 +70,6 @@ export class BoxRepo {
     this.sDeleteAuthored = db.prepare('DELETE FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance = ?');
     this.sCountAuthored = db.prepare<[number, number, string], { n: number }>(
       'SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance != ?',
-    );
-    this.sGeomByPerson = db.prepare<[number], BoxGeometry>(
-      'SELECT image_id AS imageId, class_id AS classId, x, y, w, h FROM boxes WHERE annotator_id = ? AND model_run_id IS NULL',
-    );
-    this.sGeomByRun = db.prepare<[number], BoxGeometry>(
-      'SELECT image_id AS imageId, class_id AS classId, x, y, w, h, score FROM boxes WHERE model_run_id = ?',
     );
   }
 
@@ -111,14 +103,6 @@ export class BoxRepo {
   /** How many of an author's boxes on an image have another provenance than this one. */
   countAuthoredOther(imageId: number, annotatorId: number, provenance: Box['provenance']): number {
     return this.sCountAuthored.get(imageId, annotatorId, provenance)!.n;
-  }
-  /** Every box a person (not a model run) authored, geometry only. */
-  geometryByPerson(annotatorId: number): BoxGeometry[] {
-    return this.sGeomByPerson.all(annotatorId);
-  }
-  /** Every prediction of a model run, geometry and score. */
-  geometryByRun(runId: number): BoxGeometry[] {
-    return this.sGeomByRun.all(runId);
   }
   countByClass(): Map<number, number> {
     return new Map(this.sCountByClass.all().map((r) => [r.class_id, r.n]));

@@ -50,7 +50,6 @@ export class ImageRepo {
   private readonly sThumbPut;
   private readonly sSetMetadata;
   private readonly sAllIds;
-  private readonly sAllMetadata;
 
   constructor(private readonly db: Db) {
     this.sInsert = db.prepare(
@@ -95,7 +94,6 @@ export class ImageRepo {
     this.sThumbPut = db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, mime, data) VALUES (?, ?, ?)');
     this.sSetMetadata = db.prepare('UPDATE images SET metadata = ? WHERE id = ?');
     this.sAllIds = db.prepare<[], { id: number }>('SELECT id FROM images ORDER BY path, id');
-    this.sAllMetadata = db.prepare<[], { id: number; metadata: string }>('SELECT id, metadata FROM images ORDER BY id');
   }
 
   insert(img: NewImage, addedAt: string): number {
@@ -165,10 +163,6 @@ export class ImageRepo {
       )
       .all(...test.params, limit, offset);
     return { total, items };
-  }
-  /** Every image's metadata JSON, in id order. */
-  allMetadata(): { id: number; metadata: string }[] {
-    return this.sAllMetadata.all();
   }
   /** Every image id in list order (for jobs over the whole project). */
   allIds(): number[] {

@@ -14,11 +14,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mulberry32 } from '../app/domain/random.ts';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
 import { Session } from '../app/services/Session.ts';
 import { CACHE } from './cachedProject.ts';
+import { watchEventLoop } from './eventLoop.ts';
 import { LABELLED, labelledProject } from './labelledProject.ts';
 
 const log = (m: string) => process.stderr.write(`[bench:evaluate] ${m}\n`);
@@ -87,22 +87,13 @@ async function main() {
 
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    let maxLag = 0;
-    let last = performance.now();
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      maxLag = Math.max(maxLag, now - last - 5);
-      last = now;
-    }, 5);
-    h.enable();
+    const watch = watchEventLoop();
     log(`evaluating ${LABELLED.images} images`);
     const t0 = performance.now();
     const job = await ok<{ id: string }>('evaluation:start', { runId, referenceId: person.id });
     const done = await session.jobs.wait(job.id);
     const seconds = (performance.now() - t0) / 1000;
-    h.disable();
-    clearInterval(ticker);
+    const eventLoop = watch.stop();
     clearInterval(sampler);
     if (done.state !== 'done') throw new Error(`evaluation ${done.state}: ${done.error}`);
     const report = done.result as { overall: { images: number; gt: number; dt: number; ap50: number; found: number }; slices: unknown[] };
@@ -129,8 +120,8 @@ async function main() {
         slices: report.slices.length,
         ap50: report.overall.ap50,
         seconds: Math.round(seconds * 1000) / 1000,
-        maxEventLoopDelayMs: Math.round(Math.max(maxLag, h.max / 1e6) * 10) / 10,
-        p99EventLoopDelayMs: Math.round((h.percentile(99) / 1e6) * 10) / 10,
+        maxEventLoopDelayMs: Math.round(eventLoop.maxDelayMs * 10) / 10,
+        p99EventLoopDelayMs: Math.round(eventLoop.p99DelayMs * 10) / 10,
         peakRssMB: Math.round(peak / 2 ** 20),
         cancel: { state: cancelled.state, msFromCancelToEnd: cancelMs === null ? null : Math.round(cancelMs) },
       })}\n`,

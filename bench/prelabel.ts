@@ -21,11 +21,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createDispatcher } from '../app/hosts/dispatcher.ts';
 import { workerEntry } from '../app/jobs/workerEntry.ts';
+import { watchEventLoop } from './eventLoop.ts';
 import { loadModel } from '../app/inference/index.ts';
 import { Session } from '../app/services/Session.ts';
 import { generateDemo } from '../resources/demo/generate.ts';
@@ -167,15 +167,7 @@ async function endToEnd(imagesDir: string) {
     // The first pass is cold (workers compile the letterbox and decode paths as
     // they go); the second, forced over the same images, is the steady state the
     // bare figures are compared with. The event loop is watched through both.
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    let maxLag = 0;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      maxLag = Math.max(maxLag, now - last - 5);
-      last = now;
-    }, 5);
-    h.enable();
+    const watch = watchEventLoop();
     const pass = async (force: boolean) => {
       const started = performance.now();
       const job = await ok<{ id: string }>('prelabel:start', { modelId: model.id, force });
@@ -191,8 +183,7 @@ async function endToEnd(imagesDir: string) {
       if (next.seconds < warm.seconds) warm = next;
     }
     const { seconds, summary } = warm;
-    h.disable();
-    clearInterval(timer);
+    const eventLoop = watch.stop();
     return {
       imagesPerSecond: summary.done / seconds,
       seconds,
@@ -203,7 +194,7 @@ async function endToEnd(imagesDir: string) {
       poolStartMs,
       workers: pool.workers,
       threadsPerWorker: pool.threadsPerWorker,
-      eventLoop: { maxDelayMs: Math.max(maxLag, h.max / 1e6), p99DelayMs: h.percentile(99) / 1e6 },
+      eventLoop,
     };
   } finally {
     await session.close();

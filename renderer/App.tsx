@@ -37,6 +37,7 @@ export function App() {
   const [dialog, setDialog] = useState<'export' | 'import-labels' | null>(null);
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const [where, setWhere] = useState<{ key: string; value: string } | null>(null);
+  const [compare, setCompare] = useState<{ runId: number; referenceId: number } | null>(null);
   const [scoreThreshold, setScoreThreshold] = useState(0.25);
   const [showPredictions, setShowPredictions] = useState(true);
   const [prelabelSettings, setPrelabelSettings] = useState<PrelabelSettings>({ modelId: null, conf: 0.25, iou: 0.45 });
@@ -301,6 +302,7 @@ export function App() {
             onCursor={setCursor}
             scoreThreshold={scoreThreshold}
             showPredictions={showPredictions}
+            compare={compare}
             handleRef={canvas}
             onOp={(op) => {
               void edits.apply(op).then((r) => {
@@ -320,7 +322,7 @@ export function App() {
           onChanged={() => void refreshProject()}
           onError={setMessage}
         />
-        <EvaluationPanel version={listVersion} imageCount={project.imageCount} where={where} onWhere={setWhere} onError={setMessage} />
+        <EvaluationPanel version={listVersion} imageCount={project.imageCount} where={where} onWhere={setWhere} onCompare={setCompare} onError={setMessage} />
         <ModelsPanel
           classes={project.classes}
           version={listVersion}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampRect, iou } from './box.ts';
+import { clampRect, iou, matchGreedy } from './box.ts';
 import { invertDiff, isEmptyDiff, type BoxDiff } from './diff.ts';
 
 describe('clampRect', () => {
@@ -59,5 +59,23 @@ describe('clampRect keeps exact numbers', () => {
   it('returns the same floats for a box fully inside the image', () => {
     const r = { x: 0.1, y: 0.2, w: 0.30000000000000004, h: 0.7 };
     expect(clampRect(r, 10, 10)).toEqual(r);
+  });
+});
+
+describe('matchGreedy', () => {
+  const ref = (classId: number, x: number) => ({ classId, x, y: 0, w: 10, h: 10 });
+  it('lets the highest score choose first, each reference box found once, same class only', () => {
+    const reference = [ref(1, 0), ref(1, 20), ref(2, 40)];
+    const detections = [
+      { ...ref(1, 1), score: 0.5 }, // IoU 9/11 with reference 0
+      { ...ref(1, 0), score: 0.9 }, // exact on reference 0: takes it first
+      { ...ref(1, 40), score: 0.8 }, // right place, wrong class
+      { ...ref(1, 24), score: 0.7 }, // IoU 6/14 < 0.5 with reference 1
+    ];
+    expect([...matchGreedy(reference, detections)]).toEqual([1, -1, -1]);
+    // The 0.7 detection finds reference 1 once the threshold allows IoU 6/14; the 0.5 one is left with nothing.
+    expect([...matchGreedy(reference, detections, 0.4)]).toEqual([1, 3, -1]);
+    expect([...matchGreedy([], detections)]).toEqual([]);
+    expect([...matchGreedy(reference, [])]).toEqual([-1, -1, -1]);
   });
 });

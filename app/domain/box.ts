@@ -66,3 +66,29 @@ export function iou(a: Rect, b: Rect): number {
   const union = a.w * a.h + b.w * b.h - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/**
+ * Greedy matching as COCO does it at one IoU threshold: detections by score,
+ * highest first, each taking the unmatched reference box of its class with the
+ * highest IoU ≥ `threshold`. Returns, per reference box, the index of the
+ * detection that found it, or -1 when it was missed.
+ */
+export function matchGreedy(reference: (Rect & { classId: number })[], detections: (Rect & { classId: number; score?: number | null })[], threshold = 0.5): Int32Array {
+  const foundBy = new Int32Array(reference.length).fill(-1);
+  const order = detections.map((_, i) => i).sort((i, j) => (detections[j].score ?? 0) - (detections[i].score ?? 0));
+  for (const i of order) {
+    const d = detections[i];
+    let best = -1;
+    let bestIou = threshold;
+    for (let g = 0; g < reference.length; g++) {
+      if (foundBy[g] >= 0 || reference[g].classId !== d.classId) continue;
+      const v = iou(d, reference[g]);
+      if (v >= bestIou) {
+        bestIou = v;
+        best = g;
+      }
+    }
+    if (best >= 0) foundBy[best] = i;
+  }
+  return foundBy;
+}

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { iou, type BoxGeometry } from '../domain/box.ts';
+import { matchGreedy, type BoxGeometry } from '../domain/box.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { cocoEvaluate, type EvalDt, type EvalGt, type EvalResult } from './cocoEval.ts';
 
@@ -48,26 +48,8 @@ const MATCH_IOU = 0.5;
 
 /** Per image: how many reference boxes were found and how many detections found nothing. */
 function matchImage(gt: SliceBox[], dt: SliceBox[]): { found: number; falseAlarms: number } {
-  const taken = new Uint8Array(gt.length);
   let found = 0;
-  const order = dt.map((_, i) => i).sort((i, j) => (dt[j].score ?? 0) - (dt[i].score ?? 0));
-  for (const i of order) {
-    const d = dt[i];
-    let best = -1;
-    let bestIou = MATCH_IOU;
-    for (let g = 0; g < gt.length; g++) {
-      if (taken[g] || gt[g].classId !== d.classId) continue;
-      const v = iou(d, gt[g]);
-      if (v >= bestIou) {
-        bestIou = v;
-        best = g;
-      }
-    }
-    if (best >= 0) {
-      taken[best] = 1;
-      found++;
-    }
-  }
+  for (const by of matchGreedy(gt, dt, MATCH_IOU)) if (by >= 0) found++;
   return { found, falseAlarms: dt.length - found };
 }
 

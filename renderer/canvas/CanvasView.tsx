@@ -1,6 +1,7 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import { Image as KImage, Layer, Rect, Stage, Text, Transformer } from 'react-konva';
+import { matchGreedy } from '../../app/domain/box.ts';
 import type { Box, BoxOp } from '../state/useImageBoxes.ts';
 import { clampToImage, fitView, intersectsViewport, rectFromPoints, screenToImage, zoomAt, type Point, type View } from './coords.ts';
 import { useHtmlImage } from './useHtmlImage.ts';
@@ -40,6 +41,8 @@ interface Props {
   scoreThreshold: number;
   /** Show other authors' boxes (predictions) at all. */
   showPredictions: boolean;
+  /** A run compared with a reference annotator: the reference's boxes no shown prediction finds are marked missed. */
+  compare?: { runId: number; referenceId: number } | null;
   handleRef?: Ref<CanvasHandle>;
 }
 
@@ -51,6 +54,17 @@ type Gesture =
   | { kind: 'transforming'; id: number; start: { x: number; y: number; width: number; height: number } };
 
 const MIN_DRAW_SCREEN_PX = 3;
+const MISSED_COLOR = '#ff3b30';
+
+/** Ids of the reference's boxes that no shown prediction of the compared run finds (same class, IoU ≥ 0.5, greedy by score). */
+function missedReference(p: Props, shown: Box[]): Set<number> {
+  if (!p.compare) return new Set();
+  const { runId, referenceId } = p.compare;
+  const reference = shown.filter((b) => b.annotatorId === referenceId && b.modelRunId === null);
+  const detections = shown.filter((b) => b.modelRunId === runId);
+  const foundBy = matchGreedy(reference, detections);
+  return new Set(reference.filter((_, i) => foundBy[i] < 0).map((b) => b.id));
+}
 
 /** The annotation canvas: image, boxes, drawing, selection, move, resize, zoom and pan. */
 export function CanvasView(p: Props) {
@@ -213,6 +227,7 @@ export function CanvasView(p: Props) {
     (b) => b.annotatorId === p.editableAuthor || (p.showPredictions && (b.score === null || b.score >= p.scoreThreshold)),
   );
   const visible = shown.filter((b) => b.id === p.selectedId || intersectsViewport(b, view, size.w, size.h));
+  const missed = missedReference(p, shown);
   const drawing = gesture.kind === 'drawing' ? rectFromPoints(gesture.start, gesture.end) : null;
   const activeColor = p.activeClassId !== null ? (colorOf.get(p.activeClassId)?.color ?? '#fff') : '#fff';
   const cursor = gesture.kind === 'panning' ? 'grabbing' : p.tool === 'box' ? 'crosshair' : 'default';
@@ -227,6 +242,7 @@ export function CanvasView(p: Props) {
       data-y={view.y}
       data-image-id={p.imageId}
       data-ready={img ? 'true' : 'false'}
+      data-missed={p.compare ? missed.size : undefined}
       style={{ cursor }}
       onContextMenu={(e) => e.preventDefault()}
     >
@@ -262,8 +278,8 @@ export function CanvasView(p: Props) {
                 y={b.y}
                 width={b.w}
                 height={b.h}
-                stroke={c?.color ?? '#ffffff'}
-                strokeWidth={isSel ? 3 : 2}
+                stroke={missed.has(b.id) ? MISSED_COLOR : (c?.color ?? '#ffffff')}
+                strokeWidth={isSel || missed.has(b.id) ? 3 : 2}
                 dash={editable ? undefined : b.score === null ? [2, 3] : [6, 4]}
                 fill={isSel ? hexAlpha(c?.color ?? '#ffffff', 0.18) : hexAlpha(c?.color ?? '#ffffff', 0.06)}
                 strokeScaleEnabled={false}
@@ -330,9 +346,9 @@ export function CanvasView(p: Props) {
                 key={b.id}
                 x={b.x}
                 y={b.y - 16 / view.scale}
-                text={`${colorOf.get(b.classId)?.name ?? '?'}${b.score !== null ? ` ${b.score.toFixed(2)}` : ''}`}
+                text={`${missed.has(b.id) ? 'missed ' : ''}${colorOf.get(b.classId)?.name ?? '?'}${b.score !== null ? ` ${b.score.toFixed(2)}` : ''}`}
                 fontSize={12 / view.scale}
-                fill={colorOf.get(b.classId)?.color ?? '#fff'}
+                fill={missed.has(b.id) ? MISSED_COLOR : (colorOf.get(b.classId)?.color ?? '#fff')}
                 perfectDrawEnabled={false}
               />
             ))}

@@ -19,6 +19,8 @@ interface Props {
   /** The slice the image list shows, if any. */
   where: { key: string; value: string } | null;
   onWhere(where: { key: string; value: string } | null): void;
+  /** The run and reference being compared, so the canvas can mark the reference's boxes the run missed. */
+  onCompare(compare: { runId: number; referenceId: number } | null): void;
   onError(msg: string): void;
 }
 
@@ -66,6 +68,10 @@ export function EvaluationPanel(p: Props) {
     } finally {
       setBusy(false);
     }
+  }, [runId, referenceId]);
+
+  useEffect(() => {
+    p.onCompare(runId !== null && referenceId !== null ? { runId, referenceId } : null);
   }, [runId, referenceId]);
 
   useEffect(() => {

@@ -258,7 +258,8 @@ export function App() {
             Redo
           </button>
         </div>
-        <JobBar jobs={jobs} />
+        {/* A finished evaluation shows in its panel; the bar keeps jobs that changed something or failed. */}
+        <JobBar jobs={jobs.filter((j) => !(j.kind === 'evaluation' && j.state === 'done'))} />
       </header>
       <aside className="left">
         {where && (

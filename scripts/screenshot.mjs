@@ -25,7 +25,7 @@ try {
   await page.getByTestId('image-list').evaluate((el) => {
     el.scrollTop = 116 * 64;
   });
-  await page.getByTestId('image-row-frame_0121.jpg').click();
+  await page.getByTestId(`image-row-${process.env.FRAME ?? 'frame_0122.jpg'}`).click();
   await page.waitForSelector('[data-ready=true]');
   await page.getByTestId('evaluation-overall').waitFor({ timeout: 60_000 });
   await page.waitForTimeout(300);

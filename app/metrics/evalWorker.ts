@@ -23,7 +23,7 @@ async function run(): Promise<void> {
     post({ type: 'progress', done: 0, total: 1, message: `evaluating ${input.metadata.size} images` });
     const report = await evaluateSlices(input.metadata, input.classIds, input.reference, input.detections, {
       maxValues: job.maxValues,
-      progress: (done, total) => post({ type: 'progress', done, total, message: `${done} of ${total} slices` }),
+      progress: (done, total) => post({ type: 'progress', done, total, message: '' }),
     });
     post({ type: 'done', result: { report, reviewed: input.reviewed, evaluated: input.metadata.size } });
   } finally {

@@ -99,8 +99,8 @@ export const METHODS = {
     reply: S.JobInfo,
   },
   'export:start': { request: S.ExportRequest, reply: S.JobInfo },
-  /** Evaluate a model run against a reference annotator, overall and per metadata slice; the job's result is an EvaluationReport. */
-  'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id }), reply: S.JobInfo },
+  /** Evaluate a model run against a reference annotator (without one, the final labels), overall and per metadata slice; the job's result is an EvaluationReport. */
+  'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id.optional() }), reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

@@ -191,7 +191,8 @@ const SliceStats = {
 /** The result of an `evaluation:start` job: a model run against a reference annotator, overall and per metadata slice. */
 export const EvaluationReport = z.object({
   run: z.object({ id: Id, name: z.string() }),
-  reference: z.object({ id: Id, name: z.string() }),
+  /** The reference annotator; id null for the final labels. */
+  reference: z.object({ id: Id.nullable(), name: z.string() }),
   reviewed: z.int(),
   notRun: z.int(),
   overall: z.object({

@@ -107,7 +107,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   ],
   'prelabel:start': [{ imageIds: [0] }, { imageIds: 'all' }, { modelId: -1 }, { conf: 2 }, { maxDet: 1.5 }, { everything: true }],
   'runs:list': [{ modelId: 1 }],
-  'evaluation:start': [{}, { runId: 1 }, { referenceId: 1 }, { runId: 0, referenceId: 1 }, { runId: 1, referenceId: 'a' }, { runId: 1, referenceId: 1, iou: 0.5 }],
+  'evaluation:start': [{}, { referenceId: 1 }, { runId: 0, referenceId: 1 }, { runId: 1, referenceId: 'a' }, { runId: 1, referenceId: null }, { runId: 1, referenceId: 1, iou: 0.5 }],
   'export:start': [
     {},
     { format: 'yolo' },

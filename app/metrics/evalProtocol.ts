@@ -6,7 +6,8 @@ export interface EvalWorkerData {
   /** better-sqlite3's native binding when the host runs another runtime (Electron). */
   nativeBinding?: string;
   runId: number;
-  referenceId: number;
+  /** The reference annotator, or null for the final labels. */
+  referenceId: number | null;
   importedRun: boolean;
   maxValues?: number;
 }
@@ -21,4 +22,4 @@ export interface EvalWorkerResult {
 export type FromEvalWorker =
   | { type: 'progress'; done: number; total: number; message?: string }
   | { type: 'done'; result: EvalWorkerResult }
-  | { type: 'error'; message: string };
+  | { type: 'error'; code: string | null; message: string };

@@ -5,8 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageOf } from '../domain/errors.ts';
-import { readEvaluationInput } from '../store/evaluationInput.ts';
+import { LoupeError, messageOf } from '../domain/errors.ts';
+import { readEvaluationInput } from '../services/evaluationInput.ts';
 import type { EvalWorkerData, FromEvalWorker } from './evalProtocol.ts';
 import { evaluateSlices } from './slices.ts';
 
@@ -31,4 +31,4 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => post({ type: 'error', message: messageOf(err) }));
+run().catch((err: unknown) => post({ type: 'error', code: err instanceof LoupeError ? err.code : null, message: messageOf(err) }));

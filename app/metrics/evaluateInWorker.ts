@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { LoupeError } from '../domain/errors.ts';
+import { LoupeError, type ErrorCode } from '../domain/errors.ts';
 import { workerEntry } from '../jobs/workerEntry.ts';
 import type { EvalWorkerData, EvalWorkerResult, FromEvalWorker } from './evalProtocol.ts';
 
@@ -36,7 +36,8 @@ export function evaluateInWorker(data: EvalWorkerData, opts: WorkerOptions = {})
       if (settled) return;
       if (msg.type === 'progress') opts.progress?.(msg.done, msg.total, msg.message);
       else if (msg.type === 'done') finish(() => resolve(msg.result));
-      else finish(() => reject(new LoupeError('internal', `Evaluation failed: ${msg.message}`)));
+      // A refusal the worker worded for a person keeps its code and words; anything else is a failure.
+      else finish(() => reject(msg.code ? new LoupeError(msg.code as ErrorCode, msg.message) : new LoupeError('internal', `Evaluation failed: ${msg.message}`)));
     });
     worker.on('error', (err) => finish(() => reject(new LoupeError('internal', `Evaluation failed: ${err.message}`))));
     worker.on('exit', (code) => finish(() => reject(new LoupeError('internal', `The evaluation worker stopped (exit ${code}) before it finished.`))));

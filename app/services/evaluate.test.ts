@@ -94,6 +94,23 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     expect(r).toMatchObject({ reviewed: 5, notRun: 0, overall: { images: 5, gt: 6, dt: 1, found: 1, missed: 5, falseAlarms: 0 } });
   });
 
+  it('takes the final labels as the reference: a consensus where there is one, else the one person who marked the image done', async () => {
+    const p = newProject();
+    const { runId, img, crack } = build(p);
+    // On img4 a QA lead's consensus puts the crack where the model saw it (the person had it elsewhere).
+    const qa = p.annotators.ensure('qa', 'consensus').id;
+    p.boxes.insert({ imageId: img[3], annotatorId: qa, classId: crack, x: 200, y: 200, w: 20, h: 20, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });
+    p.assignments.set(img[3], qa, 'done', 'now');
+    const r = await evaluateRun(p, { runId });
+    expect(r).toMatchObject({ reference: { id: null, name: 'final labels' }, reviewed: 5, notRun: 1 });
+    expect(r.overall).toMatchObject({ images: 4, gt: 5, dt: 3, found: 3, missed: 2, falseAlarms: 0 });
+    // Nothing final anywhere (no person's labels, nothing marked done): a clear refusal from the worker, with its code.
+    const empty = newProject();
+    const e = build(empty);
+    empty.db.exec('DELETE FROM assignments; DELETE FROM boxes WHERE model_run_id IS NULL');
+    await expect(evaluateRun(empty, { runId: e.runId })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/No image has final labels yet/) });
+  });
+
   it('refuses an unknown run, a model as the reference, a reference with nothing done, and stops when cancelled', async () => {
     const p = newProject();
     const { ref, bot, runId } = build(p);

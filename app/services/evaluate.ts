@@ -6,20 +6,37 @@ import type { Project } from '../store/Project.ts';
 
 export interface EvaluationRequest {
   runId: number;
-  /** The annotator whose labels are the reference (a person, or final labels). */
-  referenceId: number;
+  /** The annotator whose labels are the reference; without one, the final labels (consensus, else the one person who marked the image done). */
+  referenceId?: number;
 }
+
+/** How the final labels are named where a reference annotator's name would be. */
+export const FINAL_LABELS = 'final labels';
 
 export interface EvaluationReport extends SliceReport {
   run: { id: number; name: string };
-  reference: { id: number; name: string };
+  reference: { id: number | null; name: string };
   /** Images the reference has marked done, and of those the ones the run has not (or failed to) pre-label: left out. */
   reviewed: number;
   notRun: number;
 }
 
+/** The reference of an evaluation, checked: a person (or consensus) who has marked images done, or the final labels. */
+export function referenceOf(project: Project, referenceId: number | undefined): { id: number | null; name: string } {
+  if (referenceId === undefined) return { id: null, name: FINAL_LABELS };
+  const reference = project.annotators.list().find((a) => a.id === referenceId);
+  if (!reference) throw new LoupeError('not_found', `No annotator ${referenceId} in this project.`);
+  if (reference.kind === 'model') {
+    throw new LoupeError('bad_request', `"${reference.name}" is a model's author; the reference must be a person or final labels.`);
+  }
+  if (project.assignments.count(reference.id, 'done') === 0) {
+    throw new LoupeError('bad_request', `${reference.name} has not marked any image done, so there is nothing to evaluate against.`);
+  }
+  return { id: reference.id, name: reference.name };
+}
+
 /**
- * How a model run does against a reference annotator, overall and slice by
+ * How a model run does against a reference annotator (or the final labels), overall and slice by
  * slice of the images' metadata. Only images both sides finished count: those
  * the reference marked done and, for a run Loupe made, pre-labelled without
  * error. The request is checked here; reading and computing happen in a
@@ -33,14 +50,7 @@ export async function evaluateRun(
 ): Promise<EvaluationReport> {
   const run = project.models.run(req.runId);
   if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-  const reference = project.annotators.list().find((a) => a.id === req.referenceId);
-  if (!reference) throw new LoupeError('not_found', `No annotator ${req.referenceId} in this project.`);
-  if (reference.kind === 'model') {
-    throw new LoupeError('bad_request', `"${reference.name}" is a model's author; the reference must be a person or final labels.`);
-  }
-  if (project.assignments.count(reference.id, 'done') === 0) {
-    throw new LoupeError('bad_request', `${reference.name} has not marked any image done, so there is nothing to evaluate against.`);
-  }
+  const reference = referenceOf(project, req.referenceId);
   const result = await evaluateInWorker(
     { file: project.file, nativeBinding: opts.nativeBinding, runId: run.id, referenceId: reference.id, importedRun: run.modelId === null },
     { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },

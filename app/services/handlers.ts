@@ -1,7 +1,7 @@
 import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
-import { evaluateRun } from './evaluate.ts';
+import { evaluateRun, referenceOf } from './evaluate.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
@@ -161,8 +161,8 @@ export const HANDLERS: Handlers = {
     // Checked before the job starts, so a wrong id is an error of the call, not a failed job.
     const run = project.models.run(req.runId);
     if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-    const reference = project.annotators.list().find((a) => a.id === req.referenceId);
-    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference?.name ?? `annotator ${req.referenceId}`}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile, nativeBinding: s.options.nativeBinding }));
+    const reference = referenceOf(project, req.referenceId);
+    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference.name}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile, nativeBinding: s.options.nativeBinding }));
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),

@@ -31,7 +31,8 @@ export function EvaluationPanel(p: Props) {
   const [runs, setRuns] = useState<Run[]>([]);
   const [people, setPeople] = useState<Annotator[]>([]);
   const [runId, setRunId] = useState<number | null>(null);
-  const [referenceId, setReferenceId] = useState<number | null>(null);
+  /** A person or consensus by id, or 'final' for the final labels. */
+  const [referenceId, setReferenceId] = useState<number | 'final' | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [busy, setBusy] = useState(false);
   const asked = useRef('');
@@ -45,7 +46,7 @@ export function EvaluationPanel(p: Props) {
         setRuns(rs);
         setPeople(refs);
         setRunId((id) => (id !== null && rs.some((r) => r.id === id) ? id : (rs[rs.length - 1]?.id ?? null)));
-        setReferenceId((id) => (id !== null && refs.some((a) => a.id === id) ? id : ((refs.find((a) => a.name === 'reference') ?? refs[0])?.id ?? null)));
+        setReferenceId((id) => (id === 'final' || (id !== null && refs.some((a) => a.id === id)) ? id : ((refs.find((a) => a.name === 'reference') ?? refs[0])?.id ?? null)));
       })
       .catch((e: Error) => p.onError(e.message));
     return () => {
@@ -58,7 +59,7 @@ export function EvaluationPanel(p: Props) {
     const key = `${runId}:${referenceId}`;
     setBusy(true);
     try {
-      const job = await call('evaluation:start', { runId, referenceId });
+      const job = await call('evaluation:start', { runId, referenceId: referenceId === 'final' ? undefined : referenceId });
       const done = await waitForJob(job.id);
       if (asked.current !== key) return;
       if (done.state === 'done') setReport(done.result as Report);
@@ -71,7 +72,8 @@ export function EvaluationPanel(p: Props) {
   }, [runId, referenceId]);
 
   useEffect(() => {
-    p.onCompare(runId !== null && referenceId !== null ? { runId, referenceId } : null);
+    // The final labels come from a different person per image, so the canvas marks misses against one annotator only.
+    p.onCompare(runId !== null && typeof referenceId === 'number' ? { runId, referenceId } : null);
   }, [runId, referenceId]);
 
   useEffect(() => {
@@ -100,12 +102,17 @@ export function EvaluationPanel(p: Props) {
               ))}
             </select>
             <span className="muted">vs</span>
-            <select value={referenceId ?? ''} onChange={(e) => setReferenceId(Number(e.target.value))} aria-label="Reference annotator">
+            <select
+              value={referenceId ?? ''}
+              onChange={(e) => setReferenceId(e.target.value === 'final' ? 'final' : Number(e.target.value))}
+              aria-label="Reference annotator"
+            >
               {people.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name}
                 </option>
               ))}
+              <option value="final">final labels</option>
             </select>
             <button type="button" onClick={() => void evaluate()} disabled={busy} data-testid="evaluate">
               {busy ? '…' : 'Evaluate'}

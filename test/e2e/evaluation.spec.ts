@@ -78,6 +78,12 @@ test('the demo shows where the model misses, slice by slice, and a slice lists i
     await expect(canvas).toHaveAttribute('data-missed', String([...foundBy].filter((i) => i < 0).length));
     await nightRow.click();
 
+    // The final labels are the reference's here (the one person who marked the frames done): the same figures.
+    const overall = await panel.getByTestId('evaluation-overall').textContent();
+    await panel.getByLabel('Reference annotator').selectOption({ label: 'final labels' });
+    await expect(panel.getByTestId('evaluation-overall')).toHaveText(overall!);
+    await expect(canvas).not.toHaveAttribute('data-missed', /.*/);
+
     // Clicking it again (or the ×) shows every image again.
     await page.getByTestId('list-filter').getByRole('button').click();
     await expect(page.getByTestId('list-filter')).toHaveCount(0);

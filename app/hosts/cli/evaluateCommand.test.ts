@@ -44,6 +44,13 @@ describe('loupe evaluate', () => {
     expect(text.stdout).toContain('found 1 of 3, missed 2, false alarms 1');
   });
 
+  it('takes the final labels as the reference: here alice, the one person who marked the images done', async () => {
+    const file = await project();
+    const r = await loupe(['evaluate', file, '--final', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reference: { id: null, name: 'final labels' }, reviewed: 2, overall: { gt: 3, found: 1, missed: 2, falseAlarms: 1 } });
+  });
+
   it('says what is wrong with the reference or the run', async () => {
     const file = await project();
     const nobody = await loupe(['evaluate', file, '--reference', 'bob']);
@@ -61,6 +68,8 @@ describe('loupe evaluate', () => {
     const cliUser = await loupe(['evaluate', file, '--reference', 'cli-user']);
     expect(cliUser).toMatchObject({ code: 1, stderr: expect.stringMatching(/cli-user has not marked any image done/) });
     const missing = await loupe(['evaluate', file]);
-    expect(missing.code).toBe(2);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/give --reference NAME or --final/) });
+    const twice = await loupe(['evaluate', file, '--reference', 'alice', '--final']);
+    expect(twice).toMatchObject({ code: 2, stderr: expect.stringMatching(/give --reference NAME or --final/) });
   });
 });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { EvaluationReport } from '../../contract/schemas.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
+import { UsageError } from './args.ts';
 import { waitForJob } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
 import { positiveInt } from './values.ts';
@@ -46,12 +47,13 @@ function printReport(out: CliStreams, r: Report): void {
 export const EVALUATE_COMMAND: Command = {
   name: 'evaluate',
   summary: "Measure a model run against a person's labels, overall and per metadata slice",
-  usage: 'loupe evaluate PROJECT --reference NAME [--run ID | --model NAME] [--json]',
+  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--json]',
   details:
-    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given).",
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given).",
   positionals: PROJECT,
   flags: {
-    reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference', required: true },
+    reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference' },
+    final: { kind: 'boolean', help: 'Take the final labels as the reference (consensus, else the one person done)' },
     run: { kind: 'string', value: 'ID', help: 'Model run to evaluate (an error lists the runs)' },
     model: { kind: 'string', value: 'NAME', help: 'Evaluate the latest run of this model' },
     json: JSON_FLAG,
@@ -59,11 +61,16 @@ export const EVALUATE_COMMAND: Command = {
   async run(ctx, a) {
     await openProject(ctx, a.positionals.PROJECT!);
     const runId = await pickRun(ctx, a.flags);
-    const name = (a.flags.reference as string).trim();
-    const annotators = await call(ctx, 'annotators:list', {});
-    const reference = annotators.find((x) => x.name === name);
-    if (!reference) throw new CliError(`no annotator named "${name}"; annotators: ${annotators.map((x) => x.name).join(', ') || 'none'}`);
-    const job = await call(ctx, 'evaluation:start', { runId, referenceId: reference.id });
+    if ((a.flags.reference === undefined) === !a.flags.final) throw new UsageError('give --reference NAME or --final', 'evaluate');
+    let referenceId: number | undefined;
+    if (a.flags.reference !== undefined) {
+      const name = (a.flags.reference as string).trim();
+      const annotators = await call(ctx, 'annotators:list', {});
+      const reference = annotators.find((x) => x.name === name);
+      if (!reference) throw new CliError(`no annotator named "${name}"; annotators: ${annotators.map((x) => x.name).join(', ') || 'none'}`);
+      referenceId = reference.id;
+    }
+    const job = await call(ctx, 'evaluation:start', { runId, referenceId });
     const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'slices', cancelling: 'stopping' });
     if (final.state === 'cancelled') throw new Interrupted('evaluation cancelled');
     const report = final.result as Report;

@@ -9,6 +9,7 @@
  * (steadier than wall time on a busy machine), and the RSS after the runs.
  * Progress goes to stderr. No thresholds.
  */
+import { mulberry32 } from '../app/domain/random.ts';
 import { cocoEvaluate, type EvalDt, type EvalGt, type EvalInput } from '../app/metrics/cocoEval.ts';
 
 const IMAGES = 10_000;
@@ -19,20 +20,8 @@ const RUNS = 3;
 
 const log = (m: string) => process.stderr.write(`[bench:cocoEval] ${m}\n`);
 
-/** mulberry32: a small seeded generator, so every run evaluates the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(): EvalInput {
-  const rand = rng(12345);
+  const rand = mulberry32(12345);
   const imageIds = Array.from({ length: IMAGES }, (_, i) => i + 1);
   const categoryIds = Array.from({ length: CATEGORIES }, (_, i) => i + 1);
   const gt: EvalGt[] = [];

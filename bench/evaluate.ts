@@ -15,10 +15,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mulberry32 } from '../app/domain/random.ts';
-import { createDispatcher } from '../app/hosts/dispatcher.ts';
-import { Session } from '../app/services/Session.ts';
 import { CACHE } from './cachedProject.ts';
 import { watchEventLoop } from './eventLoop.ts';
+import { benchSession } from './session.ts';
 import { LABELLED, labelledProject } from './labelledProject.ts';
 
 const log = (m: string) => process.stderr.write(`[bench:evaluate] ${m}\n`);
@@ -73,13 +72,7 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-evaluate-'));
   const file = path.join(work, 'bench.loupe');
   fs.copyFileSync(cached, file);
-  const session = new Session('bench', { annotator: 'bench' });
-  const d = createDispatcher(session);
-  const ok = async <T>(method: string, req: unknown): Promise<T> => {
-    const r = await d(method, req);
-    if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
-    return r.value as T;
-  };
+  const { session, ok } = benchSession();
   try {
     await ok('project:open', { file });
     const runId = (await ok<{ id: number }[]>('runs:list', {}))[0].id;
@@ -104,7 +97,7 @@ async function main() {
     const off = session.on((e) => {
       if (e.type === 'job' && e.job.id === again.id && e.job.total > 0 && !cancelAt) {
         cancelAt = performance.now();
-        void d('jobs:cancel', { id: again.id });
+        void ok('jobs:cancel', { id: again.id });
       }
     });
     const cancelled = await session.jobs.wait(again.id);

@@ -23,11 +23,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createDispatcher } from '../app/hosts/dispatcher.ts';
 import { workerEntry } from '../app/jobs/workerEntry.ts';
 import { watchEventLoop } from './eventLoop.ts';
+import { benchSession } from './session.ts';
 import { loadModel } from '../app/inference/index.ts';
-import { Session } from '../app/services/Session.ts';
 import { generateDemo } from '../resources/demo/generate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,13 +146,7 @@ async function stageCosts(files: string[]): Promise<{ prepareCpuMs: number; runC
 
 async function endToEnd(imagesDir: string) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-prelabel-'));
-  const session = new Session('bench', { annotator: 'bench' });
-  const d = createDispatcher(session);
-  const ok = async <T>(method: string, req: unknown): Promise<T> => {
-    const r = await d(method, req);
-    if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
-    return r.value as T;
-  };
+  const { session, ok } = benchSession();
   try {
     const created = await ok<{ job: { id: string } }>('project:create', { file: path.join(work, 'bench.loupe'), imagesDir });
     await session.jobs.wait(created.job.id);

@@ -14,14 +14,14 @@ const port = parentPort!;
 const job = workerData as EvalWorkerData;
 const post = (msg: FromEvalWorker) => port.postMessage(msg);
 
-async function run(): Promise<void> {
+function run(): void {
   const db = new Database(job.file, { readonly: true, fileMustExist: true, nativeBinding: job.nativeBinding });
   try {
     db.pragma('busy_timeout = 5000');
     post({ type: 'progress', done: 0, total: 1, message: 'reading the project' });
     const input = readEvaluationInput(db, job);
     post({ type: 'progress', done: 0, total: 1, message: `evaluating ${input.metadata.size} images` });
-    const report = await evaluateSlices(input.metadata, input.classIds, input.reference, input.detections, {
+    const report = evaluateSlices(input.metadata, input.classIds, input.reference, input.detections, {
       maxValues: job.maxValues,
       progress: (done, total) => post({ type: 'progress', done, total, message: '' }),
     });
@@ -31,4 +31,8 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => post({ type: 'error', code: err instanceof LoupeError ? err.code : null, message: messageOf(err) }));
+try {
+  run();
+} catch (err) {
+  post({ type: 'error', code: err instanceof LoupeError ? err.code : null, message: messageOf(err) });
+}

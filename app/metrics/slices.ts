@@ -1,10 +1,6 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { matchGreedy, type BoxGeometry } from '../domain/box.ts';
-import { LoupeError } from '../domain/errors.ts';
+import { scalarText } from '../domain/metadata.ts';
 import { cocoEvaluate, type EvalDt, type EvalGt, type EvalResult } from './cocoEval.ts';
-
-/** A box as the slice report reads it: pixels, top-left origin; `score` only on detections. */
-export type SliceBox = BoxGeometry;
 
 /** How a model does on a set of images against reference labels. */
 export interface SliceStats {
@@ -39,7 +35,6 @@ export interface SliceReport {
 export interface SliceOptions {
   /** Most distinct values a key may have to be sliced on. */
   maxValues?: number;
-  signal?: AbortSignal;
   /** Called after each slice is evaluated. */
   progress?: (done: number, total: number) => void;
 }
@@ -47,14 +42,14 @@ export interface SliceOptions {
 const MATCH_IOU = 0.5;
 
 /** Per image: how many reference boxes were found and how many detections found nothing. */
-function matchImage(gt: SliceBox[], dt: SliceBox[]): { found: number; falseAlarms: number } {
+function matchImage(gt: BoxGeometry[], dt: BoxGeometry[]): { found: number; falseAlarms: number } {
   let found = 0;
   for (const by of matchGreedy(gt, dt, MATCH_IOU)) if (by >= 0) found++;
   return { found, falseAlarms: dt.length - found };
 }
 
-function byImage(boxes: SliceBox[]): Map<number, SliceBox[]> {
-  const m = new Map<number, SliceBox[]>();
+function byImage(boxes: BoxGeometry[]): Map<number, BoxGeometry[]> {
+  const m = new Map<number, BoxGeometry[]>();
   for (const b of boxes) {
     const list = m.get(b.imageId);
     if (list) list.push(b);
@@ -63,14 +58,7 @@ function byImage(boxes: SliceBox[]): Map<number, SliceBox[]> {
   return m;
 }
 
-/** A metadata value as a slice name; objects and arrays are not sliced on. */
-function valueName(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return null;
-}
-
-function toEval(boxes: SliceBox[] | undefined, out: EvalGt[] | EvalDt[], withScore: boolean): void {
+function toEval(boxes: BoxGeometry[] | undefined, out: EvalGt[] | EvalDt[], withScore: boolean): void {
   if (!boxes) return;
   for (const b of boxes) {
     const bbox: [number, number, number, number] = [b.x, b.y, b.w, b.h];
@@ -82,10 +70,9 @@ function toEval(boxes: SliceBox[] | undefined, out: EvalGt[] | EvalDt[], withSco
 function statsFor(
   imageIds: number[],
   classIds: number[],
-  gtBy: Map<number, SliceBox[]>,
-  dtBy: Map<number, SliceBox[]>,
+  gtBy: Map<number, BoxGeometry[]>,
+  dtBy: Map<number, BoxGeometry[]>,
   perImage: Map<number, { found: number; falseAlarms: number }>,
-  signal?: AbortSignal,
 ): { stats: SliceStats; result: EvalResult } {
   const gt: EvalGt[] = [];
   const dt: EvalDt[] = [];
@@ -98,13 +85,7 @@ function statsFor(
     found += m.found;
     falseAlarms += m.falseAlarms;
   }
-  let result: EvalResult;
-  try {
-    result = cocoEvaluate({ imageIds, categoryIds: classIds, gt, dt }, { signal });
-  } catch (err) {
-    if (signal?.aborted) throw new LoupeError('cancelled', 'Evaluation cancelled.');
-    throw err;
-  }
+  const result = cocoEvaluate({ imageIds, categoryIds: classIds, gt, dt });
   return {
     stats: { images: imageIds.length, gt: gt.length, dt: dt.length, ap: result.stats[0], ap50: result.stats[1], found, missed: gt.length - found, falseAlarms },
     result,
@@ -115,16 +96,16 @@ function statsFor(
  * Evaluate detections against reference boxes on a set of images, overall and
  * for every value of every metadata key, so a slice the model fails on (night
  * shift, a re-mounted camera) stands out. `metadata` gives each evaluated
- * image's metadata object; images not in it are not evaluated. The host's
- * event loop gets a turn between slices, where a cancel is honoured.
+ * image's metadata object; images not in it are not evaluated. It computes
+ * synchronously: it runs in a worker thread, which a cancel terminates.
  */
-export async function evaluateSlices(
+export function evaluateSlices(
   metadata: Map<number, Record<string, unknown>>,
   classIds: number[],
-  reference: SliceBox[],
-  detections: SliceBox[],
+  reference: BoxGeometry[],
+  detections: BoxGeometry[],
   opts: SliceOptions = {},
-): Promise<SliceReport> {
+): SliceReport {
   const maxValues = opts.maxValues ?? 24;
   const gtBy = byImage(reference.filter((b) => metadata.has(b.imageId)));
   const dtBy = byImage(detections.filter((b) => metadata.has(b.imageId)));
@@ -134,7 +115,7 @@ export async function evaluateSlices(
   const groups = new Map<string, Map<string, number[]>>();
   for (const [id, meta] of metadata) {
     for (const [key, raw] of Object.entries(meta)) {
-      const value = valueName(raw);
+      const value = scalarText(raw);
       if (value === null) continue;
       let values = groups.get(key);
       if (!values) groups.set(key, (values = new Map()));
@@ -151,13 +132,11 @@ export async function evaluateSlices(
   }
 
   const total = work.length + 1;
-  const all = statsFor([...metadata.keys()], classIds, gtBy, dtBy, perImage, opts.signal);
+  const all = statsFor([...metadata.keys()], classIds, gtBy, dtBy, perImage);
   opts.progress?.(1, total);
   const slices: SliceRow[] = [];
   for (const w of work) {
-    await nextTurn();
-    if (opts.signal?.aborted) throw new LoupeError('cancelled', 'Evaluation cancelled.');
-    slices.push({ key: w.key, value: w.value, ...statsFor(w.ids, classIds, gtBy, dtBy, perImage, opts.signal).stats });
+    slices.push({ key: w.key, value: w.value, ...statsFor(w.ids, classIds, gtBy, dtBy, perImage).stats });
     opts.progress?.(slices.length + 1, total);
   }
   // Within a key, the worst value first; a value without reference boxes (AP -1) last.

@@ -11,7 +11,7 @@ export interface EvaluationRequest {
 }
 
 /** How the final labels are named where a reference annotator's name would be. */
-export const FINAL_LABELS = 'final labels';
+const FINAL_LABELS = 'final labels';
 
 export interface EvaluationReport extends SliceReport {
   run: { id: number; name: string };
@@ -22,7 +22,7 @@ export interface EvaluationReport extends SliceReport {
 }
 
 /** The reference of an evaluation, checked: a person (or consensus) who has marked images done, or the final labels. */
-export function referenceOf(project: Project, referenceId: number | undefined): { id: number | null; name: string } {
+function referenceOf(project: Project, referenceId: number | undefined): { id: number | null; name: string } {
   if (referenceId === undefined) return { id: null, name: FINAL_LABELS };
   const reference = project.annotators.list().find((a) => a.id === referenceId);
   if (!reference) throw new LoupeError('not_found', `No annotator ${referenceId} in this project.`);
@@ -35,31 +35,51 @@ export function referenceOf(project: Project, referenceId: number | undefined): 
   return { id: reference.id, name: reference.name };
 }
 
+/** A checked evaluation request: the run, and the reference (a person or consensus by id, or the final labels with id null). */
+export interface CheckedEvaluation {
+  run: { id: number; name: string; modelId: number | null };
+  reference: { id: number | null; name: string };
+}
+
+/** Check a request before any work starts, so a wrong id is an error of the call, not a failed job. */
+export function checkEvaluation(project: Project, req: EvaluationRequest): CheckedEvaluation {
+  const run = project.models.run(req.runId);
+  if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
+  return { run: { id: run.id, name: run.name, modelId: run.modelId }, reference: referenceOf(project, req.referenceId) };
+}
+
 /**
- * How a model run does against a reference annotator (or the final labels), overall and slice by
- * slice of the images' metadata. Only images both sides finished count: those
- * the reference marked done and, for a run Loupe made, pre-labelled without
- * error. The request is checked here; reading and computing happen in a
- * worker thread with its own read-only connection.
+ * How a model run does against a reference annotator (or the final labels),
+ * overall and slice by slice of the images' metadata. Only images both sides
+ * finished count: those the reference marked done and, for a run Loupe made,
+ * pre-labelled without error. Reading and computing happen in a worker thread
+ * with its own read-only connection.
  */
-export async function evaluateRun(
+export async function runEvaluation(
   project: Project,
-  req: EvaluationRequest,
+  { run, reference }: CheckedEvaluation,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
   opts: { workerFile?: URL; nativeBinding?: string } = {},
 ): Promise<EvaluationReport> {
-  const run = project.models.run(req.runId);
-  if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-  const reference = referenceOf(project, req.referenceId);
   const result = await evaluateInWorker(
     { file: project.file, nativeBinding: opts.nativeBinding, runId: run.id, referenceId: reference.id, importedRun: run.modelId === null },
     { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },
   );
   return {
     run: { id: run.id, name: run.name },
-    reference: { id: reference.id, name: reference.name },
+    reference,
     reviewed: result.reviewed,
     notRun: result.reviewed - result.evaluated,
     ...result.report,
   };
+}
+
+/** Check and run an evaluation (what a host does in two steps, around starting a job). */
+export async function evaluateRun(
+  project: Project,
+  req: EvaluationRequest,
+  ctx?: Pick<JobContext, 'signal' | 'progress'>,
+  opts: { workerFile?: URL; nativeBinding?: string } = {},
+): Promise<EvaluationReport> {
+  return runEvaluation(project, checkEvaluation(project, req), ctx, opts);
 }

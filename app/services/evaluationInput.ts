@@ -1,5 +1,6 @@
 import type { BoxGeometry } from '../domain/box.ts';
 import { LoupeError } from '../domain/errors.ts';
+import { parseMetadata } from '../domain/metadata.ts';
 import { planLabels } from './finalLabels.ts';
 import type { Db } from '../store/openDatabase.ts';
 
@@ -14,19 +15,11 @@ export interface EvaluationInput {
   reviewed: number;
 }
 
-function metadataOf(json: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(json);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Read everything an evaluation of a run against a reference annotator (or,
- * with `referenceId` null, the final labels) needs, in one read transaction. An imported run (COCO results, Ultralytics txt)
- * lists only images with detections, so every reviewed image counts for it.
+ * with `referenceId` null, the final labels) needs, in one read transaction.
+ * An imported run (COCO results, Ultralytics txt) lists only images with
+ * detections, so every reviewed image counts for it.
  * Bulk reads scan the table: a million lookups through an index in another
  * order is many times slower.
  */
@@ -62,7 +55,7 @@ export function readEvaluationInput(db: Db, q: { runId: number; referenceId: num
       : new Set(db.prepare<[number], { id: number }>("SELECT image_id AS id FROM run_images WHERE model_run_id = ? AND status = 'done'").all(q.runId).map((r) => r.id));
     const metadata = new Map<number, Record<string, unknown>>();
     for (const row of db.prepare<[], { id: number; metadata: string }>('SELECT id, metadata FROM images ORDER BY id').iterate()) {
-      if (reviewed.has(row.id) && (!ran || ran.has(row.id))) metadata.set(row.id, metadataOf(row.metadata));
+      if (reviewed.has(row.id) && (!ran || ran.has(row.id))) metadata.set(row.id, parseMetadata(row.metadata));
     }
     const classIds = db.prepare<[], { id: number }>('SELECT id FROM classes ORDER BY position, id').all().map((r) => r.id);
     const reference = final

@@ -122,9 +122,8 @@ function selectImages(project: Project, filter: ExportFilter | undefined): Candi
     params.push(filter.flag);
   }
   if (filter?.where) {
-    const test = metadataEquals('i', filter.where.key, filter.where.value);
-    where.push(test.sql);
-    params.push(...test.params);
+    where.push(metadataEquals('i'));
+    params.push(filter.where.key, filter.where.value);
   }
   const sql = `SELECT i.id, i.root_id AS rootId, i.path, i.width, i.height, i.ingest_error AS ingestError FROM images i
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY i.id`;

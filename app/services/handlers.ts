@@ -1,7 +1,8 @@
 import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
+import { metadataTags } from '../domain/metadata.ts';
 import { importFolder } from '../io/importFolder.ts';
-import { evaluateRun, referenceOf } from './evaluate.ts';
+import { checkEvaluation, runEvaluation } from './evaluate.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
@@ -16,23 +17,6 @@ export const VERSION = '0.1.0';
 
 type Handler<M extends MethodName> = (s: Session, req: ParsedReq<M>) => Res<M> | Promise<Res<M>>;
 type Handlers = { [M in MethodName]: Handler<M> };
-
-/** The scalar values of an image's metadata JSON, at most six, each at most 40 characters. */
-export function metadataTags(json: string): string[] {
-  let meta: unknown;
-  try {
-    meta = JSON.parse(json);
-  } catch {
-    return [];
-  }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return [];
-  const tags: string[] = [];
-  for (const v of Object.values(meta)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags.push(String(v).slice(0, 40));
-    if (tags.length === 6) break;
-  }
-  return tags;
-}
 
 /** Start a pre-label job over the given images (all when none are given). */
 function startPrelabel(s: Session, req: ParsedReq<'prelabel:start'>) {
@@ -158,11 +142,10 @@ export const HANDLERS: Handlers = {
   'export:start': (s, req) => startExport(s, req),
   'evaluation:start': (s, req) => {
     const project = s.project;
-    // Checked before the job starts, so a wrong id is an error of the call, not a failed job.
-    const run = project.models.run(req.runId);
-    if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-    const reference = referenceOf(project, req.referenceId);
-    return s.jobs.start('evaluation', `Evaluate ${run.name} against ${reference.name}`, (ctx) => evaluateRun(project, req, ctx, { workerFile: s.inference.evaluateWorkerFile, nativeBinding: s.options.nativeBinding }));
+    const checked = checkEvaluation(project, req);
+    return s.jobs.start('evaluation', `Evaluate ${checked.run.name} against ${checked.reference.name}`, (ctx) =>
+      runEvaluation(project, checked, ctx, { workerFile: s.inference.evaluateWorkerFile, nativeBinding: s.options.nativeBinding }),
+    );
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),

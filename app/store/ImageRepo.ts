@@ -50,8 +50,10 @@ export class ImageRepo {
   private readonly sThumbPut;
   private readonly sSetMetadata;
   private readonly sAllIds;
+  private readonly sCountWhere;
+  private readonly sPageWhere;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sInsert = db.prepare(
       `INSERT INTO images (root_id, path, width, height, orientation, format, bytes, content_hash, metadata, ingest_error, added_at)
        VALUES (@rootId, @path, @width, @height, @orientation, @format, @bytes, @contentHash, @metadata, @ingestError, @addedAt)`,
@@ -94,6 +96,13 @@ export class ImageRepo {
     this.sThumbPut = db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, mime, data) VALUES (?, ?, ?)');
     this.sSetMetadata = db.prepare('UPDATE images SET metadata = ? WHERE id = ?');
     this.sAllIds = db.prepare<[], { id: number }>('SELECT id FROM images ORDER BY path, id');
+    // The key = value test is the same SQL for every key and value; they are its parameters.
+    const where = metadataEquals('images');
+    this.sCountWhere = db.prepare<[string, string], { n: number }>(`SELECT count(*) AS n FROM images WHERE ${where}`);
+    this.sPageWhere = db.prepare<[string, string, number, number], ImageRow & { boxCount: number }>(
+      `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = images.id) AS boxCount
+       FROM images WHERE ${where} ORDER BY path, id LIMIT ? OFFSET ?`,
+    );
   }
 
   insert(img: NewImage, addedAt: string): number {
@@ -154,15 +163,7 @@ export class ImageRepo {
   }
   /** A page of the images whose metadata `key` is `value`, in list order, and how many there are in all. */
   pageWhere(key: string, value: string, offset: number, limit: number): { total: number; items: (ImageRow & { boxCount: number })[] } {
-    const test = metadataEquals('images', key, value);
-    const total = this.db.prepare<string[], { n: number }>(`SELECT count(*) AS n FROM images WHERE ${test.sql}`).get(...test.params)!.n;
-    const items = this.db
-      .prepare<(string | number)[], ImageRow & { boxCount: number }>(
-        `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = images.id) AS boxCount
-         FROM images WHERE ${test.sql} ORDER BY path, id LIMIT ? OFFSET ?`,
-      )
-      .all(...test.params, limit, offset);
-    return { total, items };
+    return { total: this.sCountWhere.get(key, value)!.n, items: this.sPageWhere.all(key, value, limit, offset) };
   }
   /** Every image id in list order (for jobs over the whole project). */
   allIds(): number[] {

@@ -36,6 +36,8 @@ export function EvaluationPanel(p: Props) {
   const [report, setReport] = useState<Report | null>(null);
   const [busy, setBusy] = useState(false);
   const asked = useRef('');
+  /** The evaluation job in flight: a new choice of run or reference cancels it rather than letting it finish unseen. */
+  const inFlight = useRef<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -59,8 +61,11 @@ export function EvaluationPanel(p: Props) {
     const key = `${runId}:${referenceId}`;
     setBusy(true);
     try {
+      if (inFlight.current) void call('jobs:cancel', { id: inFlight.current }).catch(() => undefined);
       const job = await call('evaluation:start', { runId, referenceId: referenceId === 'final' ? undefined : referenceId });
+      inFlight.current = job.id;
       const done = await waitForJob(job.id);
+      if (inFlight.current === job.id) inFlight.current = null;
       if (asked.current !== key) return;
       if (done.state === 'done') setReport(done.result as Report);
       else if (done.state === 'failed') p.onError(done.error ?? 'Evaluation failed');

@@ -1,87 +1,132 @@
 import type Konva from 'konva';
-import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
-import { Image as KImage, Layer, Rect, Stage, Text, Transformer } from 'react-konva';
-import { matchGreedy } from '../../app/domain/box.ts';
-import type { Box, BoxOp } from '../state/useImageBoxes.ts';
-import { clampToImage, fitView, intersectsViewport, rectFromPoints, screenToImage, zoomAt, type Point, type View } from './coords.ts';
-import { useHtmlImage } from './useHtmlImage.ts';
+import { memo, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
+import { Layer, Line, Rect, Shape, Stage, Transformer } from 'react-konva';
+import { BoxIndex, drawBoxes, hexAlpha, MISSED_COLOR, viewportRect, type ClassStyle, type ShownBox } from './boxScene.ts';
+import { clampToImage, fitView, screenToImage, zoomAt, type Point, type View } from './coords.ts';
+import { levelFor, loadImage, type LoadedImage } from './imageCache.ts';
+import { cancel, down, move, up, type Effect, type GestureState, type Tool } from './tools/gestures.ts';
 
-export type Tool = 'select' | 'box';
-
-export interface ClassStyle {
-  id: number;
-  name: string;
-  color: string;
-}
+export type { Tool };
 
 /** What the parent can ask of the canvas (menu and keyboard commands). */
 export interface CanvasHandle {
   fit(): void;
   zoom(factor: number): void;
+  /** One image pixel per screen pixel, centred on the view's centre. */
+  oneToOne(): void;
+  /** Fit a rectangle of image pixels (the selection) into view. */
+  zoomTo(r: { x: number; y: number; w: number; h: number }): void;
   /** Abort the gesture in progress; false when there was none. */
   cancelGesture(): boolean;
 }
+
+type RectLike = { x: number; y: number; w: number; h: number };
+
+/** What a gesture asks the parent to store. */
+export type CanvasOp =
+  | { kind: 'add'; classId: number; rect: RectLike }
+  /** Boxes moved or resized (the person's own, or predictions, which become the person's). */
+  | { kind: 'move'; items: { id: number; rect: RectLike }[] };
 
 interface Props {
   imageId: number;
   imageUrl: string;
   width: number;
   height: number;
-  boxes: Box[];
-  classes: ClassStyle[];
-  /** Boxes of this author are editable; others are shown dashed. */
-  editableAuthor: number | null;
-  selectedId: number | null;
-  onSelect(id: number | null): void;
+  /** The boxes to draw, already filtered (threshold, hidden layers, rejected). */
+  boxes: readonly ShownBox[];
+  classes: readonly ClassStyle[];
+  selectedIds: readonly number[];
+  onSelect(ids: number[]): void;
   tool: Tool;
   activeClassId: number | null;
-  onOp(op: BoxOp): void;
+  onOp(op: CanvasOp): void;
   onCursor?(p: Point | null): void;
-  /** Predictions (boxes with a score) below this are hidden. */
-  scoreThreshold: number;
-  /** Show other authors' boxes (predictions) at all. */
-  showPredictions: boolean;
-  /** A run compared with a reference annotator: the reference's boxes no shown prediction finds are marked missed. */
-  compare?: { runId: number; referenceId: number } | null;
+  onView?(v: View): void;
+  showLabels: boolean;
+  /** A box to outline (hovered in the box list). */
+  highlightId: number | null;
   handleRef?: Ref<CanvasHandle>;
 }
 
-type Gesture =
-  | { kind: 'idle' }
-  | { kind: 'panning'; start: Point; view: View }
-  | { kind: 'drawing'; start: Point; end: Point }
-  | { kind: 'dragging'; id: number; start: { x: number; y: number } }
-  | { kind: 'transforming'; id: number; start: { x: number; y: number; width: number; height: number } };
-
 const MIN_DRAW_SCREEN_PX = 3;
-const MISSED_COLOR = '#ff3b30';
+const HIT_SLOP_PX = 3;
+const movable = (b: ShownBox) => b.kind !== 'other';
 
-/** Ids of the reference's boxes that no shown prediction of the compared run finds (same class, IoU ≥ 0.5, greedy by score). */
-function missedReference(p: Props, shown: Box[]): Set<number> {
-  if (!p.compare) return new Set();
-  const { runId, referenceId } = p.compare;
-  const reference = shown.filter((b) => b.annotatorId === referenceId && b.modelRunId === null);
-  const detections = shown.filter((b) => b.modelRunId === runId);
-  const foundBy = matchGreedy(reference, detections);
-  return new Set(reference.filter((_, i) => foundBy[i] < 0).map((b) => b.id));
+function useLoadedImage(url: string): LoadedImage | null {
+  const [img, setImg] = useState<LoadedImage | null>(null);
+  useEffect(() => {
+    let live = true;
+    loadImage(url).then(
+      (i) => live && setImg(i),
+      () => live && setImg(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return img && img.url === url ? img : null;
 }
 
-/** The annotation canvas: image, boxes, drawing, selection, move, resize, zoom and pan. */
-export function CanvasView(p: Props) {
+/**
+ * The annotation canvas. Everything that follows the pointer (pan, zoom, moving a
+ * box) changes Konva nodes directly and never re-renders React; the boxes are
+ * drawn by one shape from an R-tree of what is in view, and only the selection
+ * lives as Konva nodes on its own layer.
+ */
+export const CanvasView = memo(function CanvasView(p: Props) {
   const container = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
+  const boxLayer = useRef<Konva.Layer>(null);
+  const topLayer = useRef<Konva.Layer>(null);
   const trRef = useRef<Konva.Transformer>(null);
+  const draftRef = useRef<Konva.Rect>(null);
+  const crossH = useRef<Konva.Line>(null);
+  const crossV = useRef<Konva.Line>(null);
   const [size, setSize] = useState({ w: 800, h: 600 });
-  const [view, setView] = useState<View>({ scale: 1, x: 0, y: 0 });
-  const [gesture, setGesture] = useState<Gesture>({ kind: 'idle' });
-  const gestureRef = useRef<Gesture>(gesture);
-  gestureRef.current = gesture;
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
+  const viewRef = useRef<View>({ scale: 1, x: 0, y: 0 });
+  const fitted = useRef(true);
+  const gesture = useRef<GestureState>({ kind: 'idle' });
+  const transformStart = useRef<{ id: number; attrs: RectLike } | null>(null);
   const spaceDown = useRef(false);
-  const viewRef = useRef(view);
-  viewRef.current = view;
   const propsRef = useRef(p);
   propsRef.current = p;
-  const img = useHtmlImage(p.imageUrl);
+  const img = useLoadedImage(p.imageUrl);
+  const imgRef = useRef(img);
+  imgRef.current = img;
+
+  const classMap = useMemo(() => new Map(p.classes.map((c) => [c.id, c])), [p.classes]);
+  const index = useMemo(() => new BoxIndex(p.boxes), [p.boxes]);
+  const indexRef = useRef(index);
+  indexRef.current = index;
+  const selectedSet = useMemo(() => new Set(p.selectedIds), [p.selectedIds]);
+  const selectedBoxes = useMemo(() => p.selectedIds.map((id) => index.byId.get(id)).filter((b): b is ShownBox => !!b), [p.selectedIds, index]);
+  const missedCount = useMemo(() => p.boxes.filter((b) => b.missed).length, [p.boxes]);
+
+  /** Show a view: the stage moves at once; React hears of it only through onView. */
+  const applyView = useCallback((v: View) => {
+    viewRef.current = v;
+    const stage = stageRef.current;
+    if (stage) {
+      stage.position({ x: v.x, y: v.y });
+      stage.scale({ x: v.scale, y: v.scale });
+      stage.batchDraw();
+    }
+    const el = container.current;
+    if (el) {
+      el.dataset.scale = String(v.scale);
+      el.dataset.x = String(v.x);
+      el.dataset.y = String(v.y);
+    }
+    propsRef.current.onView?.(v);
+  }, []);
+
+  const fit = useCallback(() => {
+    fitted.current = true;
+    applyView(fitView(propsRef.current.width, propsRef.current.height, sizeRef.current.w, sizeRef.current.h));
+  }, [applyView]);
 
   useEffect(() => {
     const el = container.current;
@@ -94,182 +139,323 @@ export function CanvasView(p: Props) {
     return () => ro.disconnect();
   }, []);
 
-  const fit = useCallback(() => setView(fitView(p.width, p.height, size.w, size.h)), [p.width, p.height, size.w, size.h]);
-  // Fit when the image or the canvas size changes.
-  useEffect(fit, [p.imageId, fit]);
+  // A new image, or a resized canvas while the view is still the fitted one: fit again.
+  useEffect(() => {
+    gesture.current = { kind: 'idle' };
+    fit();
+  }, [p.imageId, fit]);
+  useEffect(() => {
+    if (fitted.current) fit();
+  }, [size.w, size.h, fit]);
 
   useEffect(() => {
-    const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space') spaceDown.current = true;
+    const downK = (e: KeyboardEvent) => {
+      if (e.code === 'Space' && !(e.target instanceof HTMLInputElement)) spaceDown.current = true;
     };
-    const up = (e: KeyboardEvent) => {
+    const upK = (e: KeyboardEvent) => {
       if (e.code === 'Space') spaceDown.current = false;
     };
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
+    const blur = () => (spaceDown.current = false);
+    window.addEventListener('keydown', downK);
+    window.addEventListener('keyup', upK);
+    window.addEventListener('blur', blur);
     return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
+      window.removeEventListener('keydown', downK);
+      window.removeEventListener('keyup', upK);
+      window.removeEventListener('blur', blur);
     };
   }, []);
 
-  const colorOf = useMemo(() => new Map(p.classes.map((c) => [c.id, c])), [p.classes]);
+  // Redraw when what the shapes read from refs changes.
+  useEffect(() => {
+    stageRef.current?.batchDraw();
+  }, [img, index, selectedSet, p.showLabels, p.highlightId, classMap]);
 
-  const cancelGesture = useCallback((): boolean => {
-    const g = gestureRef.current;
-    const stage = stageRef.current;
-    if (g.kind === 'idle') return false;
-    // Go idle first: stopDrag and stopTransform fire their end events synchronously,
-    // and those handlers must see the gesture as cancelled, not commit it.
-    gestureRef.current = { kind: 'idle' };
-    if (g.kind === 'dragging' && stage) {
-      const node = stage.findOne<Konva.Rect>(`#box-${g.id}`);
-      if (node) {
-        node.stopDrag();
-        node.position(g.start);
+  /** The selection's nodes on the top layer, by box id. */
+  const nodeOf = (id: number) => stageRef.current?.findOne<Konva.Rect>(`#box-${id}`);
+
+  /** Clamp a move so every moved box stays whole inside the image. */
+  const clampDelta = (d: Point, boxes: ShownBox[]): Point => {
+    const { width: W, height: H } = propsRef.current;
+    let { x, y } = d;
+    for (const b of boxes) {
+      x = Math.min(Math.max(x, -b.x), W - b.x - b.w);
+      y = Math.min(Math.max(y, -b.y), H - b.y - b.h);
+    }
+    return { x, y };
+  };
+  const moving = () => selectedBoxesRef.current.filter(movable);
+  const selectedBoxesRef = useRef(selectedBoxes);
+  selectedBoxesRef.current = selectedBoxes;
+
+  const showDraft = (r: RectLike | null, band: boolean) => {
+    const n = draftRef.current;
+    if (!n) return;
+    if (!r) n.visible(false);
+    else {
+      const color = band ? '#ffffff' : (classMap.get(propsRef.current.activeClassId ?? -1)?.color ?? '#ffffff');
+      n.setAttrs({ ...{ x: r.x, y: r.y, width: r.w, height: r.h }, visible: true, stroke: color, fill: band ? 'rgba(255,255,255,0.08)' : undefined });
+    }
+    n.getLayer()?.batchDraw();
+  };
+
+  const run = (effects: Effect[]) => {
+    const q = propsRef.current;
+    for (const e of effects) {
+      if (e.kind === 'select') q.onSelect(e.ids);
+      else if (e.kind === 'view') {
+        fitted.current = false;
+        applyView(e.view);
+      } else if (e.kind === 'preview-move' || e.kind === 'revert-move') {
+        const boxes = moving();
+        const d = e.kind === 'revert-move' ? { x: 0, y: 0 } : clampDelta(e.delta, boxes);
+        for (const b of boxes) nodeOf(b.id)?.position({ x: b.x + d.x, y: b.y + d.y });
+        if (trRef.current?.nodes().length) trRef.current.forceUpdate();
+        topLayer.current?.batchDraw();
+      } else if (e.kind === 'commit-move') {
+        const boxes = moving();
+        const d = clampDelta(e.delta, boxes);
+        if (boxes.length && (d.x !== 0 || d.y !== 0)) q.onOp({ kind: 'move', items: boxes.map((b) => ({ id: b.id, rect: { x: b.x + d.x, y: b.y + d.y, w: b.w, h: b.h } })) });
+      } else if (e.kind === 'band' || e.kind === 'draw') showDraft(e.rect, e.kind === 'band');
+      else if (e.kind === 'band-select') {
+        const inside = indexRef.current.search(e.rect).filter((b) => b.x >= e.rect.x && b.y >= e.rect.y && b.x + b.w <= e.rect.x + e.rect.w && b.y + b.h <= e.rect.y + e.rect.h);
+        const ids = new Set(e.additive ? q.selectedIds : []);
+        for (const b of inside) ids.add(b.id);
+        q.onSelect([...ids]);
+      } else if (e.kind === 'add') {
+        const v = viewRef.current;
+        const r = clampToImage(e.rect, q.width, q.height);
+        if (!r || r.w * v.scale < MIN_DRAW_SCREEN_PX || r.h * v.scale < MIN_DRAW_SCREEN_PX || q.activeClassId === null) continue;
+        q.onOp({ kind: 'add', classId: q.activeClassId, rect: r });
       }
     }
-    if (g.kind === 'transforming' && stage) {
-      const node = stage.findOne<Konva.Rect>(`#box-${g.id}`);
+  };
+
+  const cancelGesture = useCallback((): boolean => {
+    if (transformStart.current) {
+      const { id, attrs } = transformStart.current;
+      transformStart.current = null;
       trRef.current?.stopTransform();
-      if (node) node.setAttrs({ ...g.start, scaleX: 1, scaleY: 1 });
+      nodeOf(id)?.setAttrs({ x: attrs.x, y: attrs.y, width: attrs.w, height: attrs.h, scaleX: 1, scaleY: 1 });
+      topLayer.current?.batchDraw();
+      return true;
     }
-    if (g.kind === 'panning') setView(g.view);
-    setGesture({ kind: 'idle' });
-    stage?.batchDraw();
-    return true;
+    const r = cancel(gesture.current);
+    gesture.current = r.state;
+    run(r.effects);
+    return r.cancelled;
+    // run reads only refs
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  const local = (e: MouseEvent): Point => {
+    const r = container.current!.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+
+  useEffect(() => {
+    const el = container.current!;
+    const onDown = (e: MouseEvent) => {
+      // The transformer's handles took this press (Konva saw it first).
+      if (trRef.current?.isTransforming() || transformStart.current) return;
+      const q = propsRef.current;
+      const screen = local(e);
+      const v = viewRef.current;
+      const image = screenToImage(screen, v);
+      const hitBox = q.tool === 'select' ? indexRef.current.hit(image, HIT_SLOP_PX / v.scale) : null;
+      const r = down(gesture.current, {
+        screen,
+        image,
+        button: e.button,
+        shift: e.shiftKey,
+        space: spaceDown.current,
+        tool: q.tool,
+        view: v,
+        hit: hitBox ? { id: hitBox.id, movable: movable(hitBox) } : null,
+        selection: q.selectedIds,
+      });
+      gesture.current = r.state;
+      if (r.state.kind !== 'idle') e.preventDefault();
+      run(r.effects);
+      updateCursor();
+    };
+    const onMove = (e: MouseEvent) => {
+      const screen = local(e);
+      const image = screenToImage(screen, viewRef.current);
+      const g = gesture.current;
+      if (g.kind !== 'idle') {
+        const r = move(g, { screen, image });
+        gesture.current = r.state;
+        run(r.effects);
+      }
+      if (e.target instanceof Node && el.contains(e.target)) {
+        propsRef.current.onCursor?.(image);
+        moveCrosshair(screen);
+        if (g.kind === 'idle') updateCursor(image);
+      }
+    };
+    const onUp = (e: MouseEvent) => {
+      const g = gesture.current;
+      if (g.kind === 'idle') return;
+      const screen = local(e);
+      const r = up(g, { screen, image: screenToImage(screen, viewRef.current) });
+      gesture.current = r.state;
+      run(r.effects);
+      updateCursor();
+    };
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      fitted.current = false;
+      applyView(zoomAt(viewRef.current, local(e), Math.exp(-e.deltaY * 0.0015)));
+    };
+    const onLeave = () => {
+      propsRef.current.onCursor?.(null);
+      moveCrosshair(null);
+    };
+    el.addEventListener('mousedown', onDown);
+    window.addEventListener('mousemove', onMove);
+    window.addEventListener('mouseup', onUp);
+    el.addEventListener('wheel', onWheel, { passive: false });
+    el.addEventListener('mouseleave', onLeave);
+    return () => {
+      el.removeEventListener('mousedown', onDown);
+      window.removeEventListener('mousemove', onMove);
+      window.removeEventListener('mouseup', onUp);
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener('mouseleave', onLeave);
+    };
+    // Handlers read props and state through refs.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  function updateCursor(image?: Point) {
+    const el = container.current;
+    if (!el) return;
+    const q = propsRef.current;
+    const g = gesture.current;
+    let c = q.tool === 'box' ? 'crosshair' : 'default';
+    if (g.kind === 'panning') c = 'grabbing';
+    else if (g.kind === 'moving') c = 'move';
+    else if (image && q.tool === 'select') {
+      const h = indexRef.current.hit(image, HIT_SLOP_PX / viewRef.current.scale);
+      if (h) c = movable(h) ? 'move' : 'pointer';
+      else if (spaceDown.current) c = 'grab';
+    }
+    if (el.style.cursor !== c) el.style.cursor = c;
+  }
+
+  function moveCrosshair(s: Point | null) {
+    const h = crossH.current;
+    const v = crossV.current;
+    if (!h || !v) return;
+    const show = s !== null && propsRef.current.tool === 'box';
+    if (show) {
+      const view = viewRef.current;
+      const ip = screenToImage(s, view);
+      const tl = screenToImage({ x: 0, y: 0 }, view);
+      const br = screenToImage({ x: sizeRef.current.w, y: sizeRef.current.h }, view);
+      h.points([tl.x, ip.y, br.x, ip.y]);
+      v.points([ip.x, tl.y, ip.x, br.y]);
+    }
+    if (h.visible() !== show) {
+      h.visible(show);
+      v.visible(show);
+    }
+    if (show || h.visible() !== show) topLayer.current?.batchDraw();
+  }
 
   useImperativeHandle(
     p.handleRef,
     () => ({
       fit,
-      zoom: (factor: number) => setView((v) => zoomAt(v, { x: size.w / 2, y: size.h / 2 }, factor)),
+      zoom: (factor: number) => {
+        fitted.current = false;
+        applyView(zoomAt(viewRef.current, { x: sizeRef.current.w / 2, y: sizeRef.current.h / 2 }, factor));
+      },
+      oneToOne: () => {
+        fitted.current = false;
+        applyView(zoomAt(viewRef.current, { x: sizeRef.current.w / 2, y: sizeRef.current.h / 2 }, 1 / viewRef.current.scale));
+      },
+      zoomTo: (r) => {
+        fitted.current = false;
+        const pad = Math.max(r.w, r.h) * 0.15 + 8;
+        const v = fitView(r.w + 2 * pad, r.h + 2 * pad, sizeRef.current.w, sizeRef.current.h, 0);
+        applyView({ scale: v.scale, x: v.x - (r.x - pad) * v.scale, y: v.y - (r.y - pad) * v.scale });
+      },
       cancelGesture,
     }),
-    [fit, size.w, size.h, cancelGesture],
+    [fit, applyView, cancelGesture],
   );
 
-  // Attach the transformer to the selected, editable box.
-  const selected = p.boxes.find((b) => b.id === p.selectedId);
-  const selectedEditable = selected && selected.annotatorId === p.editableAuthor ? selected : undefined;
+  // The transformer holds the single selected box the person may reshape.
+  const single = selectedBoxes.length === 1 && movable(selectedBoxes[0]) && p.tool === 'select' ? selectedBoxes[0] : null;
   useEffect(() => {
     const tr = trRef.current;
-    const stage = stageRef.current;
-    if (!tr || !stage) return;
-    const node = selectedEditable && p.tool === 'select' ? stage.findOne(`#box-${selectedEditable.id}`) : undefined;
+    if (!tr) return;
+    const node = single ? nodeOf(single.id) : undefined;
     tr.nodes(node ? [node] : []);
     tr.getLayer()?.batchDraw();
-  }, [selectedEditable, p.tool, p.boxes]);
+  }, [single]);
 
-  const pointer = (): Point | null => stageRef.current?.getPointerPosition() ?? null;
-
-  function onMouseDown(e: Konva.KonvaEventObject<MouseEvent>) {
-    const s = pointer();
-    if (!s) return;
-    const onBackground = e.target === e.target.getStage() || e.target.name() === 'image';
-    if (e.evt.button === 1 || spaceDown.current || (p.tool === 'select' && onBackground && e.evt.button === 0)) {
-      if (p.tool === 'select' && onBackground && !spaceDown.current && e.evt.button === 0) p.onSelect(null);
-      setGesture({ kind: 'panning', start: s, view });
-      e.evt.preventDefault();
-      return;
-    }
-    if (p.tool === 'box' && e.evt.button === 0) {
-      const ip = screenToImage(s, view);
-      setGesture({ kind: 'drawing', start: ip, end: ip });
-    }
-  }
-
-  /** Container-relative point of a window mouse event: drawing and panning continue outside the canvas. */
-  const containerPoint = (e: MouseEvent): Point | null => {
-    const r = container.current?.getBoundingClientRect();
-    return r ? { x: e.clientX - r.left, y: e.clientY - r.top } : null;
-  };
-
-  useEffect(() => {
-    const move = (e: MouseEvent) => {
-      const g = gestureRef.current;
-      const s = containerPoint(e);
-      if (!s) return;
-      if (g.kind === 'panning') setView({ ...g.view, x: g.view.x + s.x - g.start.x, y: g.view.y + s.y - g.start.y });
-      else if (g.kind === 'drawing') setGesture({ ...g, end: screenToImage(s, viewRef.current) });
-    };
-    const up = (e: MouseEvent) => {
-      const g = gestureRef.current;
-      if (g.kind === 'panning') setGesture({ kind: 'idle' });
-      if (g.kind !== 'drawing') return;
-      setGesture({ kind: 'idle' });
-      const s = containerPoint(e);
-      const v = viewRef.current;
-      const end = s ? screenToImage(s, v) : g.end;
-      const r = clampToImage(rectFromPoints(g.start, end), propsRef.current.width, propsRef.current.height);
-      if (!r || r.w * v.scale < MIN_DRAW_SCREEN_PX || r.h * v.scale < MIN_DRAW_SCREEN_PX) return;
-      const cls = propsRef.current.activeClassId;
-      if (cls !== null) propsRef.current.onOp({ kind: 'add', classId: cls, rect: r });
-    };
-    window.addEventListener('mousemove', move);
-    window.addEventListener('mouseup', up);
-    return () => {
-      window.removeEventListener('mousemove', move);
-      window.removeEventListener('mouseup', up);
-    };
-  }, []);
-
-  function onWheel(e: Konva.KonvaEventObject<WheelEvent>) {
-    e.evt.preventDefault();
-    const s = pointer();
-    if (!s) return;
-    const factor = Math.exp(-e.evt.deltaY * 0.0015);
-    setView((v) => zoomAt(v, s, factor));
-  }
-
-  const shown = p.boxes.filter(
-    (b) => b.annotatorId === p.editableAuthor || (p.showPredictions && (b.score === null || b.score >= p.scoreThreshold)),
-  );
-  const visible = shown.filter((b) => b.id === p.selectedId || intersectsViewport(b, view, size.w, size.h));
-  const missed = missedReference(p, shown);
-  const drawing = gesture.kind === 'drawing' ? rectFromPoints(gesture.start, gesture.end) : null;
-  const activeColor = p.activeClassId !== null ? (colorOf.get(p.activeClassId)?.color ?? '#fff') : '#fff';
-  const cursor = gesture.kind === 'panning' ? 'grabbing' : p.tool === 'box' ? 'crosshair' : 'default';
+  const pr = typeof window !== 'undefined' ? window.devicePixelRatio || 1 : 1;
 
   return (
     <div
       ref={container}
       className="canvas"
       data-testid="canvas"
-      data-scale={view.scale}
-      data-x={view.x}
-      data-y={view.y}
       data-image-id={p.imageId}
       data-ready={img ? 'true' : 'false'}
-      data-missed={p.compare ? missed.size : undefined}
-      style={{ cursor }}
+      data-boxes={p.boxes.length}
+      data-selected={p.selectedIds.join(',')}
+      data-missed={missedCount || undefined}
       onContextMenu={(e) => e.preventDefault()}
     >
-      <Stage
-        ref={stageRef}
-        width={size.w}
-        height={size.h}
-        x={view.x}
-        y={view.y}
-        scaleX={view.scale}
-        scaleY={view.scale}
-        onMouseDown={onMouseDown}
-        onMouseMove={() => {
-          const sp = pointer();
-          p.onCursor?.(sp ? screenToImage(sp, view) : null);
-        }}
-        onMouseLeave={() => p.onCursor?.(null)}
-        onWheel={onWheel}
-      >
+      <Stage ref={stageRef} width={size.w} height={size.h}>
         <Layer listening={false}>
-          {img && <KImage image={img} width={p.width} height={p.height} name="image" />}
+          <Shape
+            sceneFunc={(kctx) => {
+              const im = imgRef.current;
+              if (!im) return;
+              const ctx = kctx._context;
+              const v = viewRef.current;
+              const level = im.levels[levelFor(im, v.scale, pr)] as ImageBitmap;
+              const W = propsRef.current.width;
+              const H = propsRef.current.height;
+              const f = level.width / W;
+              const vp = viewportRect(v, sizeRef.current.w, sizeRef.current.h);
+              const x0 = Math.max(0, Math.floor(vp.x));
+              const y0 = Math.max(0, Math.floor(vp.y));
+              const x1 = Math.min(W, Math.ceil(vp.x + vp.w));
+              const y1 = Math.min(H, Math.ceil(vp.y + vp.h));
+              if (x1 <= x0 || y1 <= y0) return;
+              // Past 4× a person inspects pixels: show them square, not blurred.
+              ctx.imageSmoothingEnabled = v.scale * pr < 4;
+              ctx.drawImage(level, x0 * f, y0 * f, (x1 - x0) * f, (y1 - y0) * f, x0, y0, x1 - x0, y1 - y0);
+            }}
+          />
         </Layer>
-        <Layer>
-          {visible.map((b) => {
-            const c = colorOf.get(b.classId);
-            const editable = b.annotatorId === p.editableAuthor;
-            const isSel = b.id === p.selectedId;
+        <Layer ref={boxLayer} listening={false}>
+          <Shape
+            sceneFunc={(kctx) => {
+              const q = propsRef.current;
+              drawBoxes(kctx._context, {
+                index: indexRef.current,
+                view: viewRef.current,
+                width: sizeRef.current.w,
+                height: sizeRef.current.h,
+                pixelRatio: pr,
+                classes: classMap,
+                skip: selectedSet,
+                showLabels: q.showLabels,
+                highlightId: q.highlightId,
+              });
+            }}
+          />
+        </Layer>
+        <Layer ref={topLayer}>
+          {selectedBoxes.map((b) => {
+            const color = b.missed ? MISSED_COLOR : (classMap.get(b.classId)?.color ?? '#ffffff');
             return (
               <Rect
                 key={b.id}
@@ -278,50 +464,27 @@ export function CanvasView(p: Props) {
                 y={b.y}
                 width={b.w}
                 height={b.h}
-                stroke={missed.has(b.id) ? MISSED_COLOR : (c?.color ?? '#ffffff')}
-                strokeWidth={isSel || missed.has(b.id) ? 3 : 2}
-                dash={editable ? undefined : b.score === null ? [2, 3] : [6, 4]}
-                fill={isSel ? hexAlpha(c?.color ?? '#ffffff', 0.18) : hexAlpha(c?.color ?? '#ffffff', 0.06)}
+                stroke={color}
+                strokeWidth={3}
+                dash={b.kind === 'mine' ? undefined : [6, 4]}
+                fill={hexAlpha(color, 0.2)}
                 strokeScaleEnabled={false}
                 perfectDrawEnabled={false}
                 shadowForStrokeEnabled={false}
-                listening={p.tool === 'select'}
-                draggable={editable && p.tool === 'select'}
-                onMouseDown={(e) => {
-                  if (e.evt.button !== 0 || spaceDown.current) return;
-                  e.cancelBubble = true;
-                  p.onSelect(b.id);
-                }}
-                onDragStart={(e) => {
-                  p.onSelect(b.id);
-                  setGesture({ kind: 'dragging', id: b.id, start: { x: e.target.x(), y: e.target.y() } });
-                }}
-                dragBoundFunc={function (this: Konva.Node, pos) {
-                  // Keep the box whole inside the image while moving: pos is absolute (screen) position.
-                  const ip = screenToImage(pos, view);
-                  const x = Math.min(Math.max(ip.x, 0), p.width - b.w);
-                  const y = Math.min(Math.max(ip.y, 0), p.height - b.h);
-                  return { x: x * view.scale + view.x, y: y * view.scale + view.y };
-                }}
-                onDragEnd={(e) => {
-                  if (gestureRef.current.kind !== 'dragging') return; // cancelled with Escape
-                  setGesture({ kind: 'idle' });
-                  const n = e.target;
-                  if (n.x() === b.x && n.y() === b.y) return;
-                  p.onOp({ kind: 'update', id: b.id, rect: { x: n.x(), y: n.y(), w: b.w, h: b.h } });
-                }}
+                listening={false}
                 onTransformStart={(e) => {
                   const n = e.target;
-                  setGesture({ kind: 'transforming', id: b.id, start: { x: n.x(), y: n.y(), width: n.width(), height: n.height() } });
+                  transformStart.current = { id: b.id, attrs: { x: n.x(), y: n.y(), w: n.width(), h: n.height() } };
                 }}
                 onTransformEnd={(e) => {
                   const n = e.target;
                   const rect = { x: n.x(), y: n.y(), w: n.width() * n.scaleX(), h: n.height() * n.scaleY() };
-                  n.setAttrs({ scaleX: 1, scaleY: 1 });
-                  if (gestureRef.current.kind !== 'transforming') return;
-                  setGesture({ kind: 'idle' });
-                  const r = clampToImage(rect, p.width, p.height);
-                  if (r) p.onOp({ kind: 'update', id: b.id, rect: r });
+                  n.setAttrs({ scaleX: 1, scaleY: 1, width: rect.w, height: rect.h });
+                  if (!transformStart.current) return; // cancelled with Escape
+                  transformStart.current = null;
+                  const q = propsRef.current;
+                  const r = clampToImage(rect, q.width, q.height);
+                  if (r) q.onOp({ kind: 'move', items: [{ id: b.id, rect: r }] });
                 }}
               />
             );
@@ -337,41 +500,11 @@ export function CanvasView(p: Props) {
             anchorStroke="#1f6feb"
             boundBoxFunc={(oldBox, newBox) => (newBox.width < 2 || newBox.height < 2 ? oldBox : newBox)}
           />
-        </Layer>
-        <Layer listening={false}>
-          {visible
-            .filter((b) => b.w * view.scale > 24)
-            .map((b) => (
-              <Text
-                key={b.id}
-                x={b.x}
-                y={b.y - 16 / view.scale}
-                text={`${missed.has(b.id) ? 'missed ' : ''}${colorOf.get(b.classId)?.name ?? '?'}${b.score !== null ? ` ${b.score.toFixed(2)}` : ''}`}
-                fontSize={12 / view.scale}
-                fill={missed.has(b.id) ? MISSED_COLOR : (colorOf.get(b.classId)?.color ?? '#fff')}
-                perfectDrawEnabled={false}
-              />
-            ))}
-          {drawing && (
-            <Rect
-              x={drawing.x}
-              y={drawing.y}
-              width={drawing.w}
-              height={drawing.h}
-              stroke={activeColor}
-              strokeWidth={2}
-              dash={[4, 3]}
-              strokeScaleEnabled={false}
-              perfectDrawEnabled={false}
-            />
-          )}
+          <Rect ref={draftRef} visible={false} strokeWidth={1.5} dash={[4, 3]} strokeScaleEnabled={false} perfectDrawEnabled={false} listening={false} />
+          <Line ref={crossH} visible={false} stroke="rgba(255,255,255,0.55)" strokeWidth={1} strokeScaleEnabled={false} listening={false} dash={[4, 4]} />
+          <Line ref={crossV} visible={false} stroke="rgba(255,255,255,0.55)" strokeWidth={1} strokeScaleEnabled={false} listening={false} dash={[4, 4]} />
         </Layer>
       </Stage>
     </div>
   );
-}
-
-function hexAlpha(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-}
+});

@@ -30,4 +30,21 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+app/(?!contract/)',
+              message: 'renderer/ talks to the core only through app/contract/ (types, schemas and the shared geometry).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-imports': 'off',
+    },
+  },
 );

@@ -2,7 +2,7 @@
 // everything imported here is bundled (see scripts/build-main.mjs).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { METHOD_NAMES } from '../app/contract/methods.ts';
-import type { LoupeBridge, UiEvent } from '../renderer/api/client.ts';
+import type { LoupeBridge, UiEvent } from '../app/contract/bridge.ts';
 import { channelOf, EVENT_CHANNEL, MENU_CHANNEL } from './channels.ts';
 
 type Ipc = Pick<typeof ipcRenderer, 'invoke' | 'on' | 'removeListener'>;

@@ -1,17 +1,7 @@
-import type { LoupeEvent, MethodName, Reply, Req, Res } from '../../app/contract/methods.ts';
+import type { MethodName, Reply, Req, Res } from '../../app/contract/methods.ts';
 
-/** A menu command from the Electron shell. */
-export type MenuEvent = { type: 'menu'; action: string };
-export type UiEvent = LoupeEvent | MenuEvent;
-
-/** What the Electron preload exposes as window.loupe; the browser client mirrors it. */
-export type LoupeBridge = {
-  [M in MethodName]: (req: Req<M>) => Promise<Reply<Res<M>>>;
-} & {
-  on(cb: (e: UiEvent) => void): () => void;
-  imageUrl(id: number): string;
-  thumbUrl(id: number): string;
-};
+export type { LoupeBridge, MenuEvent, UiEvent } from '../../app/contract/bridge.ts';
+import type { LoupeBridge, UiEvent } from '../../app/contract/bridge.ts';
 
 /** An error reply from the core, with its code. */
 export class ApiError extends Error {

@@ -45,7 +45,7 @@ export function rectFromPoints(a: Point, b: Point): { x: number; y: number; w: n
 }
 
 /** Clamp a rectangle into the image; null when nothing with area is left (shared with the store). */
-export { clampRect as clampToImage } from '../../app/domain/box.ts';
+export { clampRect as clampToImage } from '../../app/contract/geometry.ts';
 
 /** Does the rectangle intersect the visible part of the image? Used to skip off-screen boxes. */
 export function intersectsViewport(r: { x: number; y: number; w: number; h: number }, v: View, stageW: number, stageH: number): boolean {

@@ -38,4 +38,16 @@ describe('static checks', () => {
     });
     expect(ok.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports')).toEqual([]);
   });
+
+  it('refuses renderer imports from app/ other than app/contract/', async () => {
+    const eslint = new ESLint({ cwd: ROOT });
+    const [bad] = await eslint.lintText("import { clampRect } from '../../app/domain/box.ts';\nexport const x = clampRect;\n", {
+      filePath: path.join(ROOT, 'renderer/canvas/probe.ts'),
+    });
+    expect(bad.messages.map((m) => m.ruleId)).toContain('@typescript-eslint/no-restricted-imports');
+    const [ok] = await eslint.lintText("import { clampRect } from '../../app/contract/geometry.ts';\nexport const x = clampRect;\n", {
+      filePath: path.join(ROOT, 'renderer/canvas/probe.ts'),
+    });
+    expect(ok.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports')).toEqual([]);
+  });
 });

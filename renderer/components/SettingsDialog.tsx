@@ -46,7 +46,7 @@ type Capture = { id: ActionId; mode: 'replace' | 'add' };
  * Escape cancels listening, and closes the dialog otherwise. "Add" adds a chord instead of
  * replacing, × removes one, "Reset" restores an action's defaults, "Reset all" every action's.
  *
- * Keyboard: Tab moves filter → the current row → its buttons → Reset all; ↑/↓ (Home/End) move
+ * Keyboard: Tab moves filter → the current row → its buttons → Reset all → Done; ↑/↓ (Home/End) move
  * between rows; Enter on a row changes it; Delete or Backspace on a row resets it.
  */
 export function SettingsDialog({ keymap, classHotkeys, onChange, onClose, platform: given }: Props) {
@@ -232,18 +232,6 @@ export function SettingsDialog({ keymap, classHotkeys, onChange, onClose, platfo
             }}
             data-testid="shortcut-filter"
           />
-          <button
-            type="button"
-            className="sc-button"
-            onClick={() => {
-              onChange(resetAll());
-              setError(null);
-              setStatus('Every shortcut is back to its default.');
-            }}
-            data-testid="shortcut-reset-all"
-          >
-            Reset all
-          </button>
         </div>
 
         {warnings.length > 0 && (
@@ -366,8 +354,25 @@ export function SettingsDialog({ keymap, classHotkeys, onChange, onClose, platfo
             );
           })}
         </ul>
-        <div className="sc-status" role="status" aria-live="polite" data-testid="shortcut-status">
-          {status}
+        <div className="sc-footer">
+          <div className="sc-status" role="status" aria-live="polite" data-testid="shortcut-status">
+            {status}
+          </div>
+          <button
+            type="button"
+            className="sc-button"
+            onClick={() => {
+              onChange(resetAll());
+              setError(null);
+              setStatus('Every shortcut is back to its default.');
+            }}
+            data-testid="shortcut-reset-all"
+          >
+            Reset all
+          </button>
+          <button type="button" className="sc-button sc-primary" onClick={onClose} data-testid="shortcut-done">
+            Done
+          </button>
         </div>
       </div>
     </Modal>

@@ -24,9 +24,31 @@ export const METHODS = {
     request: z.strictObject({ dir: z.string().min(1), pixelLimit: z.int().positive().optional() }),
     reply: S.JobInfo,
   },
+  /** A page of the review queue in its order, filtered; `where` alone is the older spelling of filter.where. */
   'images:list': {
-    request: z.strictObject({ ...Page, where: z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) }).optional() }),
+    request: z.strictObject({ ...Page, ...S.QueueQuery, where: z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) }).optional() }),
     reply: z.object({ total: z.int(), offset: z.int(), items: z.array(S.ImageItem) }),
+  },
+  /** The next (or previous) image of the queue after position `from` (-1: before the first); with `unreviewed`, the next one still to do or in progress, wrapping round once. */
+  'images:next': {
+    request: z.strictObject({ from: z.int().min(-1), direction: z.union([z.literal(1), z.literal(-1)]).default(1), unreviewed: z.boolean().default(false), ...S.QueueQuery }),
+    reply: z.object({ item: S.ImageItem.nullable(), index: z.int().nullable(), total: z.int() }),
+  },
+  /** Where an image stands in the queue (null when the filters leave it out). */
+  'images:locate': {
+    request: z.strictObject({ imageId: S.Id, ...S.QueueQuery }),
+    reply: z.object({ index: z.int().nullable(), total: z.int() }),
+  },
+  /** The current person's status on an image: done and skipped are decisions; the first edit sets in progress by itself. */
+  'review:set': {
+    request: z.strictObject({ imageId: S.Id, status: S.ReviewStatus }),
+    reply: z.object({ imageId: S.Id, status: S.ReviewStatus }),
+  },
+  /** One of the current person's settings in this project (null when never set). */
+  'settings:get': { request: z.strictObject({ key: S.SettingKey }), reply: z.object({ value: z.json().nullable() }) },
+  'settings:set': {
+    request: z.strictObject({ key: S.SettingKey, value: z.json().refine((v) => JSON.stringify(v).length <= 65_536, 'a setting is at most 64 KB of JSON') }),
+    reply: z.object({ saved: z.boolean() }),
   },
   'images:get': { request: z.strictObject({ id: S.Id }), reply: S.ImageItem },
   'images:failures': {
@@ -52,7 +74,7 @@ export const METHODS = {
   'annotators:list': { request: Empty, reply: z.array(S.AnnotatorView) },
   'boxes:list': {
     request: z.strictObject({ imageId: S.Id }),
-    reply: z.object({ boxes: z.array(S.Box), annotatorId: S.Id, undo: z.int(), redo: z.int() }),
+    reply: z.object({ boxes: z.array(S.ReviewBox), annotatorId: S.Id, undo: z.int(), redo: z.int() }),
   },
   'boxes:apply': { request: z.strictObject({ imageId: S.Id, diff: S.BoxDiff }), reply: S.EditResult },
   'edits:undo': { request: z.strictObject({ imageId: S.Id }), reply: S.EditResult },
@@ -70,7 +92,7 @@ export const METHODS = {
   'models:map': { request: z.strictObject({ id: S.Id, classMap: z.array(S.Id.nullable()) }), reply: S.ModelView },
   'prelabel:image': {
     request: z.strictObject({ imageId: S.Id, modelId: S.Id.optional(), ...S.RunParamsReq }),
-    reply: z.object({ summary: S.PrelabelSummary, boxes: z.array(S.Box) }),
+    reply: z.object({ summary: S.PrelabelSummary, boxes: z.array(S.ReviewBox) }),
   },
   'prelabel:start': {
     request: z.strictObject({ modelId: S.Id.optional(), imageIds: z.array(S.Id).max(1_000_000).optional(), ...S.RunParamsReq }),

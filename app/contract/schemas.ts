@@ -12,6 +12,9 @@ export const BoxDiff = z.strictObject({
   added: z.array(NewBox),
   updated: z.array(z.tuple([BoxState, BoxState])),
   removed: z.array(BoxState),
+  /** Predictions the person hides from the review (kept for evaluation), and ones brought back. */
+  rejected: z.array(Id).optional(),
+  restored: z.array(Id).optional(),
 });
 
 export const Box = z.object({
@@ -29,6 +32,9 @@ export const Box = z.object({
   sourceBoxId: Id.nullable(),
 });
 
+/** A box as the review sees it: whether the current person rejected it (predictions only). */
+export const ReviewBox = Box.extend({ rejected: z.boolean() });
+
 export const ClassDef = z.object({
   id: Id,
   name: z.string(),
@@ -45,8 +51,14 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   b: 'box tool',
   d: 'next image',
   f: 'fit to window',
+  h: 'show and hide predictions',
+  l: 'show and hide labels',
+  n: 'next unreviewed image',
   p: 'pre-label',
+  r: 'reject prediction',
+  s: 'zoom to selection',
   v: 'select tool',
+  z: '1:1 zoom',
 };
 export const Hotkey = z
   .string()
@@ -54,6 +66,28 @@ export const Hotkey = z
   .superRefine((k, ctx) => {
     if (k in RESERVED_KEYS) ctx.addIssue({ code: 'custom', message: `hotkey ${k} is taken by the ${RESERVED_KEYS[k]}` });
   });
+
+/** Where a person is with an image. */
+export const ReviewStatus = z.enum(['todo', 'in_progress', 'done', 'skipped']);
+
+/** The review queue's order: file order, the model's least sure images first, or flag priority. */
+export const QueueOrder = z.enum(['file', 'score', 'priority']);
+
+/** The review queue's filters; every one given must hold. */
+export const QueueFilter = z.strictObject({
+  status: z.array(ReviewStatus).min(1).max(4).optional(),
+  flag: z.string().min(1).max(200).optional(),
+  classId: Id.optional(),
+  score: z
+    .strictObject({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) })
+    .refine((r) => r.min <= r.max, 'score.min must not exceed score.max')
+    .optional(),
+  annotatorId: Id.optional(),
+  where: z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) }).optional(),
+});
+
+/** A queue position and its filters, as the queue methods take them. */
+export const QueueQuery = { order: QueueOrder.default('file'), filter: QueueFilter.default({}) };
 
 export const ImageItem = z.object({
   id: Id,
@@ -64,11 +98,15 @@ export const ImageItem = z.object({
   boxCount: z.int(),
   /** The image's scalar metadata values (camera, shift, …), in key order: what the list shows under its name. */
   tags: z.array(z.string()),
+  /** The current person's status on it. */
+  status: ReviewStatus,
+  /** Why it was flagged for review (distinct reasons). */
+  flags: z.array(z.string()),
 });
 
 export const EditResult = z.object({
   diff: BoxDiff,
-  boxes: z.array(Box),
+  boxes: z.array(ReviewBox),
   undo: z.int(),
   redo: z.int(),
 });
@@ -203,3 +241,6 @@ export const EvaluationReport = z.object({
   slices: z.array(z.object({ key: z.string(), value: z.string(), ...SliceStats })),
   keysSkipped: z.array(z.object({ key: z.string(), values: z.int() })),
 });
+
+/** A per-person setting's name, e.g. review.threshold. */
+export const SettingKey = z.string().regex(/^[a-z0-9._-]{1,100}$/, 'a setting key is 1–100 of a–z, 0–9, dot, dash and underscore');

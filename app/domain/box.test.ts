@@ -46,6 +46,14 @@ describe('invertDiff', () => {
     expect(inv.updated).toEqual([[d.updated[0][1], d.updated[0][0]]]);
     expect(invertDiff(inv)).toEqual(d);
   });
+  it('swaps rejected and restored predictions', () => {
+    const r = invertDiff({ added: [], updated: [], removed: [], rejected: [7, 8] });
+    expect(r.restored).toEqual([7, 8]);
+    expect(r.rejected).toBeUndefined();
+    expect(invertDiff(r)).toEqual({ added: [], updated: [], removed: [], rejected: [7, 8] });
+    expect(isEmptyDiff({ added: [], updated: [], removed: [], restored: [1] })).toBe(false);
+    expect(isEmptyDiff({ added: [], updated: [], removed: [], rejected: [] })).toBe(true);
+  });
   it('refuses a diff whose added boxes have no ids', () => {
     expect(() => invertDiff({ ...d, added: [{ classId: 1, x: 0, y: 0, w: 1, h: 1 }] })).toThrow(/no ids/);
   });

@@ -40,7 +40,25 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { dir: '/tmp', pixelLimit: '1000' },
     { dir: '/tmp', recursive: false },
   ],
-  'images:list': [{ offset: -1 }, { limit: 0 }, { limit: 1001 }, { offset: 1.5 }, { offset: '0' }, { limit: Number.NaN }, { sort: 'path' }, { where: { key: '' , value: 'x' } }, { where: { key: 'shift' } }, { where: { key: 'shift', value: 1 } }, { where: 'shift=night' }],
+  'images:list': [{ filter: { status: ['nope'] } }, { order: 'size' }, { filter: { annotatorId: -1 } }, { offset: -1 }, { limit: 0 }, { limit: 1001 }, { offset: 1.5 }, { offset: '0' }, { limit: Number.NaN }, { sort: 'path' }, { where: { key: '' , value: 'x' } }, { where: { key: 'shift' } }, { where: { key: 'shift', value: 1 } }, { where: 'shift=night' }],
+  'images:next': [
+    {},
+    { from: -2 },
+    { from: 1.5 },
+    { from: 0, direction: 2 },
+    { from: 0, unreviewed: 'yes' },
+    { from: 0, order: 'random' },
+    { from: 0, filter: { status: [] } },
+    { from: 0, filter: { status: ['finished'] } },
+    { from: 0, filter: { score: { min: 0.8, max: 0.2 } } },
+    { from: 0, filter: { score: { min: -1, max: 0.2 } } },
+    { from: 0, filter: { classId: 0 } },
+    { from: 0, filter: { colour: 'red' } },
+  ],
+  'images:locate': [{}, { imageId: 0 }, { imageId: 1, order: 'size' }, { imageId: 1, filter: { flag: '' } }, { imageId: 1, index: 3 }],
+  'review:set': [{}, { imageId: 1 }, { imageId: 1, status: 'finished' }, { imageId: 0, status: 'done' }, { imageId: 1, status: 'done', annotator: 'ben' }],
+  'settings:get': [{}, { key: '' }, { key: 'Has Spaces' }, { key: 'x'.repeat(101) }, { key: 1 }],
+  'settings:set': [{ key: 'a' }, { key: 'a', value: undefined }, { key: 'bad key', value: 1 }, { key: 'a', value: 'x'.repeat(70_000) }, { key: 'a', value: 1, extra: true }],
   'images:get': [{}, { id: 0 }, { id: -1 }, { id: 1.5 }, { id: '1' }, { id: Number.POSITIVE_INFINITY }, { id: 1, full: true }],
   'images:failures': [{ offset: -5 }, { limit: 5000 }, { limit: 'all' }, { root: '/tmp' }],
   'classes:list': [{ all: true }],
@@ -89,6 +107,8 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { imageId: 1, diff: { ...emptyDiff, removed: [box] } },
     { imageId: 1, diff: { ...emptyDiff, removed: [{ ...state, id: 1.5 }] } },
     { imageId: 1, diff: emptyDiff, annotator: 'someone' },
+    { imageId: 1, diff: { ...emptyDiff, rejected: [0] } },
+    { imageId: 1, diff: { ...emptyDiff, restored: 'all' } },
   ],
   'edits:undo': [{}, { imageId: 0 }, { imageId: 1, steps: 2 }, { imageId: null }],
   'edits:redo': [{}, { imageId: -1 }, { imageId: 1, steps: 2 }, { imageId: '1' }],
@@ -149,6 +169,11 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'images:import': { dir: '/tmp' },
   'images:list': {},
   'images:get': { id: 1 },
+  'images:next': { from: -1 },
+  'images:locate': { imageId: 1 },
+  'review:set': { imageId: 1, status: 'done' },
+  'settings:get': { key: 'review.threshold' },
+  'settings:set': { key: 'review.threshold', value: 0.4 },
   'images:failures': {},
   'classes:list': {},
   'classes:create': { name: 'car' },
@@ -329,6 +354,13 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(pdone.state).toBe('done');
     expect(pdone.result).toMatchObject({ requested: 3, skipped: 1, done: 2 });
     expect(await call('runs:list', {})).toEqual([expect.objectContaining({ done: 3, failed: 0 })]);
+    // The person's edit put the image in progress; marked done, its boxes are final.
+    expect(await call<{ items: { id: number; status: string }[] }>('images:list', {})).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ id: imageId, status: 'in_progress' })]) });
+    expect(await call('review:set', { imageId, status: 'done' })).toEqual({ imageId, status: 'done' });
+    expect(await call('images:next', { from: -1, unreviewed: true })).toMatchObject({ index: expect.any(Number) });
+    expect(await call('images:locate', { imageId })).toMatchObject({ index: expect.any(Number), total: 3 });
+    expect(await call('settings:set', { key: 'review.threshold', value: 0.4 })).toEqual({ saved: true });
+    expect(await call('settings:get', { key: 'review.threshold' })).toEqual({ value: 0.4 });
     const ejob = await call<{ id: string }>('export:start', { format: 'coco', out: path.join(dir, 'rt-coco') });
     expect((await session.jobs.wait(ejob.id)).result).toMatchObject({ images: 1, boxes: 1, skippedCount: 2 });
 
@@ -345,9 +377,9 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect((await session.jobs.wait(ljob.id)).result).toMatchObject({ imagesMatched: 1, newClasses: [], problemCount: 0 });
     const limport = await call<{ id: string }>('labels:import', { path: coco, format: 'coco', annotator: 'importer' });
     expect((await session.jobs.wait(limport.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
-    // Who has what: the session's person drew one box, the model predicted three, the import marked one image done.
+    // Who has what: the session's person drew one box and marked that image done, the model predicted, the import added its own.
     expect(await call('annotators:list', {})).toEqual([
-      { id: expect.any(Number), name: 'roundtrip', kind: 'human', imagesDone: 0, boxes: 1 },
+      { id: expect.any(Number), name: 'roundtrip', kind: 'human', imagesDone: 1, boxes: 1 },
       { id: expect.any(Number), name: expect.any(String), kind: 'model', imagesDone: 0, boxes: 3 },
       { id: expect.any(Number), name: 'importer', kind: 'human', imagesDone: 1, boxes: 1 },
     ]);

@@ -2,11 +2,12 @@ import { clampRect, type Box, type BoxState, type NewBox, type Rect } from '../d
 import { invertDiff, isEmptyDiff, type BoxDiff } from '../domain/diff.ts';
 import { LoupeError } from '../domain/errors.ts';
 import type { Project } from '../store/Project.ts';
+import { reviewBoxes } from './review.ts';
 
 /** What the UI needs after an edit: the image's boxes and how far undo and redo reach. */
 export interface EditResult {
   diff: BoxDiff;
-  boxes: Box[];
+  boxes: (Box & { rejected: boolean })[];
   undo: number;
   redo: number;
 }
@@ -17,7 +18,11 @@ const now = () => new Date().toISOString();
 export function applyEdit(project: Project, imageId: number, diff: BoxDiff): EditResult {
   return project.db.transaction(() => {
     const stored = applyDiff(project, imageId, diff);
-    if (!isEmptyDiff(stored)) project.edits.recordEdit(imageId, project.annotator.id, stored, now());
+    if (!isEmptyDiff(stored)) {
+      project.edits.recordEdit(imageId, project.annotator.id, stored, now());
+      // The first edit starts this person's review of the image.
+      project.assignments.start(imageId, project.annotator.id, now());
+    }
     return result(project, imageId, stored);
   })();
 }
@@ -46,7 +51,7 @@ export function redoEdit(project: Project, imageId: number): EditResult {
 
 function result(project: Project, imageId: number, diff: BoxDiff): EditResult {
   const depth = project.edits.depth(imageId, project.annotator.id);
-  return { diff, boxes: project.boxes.forImage(imageId), undo: depth.undo, redo: depth.redo };
+  return { diff, boxes: reviewBoxes(project, imageId), undo: depth.undo, redo: depth.redo };
 }
 
 /**
@@ -77,6 +82,23 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
   };
 
   const out: BoxDiff = { added: [], updated: [], removed: [] };
+  // Rejections hide a prediction from this person's review; the prediction itself is kept for evaluation.
+  const prediction = (id: number, what: string) => {
+    const b = project.boxes.get(id);
+    if (!b || b.imageId !== imageId) throw new LoupeError('conflict', `${what}: box ${id} is not on image ${imageId}.`);
+    if (b.modelRunId === null) throw new LoupeError('bad_request', `${what}: box ${id} is not a prediction; delete a person's box instead.`);
+  };
+  for (const id of new Set(diff.rejected ?? [])) {
+    prediction(id, 'Reject');
+    if (project.review.isRejected(id, author)) throw new LoupeError('conflict', `Reject: prediction ${id} is already rejected; reload the image.`);
+    project.review.reject(id, author);
+    (out.rejected ??= []).push(id);
+  }
+  for (const id of new Set(diff.restored ?? [])) {
+    prediction(id, 'Restore');
+    if (project.review.restore(id, author) === 0) throw new LoupeError('conflict', `Restore: prediction ${id} is not rejected; reload the image.`);
+    (out.restored ??= []).push(id);
+  }
   for (const b of diff.removed) {
     checkCurrent(b, 'Remove');
     project.boxes.delete(b.id);
@@ -94,9 +116,13 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
     checkClass(b.classId);
     if (b.id !== undefined && !opts.exactIds) throw new LoupeError('bad_request', 'New boxes get their id from the project.');
     const r = fit(b, 'New box');
+    let provenance: 'drawn' | 'accepted' | 'edited' = 'drawn';
     if (b.sourceBoxId !== undefined) {
       const src = project.boxes.get(b.sourceBoxId);
       if (!src || src.imageId !== imageId) throw new LoupeError('conflict', `Box ${b.sourceBoxId} to accept is not on image ${imageId}.`);
+      // Taken as the model drew it, or moved, resized or reclassified on the way: "edited from prediction N".
+      const same = src.classId === b.classId && src.x === r.x && src.y === r.y && src.w === r.w && src.h === r.h;
+      provenance = same ? 'accepted' : 'edited';
     }
     const id = project.boxes.insert({
       id: b.id,
@@ -106,7 +132,7 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
       classId: b.classId,
       ...r,
       score: null,
-      provenance: b.sourceBoxId !== undefined ? 'accepted' : 'drawn',
+      provenance,
       sourceBoxId: b.sourceBoxId ?? null,
     });
     const stored: NewBox = { id, classId: b.classId, ...r };

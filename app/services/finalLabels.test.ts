@@ -59,6 +59,29 @@ describe('final labels', () => {
     expect(planLabels(p.db, [single], 'final').sources.size).toBe(1);
   });
 
+  it("a person's done mark made in review wins over an imported label set's; two review marks stay unresolved", () => {
+    const p = newProject();
+    const cls = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });
+    const ref = p.annotators.ensure('reference', 'human').id;
+    const ana = p.annotators.ensure('ana', 'human').id;
+    const bo = p.annotators.ensure('bo', 'human').id;
+    const [reviewed, untouched, twoReviews, twoImports] = Array.from({ length: 4 }, () => addImageRow(p));
+    for (const id of [reviewed, untouched, twoReviews, twoImports]) {
+      box(p, id, ref, cls);
+      p.assignments.set(id, ref, 'done', 'then', 'import');
+    }
+    box(p, reviewed, ana, cls);
+    p.assignments.set(reviewed, ana, 'done', 'now');
+    p.assignments.set(twoReviews, ana, 'done', 'now');
+    p.assignments.set(twoReviews, bo, 'done', 'now');
+    p.assignments.set(twoImports, ana, 'done', 'then', 'import');
+    const plan = planLabels(p.db, [reviewed, untouched, twoReviews, twoImports], 'final');
+    expect(plan.sources.get(reviewed)).toEqual({ annotatorId: ana, runId: null });
+    expect(plan.sources.get(untouched)).toEqual({ annotatorId: ref, runId: null });
+    expect(plan.skipped.get(twoReviews)).toBe('unresolved');
+    expect(plan.skipped.get(twoImports)).toBe('unresolved');
+  });
+
   it('annotator:NAME exports their boxes, or empty where they marked done, and names unknown annotators', () => {
     const p = newProject();
     const cls = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });

@@ -51,7 +51,9 @@ type Pair = { imageId: number; annotatorId: number };
  * 1. The QA lead's resolution: an annotator of kind `consensus` with boxes on
  *    the image or a `done` assignment on it (an empty resolution is a resolution).
  * 2. Exactly one human annotator marked it `done`: theirs. Two or more done and
- *    no consensus: left out as unresolved.
+ *    no consensus: left out as unresolved. Done marks made in review count
+ *    before those a label import made (an imported label set is the older
+ *    round): imported marks decide only where nobody marked it done in review.
  * 3. Nobody marked it done: left out as not reviewed, except that an image with
  *    no assignment rows at all and boxes from exactly one human is that person's
  *    labels. A single-annotator project that never uses assignments would
@@ -122,18 +124,23 @@ export function planLabels(db: Db, imageIds: readonly number[], choice: LabelCho
   );
   for (const r of pairs.iterate()) if (wanted.has(r.imageId)) consensus.set(r.imageId, r.annotatorId);
 
+  // Done marks made in review come before those a label import made: a person who
+  // corrected an image in Loupe and marked it done made the newer decision.
   const done = new Map<number, number[]>();
+  const imported = new Map<number, number[]>();
   for (const r of db
-    .prepare<[], Pair>(
-      `SELECT s.image_id AS imageId, s.annotator_id AS annotatorId FROM assignments s JOIN annotators n ON n.id = s.annotator_id
+    .prepare<[], Pair & { origin: string }>(
+      `SELECT s.image_id AS imageId, s.annotator_id AS annotatorId, s.origin FROM assignments s JOIN annotators n ON n.id = s.annotator_id
        WHERE n.kind = 'human' AND s.status = 'done' ORDER BY s.annotator_id`,
     )
     .iterate()) {
     if (!wanted.has(r.imageId)) continue;
-    const list = done.get(r.imageId);
+    const into = r.origin === 'import' ? imported : done;
+    const list = into.get(r.imageId);
     if (list) list.push(r.annotatorId);
-    else done.set(r.imageId, [r.annotatorId]);
+    else into.set(r.imageId, [r.annotatorId]);
   }
+  for (const [imageId, list] of imported) if (!done.has(imageId)) done.set(imageId, list);
 
   const assigned = new Set<number>();
   for (const r of db.prepare<[], { imageId: number }>('SELECT DISTINCT image_id AS imageId FROM assignments').iterate()) assigned.add(r.imageId);

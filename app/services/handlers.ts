@@ -1,6 +1,5 @@
 import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
-import { metadataTags } from '../domain/metadata.ts';
 import { importFolder } from '../io/importFolder.ts';
 import { checkEvaluation, runEvaluation } from './evaluate.ts';
 import { startExport } from './export.ts';
@@ -10,6 +9,7 @@ import { importLabels, importPredictions } from './importLabels.ts';
 import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
 import { prelabel } from './prelabel.ts';
 import { projectInfo } from './projectInfo.ts';
+import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
 import type { Session } from './Session.ts';
 
 /** The package version, reported by `app:info`. */
@@ -74,26 +74,18 @@ export const HANDLERS: Handlers = {
     return { closed };
   },
   'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit),
-  'images:list': (s, req) => {
-    const p = s.project;
-    const page = req.where ? p.images.pageWhere(req.where.key, req.where.value, req.offset, req.limit) : null;
-    const items = (page ? page.items : p.images.page(req.offset, req.limit)).map((r) => ({
-      id: r.id,
-      path: r.path,
-      width: r.width,
-      height: r.height,
-      format: r.format,
-      boxCount: r.boxCount,
-      tags: metadataTags(r.metadata),
-    }));
-    return { total: page ? page.total : p.images.count(), offset: req.offset, items };
-  },
+  'images:list': (s, req) => listQueue(s.project, req),
+  'images:next': (s, req) => nextInQueue(s.project, req),
+  'images:locate': (s, req) => locateInQueue(s.project, req),
   'images:get': (s, req) => {
     const p = s.project;
     const r = p.images.get(req.id);
     if (!r) throw new LoupeError('not_found', `Image ${req.id} is not in this project.`);
-    return { id: r.id, path: r.path, width: r.width, height: r.height, format: r.format, boxCount: p.images.boxCount(r.id), tags: metadataTags(r.metadata) };
+    return queueItem(p, { ...r, boxCount: p.images.boxCount(r.id) });
   },
+  'review:set': (s, req) => setReviewStatus(s.project, req.imageId, req.status),
+  'settings:get': (s, req) => getSetting(s.project, req.key),
+  'settings:set': (s, req) => setSetting(s.project, req.key, req.value),
   'images:failures': (s, req) => {
     const p = s.project;
     const items = p.images.failures(req.offset, req.limit).map((f) => ({ path: f.path, root: p.rootPath(f.root), reason: f.reason }));
@@ -108,7 +100,7 @@ export const HANDLERS: Handlers = {
     const p = s.project;
     if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);
     const depth = p.edits.depth(req.imageId, p.annotator.id);
-    return { boxes: p.boxes.forImage(req.imageId), annotatorId: p.annotator.id, ...depth };
+    return { boxes: reviewBoxes(p, req.imageId), annotatorId: p.annotator.id, ...depth };
   },
   'boxes:apply': (s, req) => applyEdit(s.project, req.imageId, req.diff),
   'edits:undo': (s, req) => undoEdit(s.project, req.imageId),
@@ -126,7 +118,7 @@ export const HANDLERS: Handlers = {
     const model = pickModel(p, req.modelId);
     const pool = await s.pool(model, modelPath(p, model));
     const summary = await prelabel(p, pool, model, [req.imageId], { conf: req.conf, iou: req.iou, maxDet: req.maxDet }, { force: req.force });
-    return { summary, boxes: p.boxes.forImage(req.imageId) };
+    return { summary, boxes: reviewBoxes(p, req.imageId) };
   },
   'prelabel:start': (s, req) => startPrelabel(s, req),
   'runs:list': (s) =>

@@ -266,7 +266,7 @@ function write(
         const k = order[j];
         insBox.run(imageId, authorId, runId, classIds[table.cls(k)], table.a(k), table.b(k), table.c(k), table.d(k), table.score(k), provenance);
       }
-      if (runId === null) project.assignments.set(imageId, authorId, 'done', at);
+      if (runId === null) project.assignments.set(imageId, authorId, 'done', at, 'import');
       else project.models.markImage(runId, imageId, 'done', null, to - from, at);
     }
     if (runId !== null) project.models.finishRun(runId, at, null);

@@ -9,6 +9,8 @@ import { ClassRepo } from './ClassRepo.ts';
 import { EditRepo } from './EditRepo.ts';
 import { ImageRepo } from './ImageRepo.ts';
 import { ModelRepo } from './ModelRepo.ts';
+import { QueueRepo } from './QueueRepo.ts';
+import { ReviewRepo } from './ReviewRepo.ts';
 import { openDatabase, type Db, type OpenOptions } from './openDatabase.ts';
 
 export interface ProjectOptions extends OpenOptions {
@@ -36,6 +38,8 @@ export class Project {
   readonly annotators: AnnotatorRepo;
   readonly models: ModelRepo;
   readonly assignments: AssignmentRepo;
+  readonly review: ReviewRepo;
+  readonly queue: QueueRepo;
   readonly annotator: AnnotatorRow;
 
   private constructor(
@@ -50,6 +54,8 @@ export class Project {
     this.annotators = new AnnotatorRepo(db);
     this.models = new ModelRepo(db);
     this.assignments = new AssignmentRepo(db);
+    this.review = new ReviewRepo(db);
+    this.queue = new QueueRepo(db);
     this.annotator = db.transaction(() => this.annotators.ensure(annotatorName, 'human'))();
   }
 

@@ -147,6 +147,29 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX boxes_by_run ON boxes(model_run_id, image_id);
   `,
+  /* 3: the review workspace: where a done mark came from, rejected predictions, per-person settings, queue indexes */ `
+  -- Until now only label imports could mark an image done, so every existing mark came from one.
+  ALTER TABLE assignments ADD COLUMN origin TEXT NOT NULL DEFAULT 'review' CHECK (origin IN ('review', 'import'));
+  UPDATE assignments SET origin = 'import';
+  CREATE INDEX assignments_by_annotator ON assignments(annotator_id, status, image_id);
+
+  CREATE TABLE rejections (
+    box_id INTEGER NOT NULL REFERENCES boxes(id) ON DELETE CASCADE,
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    PRIMARY KEY (box_id, annotator_id)
+  ) STRICT;
+
+  CREATE TABLE settings (
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (annotator_id, key)
+  ) STRICT;
+
+  CREATE INDEX flags_by_reason ON flags(reason, image_id);
+  CREATE INDEX boxes_by_class_image ON boxes(class_id, image_id);
+  CREATE INDEX predictions_by_score ON boxes(score, image_id) WHERE model_run_id IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build writes. */

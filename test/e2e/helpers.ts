@@ -59,7 +59,7 @@ export async function selection(page: Page) {
 }
 
 /** A box as `loupe boxes --json` prints it. */
-export type CliBox = { image: string; class: string; x: number; y: number; w: number; h: number; author: string; provenance: string; score: number | null };
+export type CliBox = { image: string; id: number; class: string; x: number; y: number; w: number; h: number; author: string; provenance: string; source: number | null; score: number | null };
 
 /** Every box of the project (or of one image), read by the real CLI. */
 export function cliBoxes(project: string, image?: string): CliBox[] {

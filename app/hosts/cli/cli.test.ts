@@ -132,6 +132,8 @@ describe('loupe CLI (real bin)', () => {
       h: stored.h,
       author: 'alice',
       score: null,
+      provenance: 'drawn',
+      source: null,
     };
     const byStored = await loupe(['boxes', file, '--image', 'sub/img00001.png', '--json']);
     expect(byStored.code, byStored.stderr).toBe(0);

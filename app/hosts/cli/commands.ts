@@ -134,7 +134,7 @@ export const COMMANDS: Command[] = [
     summary: 'List boxes with image, class, position, author and score',
     usage: 'loupe boxes PROJECT [--image FILE] [--json]',
     details:
-      'Boxes of every author in original-image pixels (x, y = top-left corner), exactly as stored. --image picks one image by its path as stored in the project or by its file path.',
+      'Boxes of every author in original-image pixels (x, y = top-left corner), exactly as stored, with their provenance (drawn, accepted or edited from the prediction named by source, imported, predicted). --image picks one image by its path as stored in the project or by its file path.',
     positionals: PROJECT,
     flags: { image: { kind: 'string', value: 'FILE', help: 'Only this image' }, json: JSON_FLAG },
     async run(ctx, a) {
@@ -167,6 +167,8 @@ export const COMMANDS: Command[] = [
             author: authors.get(b.annotatorId) ?? null,
             score: b.score,
             provenance: b.provenance,
+            /** The prediction an accepted or edited box came from. */
+            source: b.sourceBoxId,
           });
         }
       }

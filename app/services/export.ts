@@ -1,3 +1,4 @@
+import type { ExportSummary as ContractExportSummary } from '../contract/jobResults.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
@@ -325,3 +326,7 @@ export function startExport(s: Session, req: ParsedReq<'export:start'>): JobInfo
   const plan = prepareExport(project, { ...req, labels: req.labels as LabelChoice });
   return s.jobs.start('export', `Export ${req.format.toUpperCase()} to ${plan.out}`, (ctx) => runExport(project, plan, ctx));
 }
+
+// The summary is the contract's job result: a change to one that the other does not follow fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const SUMMARY_MATCHES_CONTRACT: Same<ExportSummary, ContractExportSummary> = true;

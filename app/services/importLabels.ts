@@ -1,3 +1,4 @@
+import type { ImportLabelsSummary as ContractImportLabelsSummary } from '../contract/jobResults.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { LoupeError } from '../domain/errors.ts';
@@ -296,3 +297,7 @@ export async function importPredictions(project: Project, req: PredictionsReques
   }
   return run(project, read, { kind: 'predictions', name, createClasses: req.createClasses, dryRun: req.dryRun }, ctx);
 }
+
+// The summary is the contract's job result: a change to one that the other does not follow fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const SUMMARY_MATCHES_CONTRACT: Same<ImportLabelsSummary, ContractImportLabelsSummary> = true;

@@ -46,6 +46,8 @@ interface Props {
   showLabels: boolean;
   /** A box to outline (hovered in the box list). */
   highlightId: number | null;
+  /** Reference boxes the compared run misses, when a run is compared (shown as data-missed). */
+  missedCount?: number;
   handleRef?: Ref<CanvasHandle>;
 }
 
@@ -103,7 +105,6 @@ export const CanvasView = memo(function CanvasView(p: Props) {
   indexRef.current = index;
   const selectedSet = useMemo(() => new Set(p.selectedIds), [p.selectedIds]);
   const selectedBoxes = useMemo(() => p.selectedIds.map((id) => index.byId.get(id)).filter((b): b is ShownBox => !!b), [p.selectedIds, index]);
-  const missedCount = useMemo(() => p.boxes.filter((b) => b.missed).length, [p.boxes]);
 
   /** Show a view: the stage moves at once; React hears of it only through onView. */
   const applyView = useCallback((v: View) => {
@@ -245,7 +246,6 @@ export const CanvasView = memo(function CanvasView(p: Props) {
     run(r.effects);
     return r.cancelled;
     // run reads only refs
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const local = (e: MouseEvent): Point => {
@@ -325,7 +325,6 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       el.removeEventListener('mouseleave', onLeave);
     };
     // Handlers read props and state through refs.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   function updateCursor(image?: Point) {
@@ -408,7 +407,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       data-ready={img ? 'true' : 'false'}
       data-boxes={p.boxes.length}
       data-selected={p.selectedIds.join(',')}
-      data-missed={missedCount || undefined}
+      data-missed={p.missedCount}
       onContextMenu={(e) => e.preventDefault()}
     >
       <Stage ref={stageRef} width={size.w} height={size.h}>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { Res } from '../../app/contract/methods.ts';
-import type { EvaluationReport } from '../../app/contract/schemas.ts';
+import { EvaluationReport } from '../../app/contract/schemas.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 
@@ -67,7 +67,7 @@ export function EvaluationPanel(p: Props) {
       const done = await waitForJob(job.id);
       if (inFlight.current === job.id) inFlight.current = null;
       if (asked.current !== key) return;
-      if (done.state === 'done') setReport(done.result as Report);
+      if (done.state === 'done') setReport(EvaluationReport.parse(done.result));
       else if (done.state === 'failed') p.onError(done.error ?? 'Evaluation failed');
     } catch (e) {
       p.onError((e as Error).message);

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Req } from '../../app/contract/methods.ts';
-import type { ExportSummary } from '../../app/services/export.ts';
+import { ExportSummary } from '../../app/contract/jobResults.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 import { Modal } from './Modal.tsx';
@@ -67,7 +67,7 @@ export function ExportDialog({ onClose }: { onClose(): void }) {
         signal: ctl.signal,
         onUpdate: (j) => setProgress(j.total > 0 ? `${j.message || 'Exporting'} (${j.done}/${j.total})` : j.message || 'Exporting…'),
       });
-      if (end.state === 'done') setSummary(end.result as ExportSummary);
+      if (end.state === 'done') setSummary(ExportSummary.parse(end.result));
       else if (end.state === 'cancelled') setError('The export was cancelled; nothing was written.');
       else setError(end.error ?? 'The export failed.');
     } catch (e) {

@@ -1,11 +1,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Res } from '../../app/contract/methods.ts';
+import type { Req, Res } from '../../app/contract/methods.ts';
 import { call, thumbUrl } from '../api/client.ts';
 
 type Item = Res<'images:list'>['items'][number];
+/** The queue's order and filter, as `images:list` takes them. */
+export type QueueQuery = Pick<Req<'images:list'>, 'order' | 'filter'>;
 const PAGE = 200;
 const ROW = 64;
+const STATUS_LABEL: Record<string, string> = { todo: 'to do', in_progress: 'in progress', done: 'done', skipped: 'skipped' };
 
 interface Props {
   /** Changes when the list must be reloaded (import finished, boxes changed). */
@@ -18,8 +21,10 @@ interface Props {
   /** Reports the total and a way to fetch neighbours, for next/previous navigation. */
   onTotal?(total: number): void;
   itemAtRef?: React.RefObject<((index: number) => Promise<Item | null>) | null>;
-  /** Only images whose metadata key has this value (fixed for the list's life: remount to change it). */
-  where?: { key: string; value: string } | null;
+  /** The queue's order and filters (fixed for the list's life: remount to change it). */
+  query: QueueQuery;
+  /** Lets the parent correct one row in place (box count, status) after an edit. */
+  patchRef?: React.RefObject<((id: number, patch: Partial<Item>) => void) | null>;
 }
 
 /** The project's images, virtualised: only visible rows exist, pages of 200 load on demand. */
@@ -35,7 +40,7 @@ export function ImageList(p: Props) {
     loading.current.add(page);
     const version = versionRef.current;
     try {
-      const r = await call('images:list', { offset: page * PAGE, limit: PAGE, where: p.where ?? undefined });
+      const r = await call('images:list', { offset: page * PAGE, limit: PAGE, ...p.query });
       if (version !== versionRef.current) return null;
       setTotal(r.total);
       p.onTotal?.(r.total);
@@ -65,6 +70,22 @@ export function ImageList(p: Props) {
     };
   }, [p.itemAtRef, loadPage]);
 
+  useEffect(() => {
+    if (!p.patchRef) return;
+    p.patchRef.current = (id, patch) =>
+      setPages((m) => {
+        for (const [k, items] of m) {
+          const i = items.findIndex((it) => it.id === id);
+          if (i >= 0) {
+            const next = items.slice();
+            next[i] = { ...items[i], ...patch };
+            return new Map(m).set(k, next);
+          }
+        }
+        return m;
+      });
+  }, [p.patchRef]);
+
   const virt = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 8 });
   const rows = virt.getVirtualItems();
 
@@ -82,6 +103,7 @@ export function ImageList(p: Props) {
             <div
               key={r.key}
               className={`image-row${item && item.id === p.selectedId ? ' selected' : ''}${item && p.picked.has(item.id) ? ' picked' : ''}`}
+              data-status={item?.status}
               style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW, transform: `translateY(${r.start}px)` }}
               onClick={(e) => {
                 if (!item) return;
@@ -95,9 +117,13 @@ export function ImageList(p: Props) {
                 <>
                   <img className="thumb" src={thumbUrl(item.id)} loading="lazy" alt="" width={56} height={56} />
                   <div className="meta">
-                    <div className="path">{item.path}</div>
+                    <div className="path">
+                      <span className={`status-dot ${item.status}`} title={STATUS_LABEL[item.status]} />
+                      {item.path}
+                    </div>
                     <div className="sub">
-                      {item.width}×{item.height} · {item.boxCount} {item.boxCount === 1 ? 'box' : 'boxes'}
+                      <span data-testid={`row-boxes-${item.path}`}>{item.boxCount} {item.boxCount === 1 ? 'box' : 'boxes'}</span> · {STATUS_LABEL[item.status]}
+                      {item.flags.length > 0 && <span className="flag"> · {item.flags.join(', ')}</span>}
                     </div>
                     {item.tags.length > 0 && <div className="tags sub">{item.tags.join(' · ')}</div>}
                   </div>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Res } from '../../app/contract/methods.ts';
-import type { ImportLabelsSummary } from '../../app/services/importLabels.ts';
+import { ImportLabelsSummary } from '../../app/contract/jobResults.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 import { Modal } from './Modal.tsx';
@@ -128,9 +128,9 @@ export function ImportLabelsDialog({ onClose, onImported }: { onClose(): void; o
         signal: ctl.signal,
         onUpdate: (j) => setProgress(j.total > 0 ? `${j.message || 'Reading'} (${j.done}/${j.total})` : j.message || 'Reading…'),
       });
-      if (end.state === 'done') return end.result as ImportLabelsSummary;
+      if (end.state === 'done') return ImportLabelsSummary.parse(end.result);
       // A refused import carries its full summary (every problem) beside the message.
-      if (end.result) setChecked(end.result as ImportLabelsSummary);
+      if (end.result) setChecked(ImportLabelsSummary.parse(end.result));
       setError(end.state === 'cancelled' ? 'Cancelled; nothing was imported.' : (end.error ?? 'The import failed.'));
       return null;
     } catch (e) {

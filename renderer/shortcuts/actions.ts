@@ -70,6 +70,17 @@ const SPECS = [
   { id: 'edit.nudgeRight10', label: 'Nudge right 10 px', group: 'Editing', defaults: ['Shift+ArrowRight'], whenBoxSelected: true },
   { id: 'edit.nudgeUp10', label: 'Nudge up 10 px', group: 'Editing', defaults: ['Shift+ArrowUp'], whenBoxSelected: true },
   { id: 'edit.nudgeDown10', label: 'Nudge down 10 px', group: 'Editing', defaults: ['Shift+ArrowDown'], whenBoxSelected: true },
+  { id: 'edit.widen', label: 'Widen selection 1 px (right edge)', group: 'Editing', defaults: ['Mod+ArrowRight'], whenBoxSelected: true },
+  { id: 'edit.narrow', label: 'Narrow selection 1 px (right edge)', group: 'Editing', defaults: ['Mod+ArrowLeft'], whenBoxSelected: true },
+  { id: 'edit.taller', label: 'Make selection 1 px taller (bottom edge)', group: 'Editing', defaults: ['Mod+ArrowDown'], whenBoxSelected: true },
+  { id: 'edit.shorter', label: 'Make selection 1 px shorter (bottom edge)', group: 'Editing', defaults: ['Mod+ArrowUp'], whenBoxSelected: true },
+  { id: 'edit.widen10', label: 'Widen selection 10 px', group: 'Editing', defaults: ['Mod+Shift+ArrowRight'], whenBoxSelected: true },
+  { id: 'edit.narrow10', label: 'Narrow selection 10 px', group: 'Editing', defaults: ['Mod+Shift+ArrowLeft'], whenBoxSelected: true },
+  { id: 'edit.taller10', label: 'Make selection 10 px taller', group: 'Editing', defaults: ['Mod+Shift+ArrowDown'], whenBoxSelected: true },
+  { id: 'edit.shorter10', label: 'Make selection 10 px shorter', group: 'Editing', defaults: ['Mod+Shift+ArrowUp'], whenBoxSelected: true },
+  // Tab stays with the keyboard focus; brackets walk the boxes, as in several editors.
+  { id: 'select.nextBox', label: 'Select next box', group: 'Editing', defaults: [']'] },
+  { id: 'select.prevBox', label: 'Select previous box', group: 'Editing', defaults: ['['] },
   { id: 'edit.cancel', label: 'Cancel gesture / clear selection', group: 'Editing', defaults: ['Escape'] },
 
   // Tools

@@ -6,13 +6,19 @@ export type Box = Res<'boxes:list'>['boxes'][number];
 type BoxState = { id: number; classId: number; x: number; y: number; w: number; h: number };
 type RectLike = { x: number; y: number; w: number; h: number };
 
-/** A user operation; its diff is built when it runs, from the boxes as stored by then. */
-export type BoxOp =
-  | { kind: 'add'; classId: number; rect: RectLike }
-  | { kind: 'update'; id: number; rect?: RectLike; classId?: number }
-  | { kind: 'remove'; id: number }
-  /** Copy predictions into the user's own boxes (one undoable edit). */
-  | { kind: 'accept'; ids: number[] };
+/**
+ * A person's operation on the open image; its diff is built when it runs, from the
+ * boxes as stored by then, so it is one undo entry whatever it touches.
+ */
+export interface BoxOp {
+  /** New boxes; with `sourceBoxId` they accept (or, reshaped, edit) that prediction. */
+  add?: { classId: number; rect: RectLike; sourceBoxId?: number }[];
+  update?: { id: number; rect?: RectLike; classId?: number }[];
+  remove?: number[];
+  /** Predictions to hide from the review (kept for evaluation), or to bring back. */
+  reject?: number[];
+  restore?: number[];
+}
 
 export interface ImageBoxes {
   boxes: Box[];
@@ -79,20 +85,25 @@ export function useImageBoxes(imageId: number | null): ImageBoxes {
     (op: BoxOp) =>
       enqueue(async (id) => {
         const byId = new Map(boxesRef.current.map((b) => [b.id, b]));
-        const diff = { added: [] as (Omit<BoxState, 'id'> & { sourceBoxId?: number })[], updated: [] as [BoxState, BoxState][], removed: [] as BoxState[] };
-        if (op.kind === 'add') diff.added.push({ classId: op.classId, ...op.rect });
-        else if (op.kind === 'accept') {
-          for (const id of op.ids) {
-            const src = byId.get(id);
-            if (src) diff.added.push({ classId: src.classId, x: src.x, y: src.y, w: src.w, h: src.h, sourceBoxId: src.id });
-          }
-          if (diff.added.length === 0) return null;
-        } else {
-          const cur = byId.get(op.id);
-          if (!cur) return null;
-          if (op.kind === 'remove') diff.removed.push(stateOf(cur));
-          else diff.updated.push([stateOf(cur), { ...stateOf(cur), ...(op.rect ?? {}), classId: op.classId ?? cur.classId }]);
+        const diff = {
+          added: [] as (Omit<BoxState, 'id'> & { sourceBoxId?: number })[],
+          updated: [] as [BoxState, BoxState][],
+          removed: [] as BoxState[],
+          rejected: [] as number[],
+          restored: [] as number[],
+        };
+        for (const a of op.add ?? []) diff.added.push({ classId: a.classId, ...a.rect, ...(a.sourceBoxId !== undefined ? { sourceBoxId: a.sourceBoxId } : {}) });
+        for (const u of op.update ?? []) {
+          const cur = byId.get(u.id);
+          if (cur) diff.updated.push([stateOf(cur), { ...stateOf(cur), ...(u.rect ?? {}), classId: u.classId ?? cur.classId }]);
         }
+        for (const rid of op.remove ?? []) {
+          const cur = byId.get(rid);
+          if (cur) diff.removed.push(stateOf(cur));
+        }
+        for (const rid of op.reject ?? []) if (byId.has(rid)) diff.rejected.push(rid);
+        for (const rid of op.restore ?? []) if (byId.has(rid)) diff.restored.push(rid);
+        if (!diff.added.length && !diff.updated.length && !diff.removed.length && !diff.rejected.length && !diff.restored.length) return null;
         setError(null);
         const r = await call('boxes:apply', { imageId: id, diff });
         take(id, r);

@@ -60,6 +60,7 @@ describe('prelabel', () => {
     const { project, model, ids, vehicle, person } = await setup(3);
     const drawn = applyEdit(project, ids[0], { added: [{ classId: vehicle, x: 1.5, y: 2.25, w: 30.125, h: 40 }], updated: [], removed: [] }).boxes;
     expect(drawn).toHaveLength(1);
+    const stored = drawn.map(({ rejected: _, ...b }) => b);
 
     const s = await run(project, model, ids);
     expect(s).toMatchObject({ model: model.name, requested: 3, skipped: 0, done: 3, failed: [], boxes: 6, unmappedDropped: 3, cancelled: false });
@@ -78,7 +79,7 @@ describe('prelabel', () => {
       expect(preds[0].score).toBeCloseTo(0.9, 6);
       expect(preds[1].score).toBeCloseTo(0.8, 6);
     }
-    expect(project.boxes.forImage(ids[0], project.annotator.id)).toEqual(drawn);
+    expect(project.boxes.forImage(ids[0], project.annotator.id)).toEqual(stored);
     expect(project.edits.depth(ids[0], project.annotator.id)).toEqual({ undo: 1, redo: 0 });
 
     const before = predictionsOf(ids[0]).map((b) => b.id);
@@ -86,7 +87,7 @@ describe('prelabel', () => {
     expect(forced).toMatchObject({ runId: s.runId, skipped: 0, done: 3, boxes: 6 });
     expect(predictionsOf(ids[0]).map((b) => b.id)).not.toEqual(before);
     expectWholeImages(project, s.runId);
-    expect(project.boxes.forImage(ids[0], project.annotator.id)).toEqual(drawn);
+    expect(project.boxes.forImage(ids[0], project.annotator.id)).toEqual(stored);
     expect(project.edits.depth(ids[0], project.annotator.id)).toEqual({ undo: 1, redo: 0 });
   });
 

@@ -54,6 +54,7 @@ interface Props {
 const MIN_DRAW_SCREEN_PX = 3;
 const HIT_SLOP_PX = 3;
 const movable = (b: ShownBox) => b.kind !== 'other';
+const NONE: ReadonlySet<number> = new Set();
 
 function useLoadedImage(url: string): LoadedImage | null {
   const [img, setImg] = useState<LoadedImage | null>(null);
@@ -93,6 +94,13 @@ export const CanvasView = memo(function CanvasView(p: Props) {
   const gesture = useRef<GestureState>({ kind: 'idle' });
   const transformStart = useRef<{ id: number; attrs: RectLike } | null>(null);
   const spaceDown = useRef(false);
+  /** A move or resize is in progress: the selection's labels stay hidden until it ends. */
+  const reshaping = useRef(false);
+  const setReshaping = (on: boolean) => {
+    if (reshaping.current === on) return;
+    reshaping.current = on;
+    boxLayer.current?.batchDraw();
+  };
   const propsRef = useRef(p);
   propsRef.current = p;
   const img = useLoadedImage(p.imageUrl);
@@ -208,12 +216,14 @@ export const CanvasView = memo(function CanvasView(p: Props) {
         fitted.current = false;
         applyView(e.view);
       } else if (e.kind === 'preview-move' || e.kind === 'revert-move') {
+        setReshaping(e.kind === 'preview-move');
         const boxes = moving();
         const d = e.kind === 'revert-move' ? { x: 0, y: 0 } : clampDelta(e.delta, boxes);
         for (const b of boxes) nodeOf(b.id)?.position({ x: b.x + d.x, y: b.y + d.y });
         if (trRef.current?.nodes().length) trRef.current.forceUpdate();
         topLayer.current?.batchDraw();
       } else if (e.kind === 'commit-move') {
+        setReshaping(false);
         const boxes = moving();
         const d = clampDelta(e.delta, boxes);
         if (boxes.length && (d.x !== 0 || d.y !== 0)) q.onOp({ kind: 'move', items: boxes.map((b) => ({ id: b.id, rect: { x: b.x + d.x, y: b.y + d.y, w: b.w, h: b.h } })) });
@@ -238,6 +248,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       transformStart.current = null;
       trRef.current?.stopTransform();
       nodeOf(id)?.setAttrs({ x: attrs.x, y: attrs.y, width: attrs.w, height: attrs.h, scaleX: 1, scaleY: 1 });
+      setReshaping(false);
       topLayer.current?.batchDraw();
       return true;
     }
@@ -446,6 +457,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
                 pixelRatio: pr,
                 classes: classMap,
                 skip: selectedSet,
+                skipLabels: reshaping.current ? selectedSet : NONE,
                 showLabels: q.showLabels,
                 highlightId: q.highlightId,
               });
@@ -474,11 +486,13 @@ export const CanvasView = memo(function CanvasView(p: Props) {
                 onTransformStart={(e) => {
                   const n = e.target;
                   transformStart.current = { id: b.id, attrs: { x: n.x(), y: n.y(), w: n.width(), h: n.height() } };
+                  setReshaping(true);
                 }}
                 onTransformEnd={(e) => {
                   const n = e.target;
                   const rect = { x: n.x(), y: n.y(), w: n.width() * n.scaleX(), h: n.height() * n.scaleY() };
                   n.setAttrs({ scaleX: 1, scaleY: 1, width: rect.w, height: rect.h });
+                  setReshaping(false);
                   if (!transformStart.current) return; // cancelled with Escape
                   transformStart.current = null;
                   const q = propsRef.current;

@@ -98,6 +98,8 @@ export interface SceneOptions {
   classes: ReadonlyMap<number, ClassStyle>;
   /** Drawn elsewhere (selected or being dragged). */
   skip: ReadonlySet<number>;
+  /** Boxes whose label is left out (those being moved, whose label would stay behind). */
+  skipLabels: ReadonlySet<number>;
   showLabels: boolean;
   highlightId: number | null;
 }
@@ -128,7 +130,8 @@ export function labelText(b: ShownBox, classes: ReadonlyMap<number, ClassStyle>)
  */
 export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { drawn: number; labels: number } {
   const vp = viewportRect(o.view, o.width, o.height);
-  const inView = o.index.search(vp).filter((b) => !o.skip.has(b.id));
+  const all = o.index.search(vp);
+  const inView = all.filter((b) => !o.skip.has(b.id));
   const s = o.view.scale;
   const dashed = inView.length <= DASH_LIMIT;
   const groups = new Map<string, ShownBox[]>();
@@ -159,7 +162,7 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
       ctx.strokeRect(b.x, b.y, b.w, b.h);
     }
   }
-  const labels = o.showLabels ? drawLabels(ctx, inView, o) : 0;
+  const labels = o.showLabels ? drawLabels(ctx, all.filter((b) => !o.skipLabels.has(b.id)), o) : 0;
   return { drawn: inView.length, labels };
 }
 

@@ -22,13 +22,13 @@ export function Inspector({ box, className, kind, author, count }: Props) {
       {box ? (
         <dl className="geometry" data-box-id={box.id}>
           <dt>class</dt>
-          <dd data-testid="sel-class">{className ?? box.classId}</dd>
+          <dd className="wide" data-testid="sel-class">{className ?? box.classId}</dd>
           <dt>source</dt>
-          <dd data-testid="sel-source">{source}</dd>
+          <dd className="wide" data-testid="sel-source">{source}</dd>
           {box.score !== null && (
             <>
               <dt>score</dt>
-              <dd data-testid="sel-score">{box.score.toFixed(3)}</dd>
+              <dd className="wide" data-testid="sel-score">{box.score.toFixed(3)}</dd>
             </>
           )}
           {(['x', 'y', 'w', 'h'] as const).map((k) => (

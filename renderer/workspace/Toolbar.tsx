@@ -15,11 +15,6 @@ interface Props {
   onThreshold(t: number): void;
   showPredictions: boolean;
   onShowPredictions(v: boolean): void;
-  showLabels: boolean;
-  onShowLabels(v: boolean): void;
-  otherAuthors: { id: number; name: string }[];
-  hiddenAuthors: ReadonlySet<number>;
-  onHiddenAuthors(s: ReadonlySet<number>): void;
   status: string | null;
   onDone(): void;
   onSkip(): void;
@@ -75,26 +70,6 @@ export function Toolbar(p: Props) {
           aria-label="Prediction score threshold"
         />
         <span className="num">{p.threshold.toFixed(2)}</span>
-        <label title={`Box labels${key('view.toggleLabels')}`}>
-          <input type="checkbox" checked={p.showLabels} onChange={(e) => p.onShowLabels(e.target.checked)} data-testid="show-labels" />
-          labels
-        </label>
-        {p.otherAuthors.map((a) => (
-          <label key={a.id} title={`${a.name}'s boxes`}>
-            <input
-              type="checkbox"
-              checked={!p.hiddenAuthors.has(a.id)}
-              data-testid={`show-author-${a.name}`}
-              onChange={(e) => {
-                const s = new Set(p.hiddenAuthors);
-                if (e.target.checked) s.delete(a.id);
-                else s.add(a.id);
-                p.onHiddenAuthors(s);
-              }}
-            />
-            {a.name}
-          </label>
-        ))}
       </div>
       <div className="group review">
         {p.status && (

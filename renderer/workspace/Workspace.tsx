@@ -11,6 +11,7 @@ import { ClassPalette } from '../components/ClassPalette.tsx';
 import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
 import type { QueueQuery } from '../components/ImageList.tsx';
 import { Inspector } from '../components/Inspector.tsx';
+import { LayersPanel } from '../components/LayersPanel.tsx';
 import { ModelsPanel, type PrelabelSettings } from '../components/ModelsPanel.tsx';
 import { QueuePanel } from '../components/QueuePanel.tsx';
 import { StatusBar } from '../components/StatusBar.tsx';
@@ -427,11 +428,6 @@ export function Workspace(p: Props) {
           onThreshold={changeThreshold}
           showPredictions={showPredictions}
           onShowPredictions={setShowPredictions}
-          showLabels={showLabels}
-          onShowLabels={setShowLabels}
-          otherAuthors={otherAuthors}
-          hiddenAuthors={hiddenAuthors}
-          onHiddenAuthors={setHiddenAuthors}
           status={current?.item.status ?? null}
           onDone={() => void decide('done')}
           onSkip={() => void decide('skipped')}
@@ -465,6 +461,14 @@ export function Workspace(p: Props) {
       </main>
       <aside className="right">
         <Inspector box={single} className={single ? classMap.get(single.classId)?.name : undefined} kind={singleKind} author={single ? authorNames.get(single.annotatorId) : undefined} count={liveSelection.length} />
+        <LayersPanel
+          showLabels={showLabels}
+          onShowLabels={setShowLabels}
+          otherAuthors={otherAuthors}
+          hiddenAuthors={hiddenAuthors}
+          onHiddenAuthors={setHiddenAuthors}
+          labelsKey={p.keymap['view.toggleLabels']?.[0] ? ` (${p.keymap['view.toggleLabels'][0]})` : ''}
+        />
         <BoxList shown={shown} all={allById} classes={classMap} selectedIds={liveSelection} onSelect={setSelectedIds} onHover={setHighlightId} rejectedCount={rejectedCount} />
         <ClassPalette classes={project.classes} activeClassId={activeClassId} onPick={setClass} onChanged={p.onRefreshProject} onError={p.onMessage} />
         <details className="fold" open>

@@ -270,6 +270,8 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       // The transformer's handles took this press (Konva saw it first).
       if (trRef.current?.isTransforming() || transformStart.current) return;
       const q = propsRef.current;
+      // A press on the picture takes the keys back from a slider or field the person used before.
+      el.focus({ preventScroll: true });
       const screen = local(e);
       const v = viewRef.current;
       const image = screenToImage(screen, v);
@@ -419,6 +421,8 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       data-boxes={p.boxes.length}
       data-selected={p.selectedIds.join(',')}
       data-missed={p.missedCount}
+      tabIndex={0}
+      aria-label="Image canvas"
       onContextMenu={(e) => e.preventDefault()}
     >
       <Stage ref={stageRef} width={size.w} height={size.h}>

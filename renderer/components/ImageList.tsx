@@ -14,6 +14,8 @@ interface Props {
   /** Changes when the list must be reloaded (import finished, boxes changed). */
   version: number;
   selectedId: number | null;
+  /** The open image's place in this list, kept in view as the person moves through the queue. */
+  selectedIndex?: number | null;
   onOpen(item: Item, index: number): void;
   /** Images picked with Ctrl/Cmd+click, for jobs over a selection. */
   picked: ReadonlySet<number>;
@@ -88,6 +90,12 @@ export function ImageList(p: Props) {
 
   const virt = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 8 });
   const rows = virt.getVirtualItems();
+
+  useEffect(() => {
+    const i = p.selectedIndex;
+    if (i === null || i === undefined || i < 0 || i >= total) return;
+    virt.scrollToIndex(i, { align: 'auto' });
+  }, [p.selectedIndex, total]);
 
   useEffect(() => {
     const needed = new Set(rows.map((r) => Math.floor(r.index / PAGE)));

@@ -13,6 +13,8 @@ interface Props {
   annotators: { id: number; name: string }[];
   version: number;
   selectedId: number | null;
+  /** Where the open image sits in this queue: the list keeps that row in view. */
+  selectedIndex: number | null;
   onOpen(item: Item, index: number): void;
   itemAtRef: React.RefObject<((index: number) => Promise<Item | null>) | null>;
   patchRef: React.RefObject<((id: number, patch: Partial<Item>) => void) | null>;
@@ -102,6 +104,7 @@ export function QueuePanel(p: Props) {
         query={p.query}
         version={p.version}
         selectedId={p.selectedId}
+        selectedIndex={p.selectedIndex}
         onOpen={p.onOpen}
         itemAtRef={p.itemAtRef}
         patchRef={p.patchRef}

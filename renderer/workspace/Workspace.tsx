@@ -12,6 +12,7 @@ import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
 import type { QueueQuery } from '../components/ImageList.tsx';
 import { Inspector } from '../components/Inspector.tsx';
 import { LayersPanel } from '../components/LayersPanel.tsx';
+import { Fold } from '../components/Fold.tsx';
 import { ModelsPanel, type PrelabelSettings } from '../components/ModelsPanel.tsx';
 import { QueuePanel } from '../components/QueuePanel.tsx';
 import { StatusBar } from '../components/StatusBar.tsx';
@@ -407,6 +408,7 @@ export function Workspace(p: Props) {
           annotators={annotators.filter((a) => a.kind !== 'model')}
           version={p.listVersion}
           selectedId={imageId}
+          selectedIndex={current?.index ?? null}
           onOpen={open}
           itemAtRef={itemAt}
           patchRef={patchRow}
@@ -471,12 +473,10 @@ export function Workspace(p: Props) {
         />
         <BoxList shown={shown} all={allById} classes={classMap} selectedIds={liveSelection} onSelect={setSelectedIds} onHover={setHighlightId} rejectedCount={rejectedCount} />
         <ClassPalette classes={project.classes} activeClassId={activeClassId} onPick={setClass} onChanged={p.onRefreshProject} onError={p.onMessage} />
-        <details className="fold" open>
-          <summary>Where the model misses</summary>
+        <Fold id="evaluation" title="Where the model misses" defaultOpen>
           <EvaluationPanel version={p.listVersion} imageCount={project.imageCount} where={p.where} onWhere={p.onWhere} onCompare={setCompare} onError={p.onMessage} />
-        </details>
-        <details className="fold">
-          <summary>Models and pre-labels</summary>
+        </Fold>
+        <Fold id="models" title="Models and pre-labels">
           <ModelsPanel
             classes={project.classes}
             version={p.listVersion}
@@ -490,7 +490,7 @@ export function Workspace(p: Props) {
             onChanged={p.onRefreshProject}
             onError={p.onMessage}
           />
-        </details>
+        </Fold>
       </aside>
       <StatusBar
         position={current ? { index: current.index, total } : null}

@@ -142,8 +142,9 @@ test('import labels: problems block the import with file:line, new classes need 
   await expect(page.getByTestId('import-done')).toBeVisible();
   expect(classNames()).toContain('e2e-chip');
   await page.keyboard.press('Escape');
-  // The palette shows the new class without a reload.
-  await expect(page.getByText('e2e-chip')).toBeVisible();
+  // The palette and the class filter show the new class without a reload.
+  await expect(page.getByTestId('class-e2e-chip')).toBeVisible();
+  await expect(page.getByTestId('filter-class').locator('option', { hasText: 'e2e-chip' })).toHaveCount(1);
   const mine = cliBoxes(project, 'cam1-0002.jpg').filter((b) => b.author === 'e2e-importer');
   expect(mine.map((b) => b.class)).toEqual(['e2e-chip']);
 });

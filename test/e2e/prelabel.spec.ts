@@ -1,11 +1,18 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { e2eState, loupeJson, openImage, selection, toPage } from './helpers.ts';
+
+/** The models panel is a fold of the right-hand column, closed until opened (and then remembered). */
+async function openModels(page: Page) {
+  const fold = page.getByTestId('fold-models');
+  if (!(await fold.evaluate((d) => (d as HTMLDetailsElement).open))) await fold.locator('summary').click();
+}
 
 type CliBox = { x: number; y: number; w: number; h: number; className?: string; provenance?: string; author?: string };
 
 test('add a model, pre-label the open image with P, see and filter the predictions, accept one', async ({ page }) => {
   const { url, project, model } = e2eState();
   await page.goto(url);
+  await openModels(page);
 
   // Add the model through the models panel: it is validated, measured and mapped by name.
   await page.getByLabel('Model file').fill(model);
@@ -38,7 +45,7 @@ test('add a model, pre-label the open image with P, see and filter the predictio
   // Enter accepts the selected prediction as the user's own box.
   await page.mouse.click(crack.x, crack.y);
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('sel-source')).toHaveText('accepted');
+  await expect(page.getByTestId('sel-source')).toHaveText(/^accepted #\d+$/);
   const cli = loupeJson('boxes', project, '--image', 'line2/cam2-0001.jpg', '--json') as { boxes: CliBox[] } | CliBox[];
   const boxes = Array.isArray(cli) ? cli : cli.boxes;
   expect(boxes).toHaveLength(3);
@@ -55,6 +62,7 @@ test('add a model, pre-label the open image with P, see and filter the predictio
 test('pre-label a selection picked with Ctrl+click as a background job', async ({ page }) => {
   const { url, project } = e2eState();
   await page.goto(url);
+  await openModels(page);
   await page.getByTestId('image-row-cam1-0001.jpg').click({ modifiers: ['Control'] });
   await page.getByTestId('image-row-cam1-0002.jpg').click({ modifiers: ['Control'] });
   await page.getByTestId('prelabel-picked').click();

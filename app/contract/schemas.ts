@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULTS } from './defaults.ts';
 
 /** Shared value schemas used by the contract's requests and replies. */
 export const Id = z.int().positive();
@@ -163,9 +164,9 @@ export const ModelView = z.object({
 
 /** Detection parameters a run is keyed by. */
 export const RunParamsReq = {
-  conf: z.number().min(0).max(1).default(0.25),
-  iou: z.number().min(0).max(1).default(0.45),
-  maxDet: z.int().min(1).max(10_000).default(300),
+  conf: z.number().min(0).max(1).default(DEFAULTS.conf),
+  iou: z.number().min(0).max(1).default(DEFAULTS.iou),
+  maxDet: z.int().min(1).max(10_000).default(DEFAULTS.maxDet),
   force: z.boolean().default(false),
 };
 

@@ -364,7 +364,9 @@ describe('dispatcher: a valid round trip for every method', () => {
     const ejob = await call<{ id: string }>('export:start', { format: 'coco', out: path.join(dir, 'rt-coco') });
     expect((await session.jobs.wait(ejob.id)).result).toMatchObject({ images: 1, boxes: 1, skippedCount: 2 });
 
-    const coco = path.join(dir, 'coco.json');
+    // In a folder of its own: COCO images are looked for beside the file and one level up, never in the system's temp folder.
+    fs.mkdirSync(path.join(dir, 'labels'));
+    const coco = path.join(dir, 'labels', 'coco.json');
     fs.writeFileSync(
       coco,
       JSON.stringify({

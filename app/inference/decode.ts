@@ -6,6 +6,7 @@
 import { LoupeError } from '../domain/errors.ts';
 import type { LetterboxGeometry } from './letterbox.ts';
 import { byScore, nms, type Candidate } from './nms.ts';
+import { DEFAULTS } from '../contract/defaults.ts';
 
 /** Output layouts: v8/v11 `[1, 4+nc, N]`, v5 `[1, N, 5+nc]`, end-to-end `[1, K, 6]`. */
 export type Layout = 'v8' | 'v5' | 'e2e';
@@ -28,9 +29,9 @@ export interface Detection {
 
 /** Post-processing knobs; each defaults to Ultralytics' predict default. */
 export interface DetectParams {
-  /** Keep boxes whose score is strictly greater than this (default 0.25). */
+  /** Keep boxes whose score is strictly greater than this (DEFAULTS.conf). */
   conf?: number;
-  /** NMS suppresses a box whose IoU with a better same-class box is greater than this (default 0.45). */
+  /** NMS suppresses a box whose IoU with a better same-class box is greater than this (DEFAULTS.iou). */
   iou?: number;
   /** At most this many boxes per image (default 300). */
   maxDet?: number;
@@ -48,9 +49,9 @@ export interface ResolvedParams {
 
 /** Fill defaults and reject out-of-range parameters with a 'bad_request' LoupeError. */
 export function resolveParams(p: DetectParams = {}): ResolvedParams {
-  const conf = p.conf ?? 0.25;
-  const iouT = p.iou ?? 0.45;
-  const maxDet = p.maxDet ?? 300;
+  const conf = p.conf ?? DEFAULTS.conf;
+  const iouT = p.iou ?? DEFAULTS.iou;
+  const maxDet = p.maxDet ?? DEFAULTS.maxDet;
   if (!(conf >= 0 && conf <= 1)) throw new LoupeError('bad_request', `confidence threshold must be between 0 and 1, got ${conf}`);
   if (!(iouT >= 0 && iouT <= 1)) throw new LoupeError('bad_request', `NMS IoU threshold must be between 0 and 1, got ${iouT}`);
   if (!(Number.isInteger(maxDet) && maxDet >= 1)) throw new LoupeError('bad_request', `max detections must be a positive integer, got ${maxDet}`);

@@ -4,6 +4,7 @@ import type { JobContext } from '../jobs/JobRunner.ts';
 import type { ModelRow } from '../store/ModelRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { resolveImageFile } from './imageFiles.ts';
+import { DEFAULTS } from '../contract/defaults.ts';
 
 /** The parameters that define a run: the same model with the same values resumes the same run. */
 export interface RunParams {
@@ -12,7 +13,7 @@ export interface RunParams {
   maxDet: number;
 }
 
-export const DEFAULT_RUN_PARAMS: RunParams = { conf: 0.25, iou: 0.45, maxDet: 300 };
+export const DEFAULT_RUN_PARAMS: RunParams = { conf: DEFAULTS.conf, iou: DEFAULTS.iou, maxDet: DEFAULTS.maxDet };
 
 /** What a pre-label pass did. */
 export interface PrelabelSummary {

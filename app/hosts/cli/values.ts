@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError } from './context.ts';
+import { DEFAULTS } from '../../contract/defaults.ts';
 
 /** An existing folder, as an absolute path. */
 export function assertFolder(dir: string): string {
@@ -40,15 +41,15 @@ export function fraction(flag: string, value: string): number {
 /** The detection parameters shared by `prelabel` and `detect`, with Loupe's defaults. */
 export function detectFlags(flags: Record<string, unknown>): { conf: number; iou: number; maxDet: number } {
   return {
-    conf: flags.conf === undefined ? 0.25 : fraction('--conf', flags.conf as string),
-    iou: flags.iou === undefined ? 0.45 : fraction('--iou', flags.iou as string),
-    maxDet: flags['max-det'] === undefined ? 300 : positiveInt('--max-det', flags['max-det'] as string, 10_000),
+    conf: flags.conf === undefined ? DEFAULTS.conf : fraction('--conf', flags.conf as string),
+    iou: flags.iou === undefined ? DEFAULTS.iou : fraction('--iou', flags.iou as string),
+    maxDet: flags['max-det'] === undefined ? DEFAULTS.maxDet : positiveInt('--max-det', flags['max-det'] as string, 10_000),
   };
 }
 
 /** The flags behind `detectFlags`, for a command's spec. */
 export const DETECT_FLAGS = {
-  conf: { kind: 'string', value: 'C', help: 'Keep boxes scoring above C (0–1, default 0.25)' },
-  iou: { kind: 'string', value: 'I', help: 'NMS IoU threshold within a class (0–1, default 0.45)' },
+  conf: { kind: 'string', value: 'C', help: `Keep boxes scoring above C (0–1, default ${DEFAULTS.conf})` },
+  iou: { kind: 'string', value: 'I', help: `NMS IoU threshold within a class (0–1, default ${DEFAULTS.iou})` },
   'max-det': { kind: 'string', value: 'N', help: 'At most N boxes per image (default 300)' },
 } as const;

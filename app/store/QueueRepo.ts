@@ -1,6 +1,5 @@
 import type { AssignmentStatus } from './AssignmentRepo.ts';
 import type { ImageRow } from './ImageRepo.ts';
-import { metadataEquals } from './metadataFilter.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase.ts';
 
@@ -25,92 +24,177 @@ export interface QueueFilter {
 
 type Row = ImageRow & { boxCount: number };
 
+const STATUSES: readonly AssignmentStatus[] = ['todo', 'in_progress', 'done', 'skipped'];
+
 const COLS = `i.id AS id, i.root_id AS rootId, i.path, i.width, i.height, i.orientation, i.format, i.bytes,
   i.content_hash AS contentHash, i.metadata, i.ingest_error AS ingestError`;
 
-const ORDER_BY: Record<QueueOrder, string> = {
-  file: 'i.path, i.id',
-  // The model's least sure images first: those with no prediction, then by their best score.
-  score: 'coalesce((SELECT max(b.score) FROM boxes b WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL), -1), i.path, i.id',
-  // Flags add up: an image flagged for several reasons comes before one flagged for one.
-  priority: '(SELECT coalesce(sum(f.score), 0) FROM flags f WHERE f.image_id = i.id) DESC, i.path, i.id',
+/** Each order's sort key before path and id (none for file order), and its direction. */
+const ORDER_KEY: Record<QueueOrder, { key: string | null; desc: boolean }> = {
+  file: { key: null, desc: false },
+  // The model's least sure images first: those with no prediction, then by their best score (one seek of predictions_by_image).
+  score: { key: 'coalesce((SELECT max(b.score) FROM boxes b WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL), -1)', desc: false },
+  // Flags add up: an image flagged for several reasons comes before one flagged for one (the sums are
+  // taken once over the small flags table and looked up per image).
+  priority: { key: 'coalesce(pr.p, 0)', desc: true },
+};
+
+/** What an order joins to the images it sorts. */
+const ORDER_JOIN: Record<QueueOrder, string> = {
+  file: '',
+  score: '',
+  priority: 'LEFT JOIN (SELECT f.image_id, sum(f.score) AS p FROM flags f GROUP BY f.image_id) AS pr ON pr.image_id = i.id',
 };
 
 /**
+ * Below this many index entries a filter's images are read off its index into a
+ * set that the walk over the images probes; from it on, each image is tested with
+ * one seek instead, since building the set would cost more than the tests. On
+ * 100,000 images (bench/queue.ts) the two cost the same at about 125,000 entries
+ * read in image order (class, flag) and about 60,000 read in score order.
+ */
+const SET_LIMIT = 50_000;
+
+/**
  * The review queue over the images: any order and combination of filters as SQL.
- * Statements are prepared once per shape (which filters are present, how many
- * statuses), since the values are parameters.
+ * Statements are prepared once per shape (which filters are present, which
+ * statuses, set or per-image test), since the values are parameters.
+ *
+ * Where every image must be visited (counting a filtered queue, sorting by score
+ * or priority), the images are read in id order, the order of the image_id-led
+ * indexes the tests seek in: in path order the same seeks land all over those
+ * indexes and cost three to five times as much. A set is always probed (`+i.id
+ * IN`), never walked with a row lookup per member and a sort by path afterwards,
+ * which is what SQLite picks for it otherwise.
  */
 export class QueueRepo {
   private readonly cache = new Map<string, Statement>();
   private readonly sStatus;
   private readonly sFlags;
+  private readonly sFlagRows;
+  private readonly sClassRows;
+  private readonly sScoreRows;
 
-  constructor(private readonly db: Db) {
+  /** `setLimit` is for tests, to force the sets (a huge one) or the per-image tests (0). */
+  constructor(
+    private readonly db: Db,
+    private readonly setLimit = SET_LIMIT,
+  ) {
     this.sStatus = db.prepare<[number, number], string>('SELECT status FROM assignments WHERE image_id = ? AND annotator_id = ?').pluck();
     this.sFlags = db.prepare<[number], string>('SELECT DISTINCT reason FROM flags WHERE image_id = ? ORDER BY reason').pluck();
+    // How many index entries a filter matches, counted up to the set limit only.
+    this.sFlagRows = db.prepare<[string, number], number>('SELECT count(*) FROM (SELECT 1 FROM flags WHERE reason = ? LIMIT ?)').pluck();
+    this.sClassRows = db.prepare<[number, number], number>('SELECT count(*) FROM (SELECT 1 FROM boxes WHERE class_id = ? LIMIT ?)').pluck();
+    this.sScoreRows = db.prepare<[number, number, number], number>(
+      'SELECT count(*) FROM (SELECT 1 FROM boxes WHERE model_run_id IS NOT NULL AND score BETWEEN ? AND ? LIMIT ?)',
+    ).pluck();
   }
 
-  private clause(f: QueueFilter): { sql: string; params: Record<string, unknown> } {
+  /** The WHERE clause of a filter, its parameters, and its shape (the statement cache key). */
+  private clause(f: QueueFilter): { sql: string; params: Record<string, unknown>; shape: string } {
     const parts: string[] = [];
+    const shape: string[] = [];
     const params: Record<string, unknown> = {};
-    if (f.status?.length) {
-      const names = f.status.map((s, k) => {
-        params[`s${k}`] = s;
-        return `@s${k}`;
+    const names = (prefix: string, values: readonly string[]) =>
+      values.map((v, k) => {
+        params[`${prefix}${k}`] = v;
+        return `@${prefix}${k}`;
       });
-      parts.push(`coalesce((SELECT a.status FROM assignments a WHERE a.image_id = i.id AND a.annotator_id = @me), 'todo') IN (${names.join(', ')})`);
+    if (f.status?.length) {
+      // A status is a row of assignments_by_annotator, or no row for todo: read the rows of the
+      // statuses asked for, or with todo, of those not asked for, as a set.
+      const chosen = STATUSES.filter((s) => f.status!.includes(s));
+      const others = STATUSES.filter((s) => !chosen.includes(s));
+      shape.push(`status:${chosen.join(',')}`);
+      if (!chosen.includes('todo')) {
+        parts.push(`+i.id IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${names('s', chosen).join(', ')}))`);
+      } else if (others.length) {
+        parts.push(`+i.id NOT IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${names('s', others).join(', ')}))`);
+      }
     }
     if (f.flag !== undefined) {
-      parts.push('EXISTS (SELECT 1 FROM flags f WHERE f.image_id = i.id AND f.reason = @flag)');
       params.flag = f.flag;
+      const set = this.sFlagRows.get(f.flag, this.setLimit)! < this.setLimit;
+      shape.push(`flag:${set}`);
+      parts.push(set ? '+i.id IN (SELECT f.image_id FROM flags f WHERE f.reason = @flag)' : 'EXISTS (SELECT 1 FROM flags f WHERE f.reason = @flag AND f.image_id = i.id)');
     }
     if (f.classId !== undefined) {
-      parts.push('EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = i.id)');
       params.classId = f.classId;
+      const set = this.sClassRows.get(f.classId, this.setLimit)! < this.setLimit;
+      shape.push(`class:${set}`);
+      parts.push(
+        set
+          ? '+i.id IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId)'
+          : 'EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = i.id)',
+      );
     }
     if (f.score) {
-      // Read off the partial score index: the few images with a prediction in range, not every image's boxes.
-      parts.push('i.id IN (SELECT b.image_id FROM boxes b WHERE b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)');
       params.smin = f.score.min;
       params.smax = f.score.max;
+      const set = this.sScoreRows.get(f.score.min, f.score.max, this.setLimit)! < this.setLimit;
+      shape.push(`score:${set}`);
+      // A narrow range off predictions_by_score; a wide one as a seek of predictions_by_image per image.
+      parts.push(
+        set
+          ? '+i.id IN (SELECT b.image_id FROM boxes b INDEXED BY predictions_by_score WHERE b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)'
+          : 'EXISTS (SELECT 1 FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)',
+      );
     }
     if (f.annotatorId !== undefined) {
+      shape.push('annotator');
+      // Their statuses as a set (a person has at most one per image), then a seek of boxes_by_image for the rest.
       parts.push(
-        '(EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = i.id AND b.annotator_id = @who) OR EXISTS (SELECT 1 FROM assignments a WHERE a.image_id = i.id AND a.annotator_id = @who))',
+        '(+i.id IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = i.id AND b.annotator_id = @who))',
       );
       params.who = f.annotatorId;
     }
     if (f.where) {
-      let n = 0;
-      parts.push(metadataEquals('i').replace(/\?/g, () => (n++ === 0 ? '@wkey' : '@wvalue')));
+      // Off the image_tags table (migration 4), which holds the text metadataEquals compares.
+      // At most one entry per image and in id order, so the set is always the cheaper one.
       params.wkey = f.where.key;
       params.wvalue = f.where.value;
+      shape.push('where');
+      parts.push('+i.id IN (SELECT t.image_id FROM image_tags t WHERE t.key = @wkey AND t.value = @wvalue)');
     }
-    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, shape: shape.join('|') };
   }
 
-  private stmt(kind: 'page' | 'count' | 'ids', order: QueueOrder, f: QueueFilter, sql: () => string): Statement {
-    const shape = `${kind}|${order}|${f.status?.length ?? 0}|${f.flag !== undefined}|${f.classId !== undefined}|${!!f.score}|${f.annotatorId !== undefined}|${!!f.where}`;
+  private stmt(shape: string, sql: () => string): Statement {
     let s = this.cache.get(shape);
     if (!s) this.cache.set(shape, (s = this.db.prepare(sql())));
     return s;
   }
 
+  /**
+   * The queue's image ids in its order, with the sort key as k where `withKey`; score
+   * and priority visit every image, so in id order off images_by_id (id, path).
+   */
+  private ordered(order: QueueOrder, where: string, tail: string, withKey: boolean): string {
+    const { key, desc } = ORDER_KEY[order];
+    if (!key) return `SELECT i.id AS id FROM images i ${where} ORDER BY i.path, i.id ${tail}`;
+    const sortKey = withKey ? 'k' : key;
+    return `SELECT i.id AS id${withKey ? `, ${key} AS k` : ''} FROM images i INDEXED BY images_by_id ${ORDER_JOIN[order]} ${where}
+      ORDER BY ${sortKey}${desc ? ' DESC' : ''}, i.path, i.id ${tail}`;
+  }
+
   /** One page of the queue, with each image's box count, and the queue's length. */
   page(me: number, order: QueueOrder, f: QueueFilter, offset: number, limit: number): { total: number; items: Row[] } {
-    const { sql, params } = this.clause(f);
+    const { sql, params, shape } = this.clause(f);
     const all = { ...params, me, offset, limit };
-    const page = this.stmt('page', order, f, () => `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount
-       FROM images i ${sql} ORDER BY ${ORDER_BY[order]} LIMIT @limit OFFSET @offset`);
-    const count = this.stmt('count', order, f, () => `SELECT count(*) FROM images i ${sql}`);
+    const { key, desc } = ORDER_KEY[order];
+    // Only the ids (and sort key) go through the sort; the page's own rows and box counts are read after it.
+    const page = this.stmt(`page|${order}|${shape}`, () => `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount
+       FROM (${this.ordered(order, sql, 'LIMIT @limit OFFSET @offset', true)}) AS pg
+       CROSS JOIN images i ON i.id = pg.id
+       ORDER BY ${key ? `pg.k${desc ? ' DESC' : ''}, ` : ''}i.path, i.id`);
+    const count = this.stmt(`count|${shape}`, () => (sql ? `SELECT count(*) FROM images i INDEXED BY images_by_id ${sql}` : 'SELECT count(*) FROM images'));
     return { total: count.pluck().get(all) as number, items: page.all(all) as Row[] };
   }
 
   /** Every image id of the queue in its order (for next/previous and locating an image). */
   ids(me: number, order: QueueOrder, f: QueueFilter): number[] {
-    const { sql, params } = this.clause(f);
-    const s = this.stmt('ids', order, f, () => `SELECT i.id FROM images i ${sql} ORDER BY ${ORDER_BY[order]}`);
+    const { sql, params, shape } = this.clause(f);
+    const s = this.stmt(`ids|${order}|${shape}`, () => this.ordered(order, sql, '', false));
     return s.pluck().all({ ...params, me }) as number[];
   }
 

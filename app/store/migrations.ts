@@ -170,6 +170,52 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX boxes_by_class_image ON boxes(class_id, image_id);
   CREATE INDEX predictions_by_score ON boxes(score, image_id) WHERE model_run_id IS NOT NULL;
   `,
+  /* 4: queue indexes: predictions covered, image ids in id order, metadata tags; one redundant box index fewer */ `
+  -- A partial index covers a query only if it holds every column the query names, the
+  -- condition's own model_run_id included; without it each entry cost a table row read.
+  DROP INDEX predictions_by_score;
+  CREATE INDEX predictions_by_score ON boxes(score, image_id, model_run_id) WHERE model_run_id IS NOT NULL;
+  -- An image's best prediction (score order) and whether it has one in a score range: one seek each.
+  CREATE INDEX predictions_by_image ON boxes(image_id, score, model_run_id) WHERE model_run_id IS NOT NULL;
+  -- boxes_by_class_image (class_id, image_id) serves every lookup by class.
+  DROP INDEX boxes_by_class;
+  -- The narrowest walk over every image in id order, with its path for sorting: in the
+  -- order of the image_id-led indexes a filter seeks in, so those seeks read them in order.
+  CREATE INDEX images_by_id ON images(id, path);
+
+  -- Each image's top-level metadata entries as key and value text, the same text as
+  -- metadataEquals in app/store/metadataFilter.ts compares, kept by triggers (metadata is
+  -- written on import and by setMetadata): a metadata filter reads its images off the
+  -- primary key instead of parsing every image's JSON. Metadata that is not a JSON
+  -- object has no entries here (metadataEquals matches nothing in it either).
+  CREATE TABLE image_tags (
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (key, value, image_id)
+  ) STRICT;
+  CREATE INDEX image_tags_by_image ON image_tags(image_id);
+  INSERT OR IGNORE INTO image_tags (key, value, image_id)
+    SELECT t.key, t.value, t.image_id FROM (
+      SELECT m.key AS key, CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(m.value AS TEXT) END AS value, i.id AS image_id
+      FROM images i, json_each(CASE WHEN json_valid(i.metadata) THEN CASE WHEN json_type(i.metadata) = 'object' THEN i.metadata END END) AS m
+    ) AS t WHERE t.value IS NOT NULL;
+  CREATE TRIGGER image_tags_insert AFTER INSERT ON images BEGIN
+    INSERT OR IGNORE INTO image_tags (key, value, image_id)
+      SELECT t.key, t.value, new.id FROM (
+        SELECT m.key AS key, CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(m.value AS TEXT) END AS value
+        FROM json_each(CASE WHEN json_valid(new.metadata) THEN CASE WHEN json_type(new.metadata) = 'object' THEN new.metadata END END) AS m
+      ) AS t WHERE t.value IS NOT NULL;
+  END;
+  CREATE TRIGGER image_tags_update AFTER UPDATE OF metadata ON images BEGIN
+    DELETE FROM image_tags WHERE image_id = old.id;
+    INSERT OR IGNORE INTO image_tags (key, value, image_id)
+      SELECT t.key, t.value, new.id FROM (
+        SELECT m.key AS key, CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(m.value AS TEXT) END AS value
+        FROM json_each(CASE WHEN json_valid(new.metadata) THEN CASE WHEN json_type(new.metadata) = 'object' THEN new.metadata END END) AS m
+      ) AS t WHERE t.value IS NOT NULL;
+  END;
+  `,
 ];
 
 /** The schema version this build writes. */

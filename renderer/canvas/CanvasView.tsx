@@ -1,9 +1,11 @@
 import type Konva from 'konva';
 import { memo, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import { Layer, Line, Rect, Shape, Stage, Transformer } from 'react-konva';
-import { BoxIndex, drawBoxes, hexAlpha, MISSED_COLOR, viewportRect, type ClassStyle, type ShownBox } from './boxScene.ts';
+import { BoxIndex, drawBoxes, MISSED_COLOR, type ClassStyle, type ShownBox } from './boxScene.ts';
 import { clampToImage, fitView, screenToImage, zoomAt, type Point, type View } from './coords.ts';
-import { levelFor, loadImage, type LoadedImage } from './imageCache.ts';
+import { drawImageView } from './imageScene.ts';
+import { SelectedBoxShape } from './SelectedBoxShape.tsx';
+import { useLoadedImage } from './useLoadedImage.ts';
 import { cancel, down, move, up, type Effect, type GestureState, type Tool } from './tools/gestures.ts';
 
 export type { Tool };
@@ -55,21 +57,6 @@ const MIN_DRAW_SCREEN_PX = 3;
 const HIT_SLOP_PX = 3;
 const movable = (b: ShownBox) => b.kind !== 'other';
 const NONE: ReadonlySet<number> = new Set();
-
-function useLoadedImage(url: string): LoadedImage | null {
-  const [img, setImg] = useState<LoadedImage | null>(null);
-  useEffect(() => {
-    let live = true;
-    loadImage(url).then(
-      (i) => live && setImg(i),
-      () => live && setImg(null),
-    );
-    return () => {
-      live = false;
-    };
-  }, [url]);
-  return img && img.url === url ? img : null;
-}
 
 /**
  * The annotation canvas. Everything that follows the pointer (pan, zoom, moving a
@@ -430,22 +417,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
           <Shape
             sceneFunc={(kctx) => {
               const im = imgRef.current;
-              if (!im) return;
-              const ctx = kctx._context;
-              const v = viewRef.current;
-              const level = im.levels[levelFor(im, v.scale, pr)] as ImageBitmap;
-              const W = propsRef.current.width;
-              const H = propsRef.current.height;
-              const f = level.width / W;
-              const vp = viewportRect(v, sizeRef.current.w, sizeRef.current.h);
-              const x0 = Math.max(0, Math.floor(vp.x));
-              const y0 = Math.max(0, Math.floor(vp.y));
-              const x1 = Math.min(W, Math.ceil(vp.x + vp.w));
-              const y1 = Math.min(H, Math.ceil(vp.y + vp.h));
-              if (x1 <= x0 || y1 <= y0) return;
-              // Past 4× a person inspects pixels: show them square, not blurred.
-              ctx.imageSmoothingEnabled = v.scale * pr < 4;
-              ctx.drawImage(level, x0 * f, y0 * f, (x1 - x0) * f, (y1 - y0) * f, x0, y0, x1 - x0, y1 - y0);
+              if (im) drawImageView(kctx._context, im, viewRef.current, { w: propsRef.current.width, h: propsRef.current.height }, sizeRef.current, pr);
             }}
           />
         </Layer>
@@ -469,43 +441,25 @@ export const CanvasView = memo(function CanvasView(p: Props) {
           />
         </Layer>
         <Layer ref={topLayer}>
-          {selectedBoxes.map((b) => {
-            const color = b.missed ? MISSED_COLOR : (classMap.get(b.classId)?.color ?? '#ffffff');
-            return (
-              <Rect
-                key={b.id}
-                id={`box-${b.id}`}
-                x={b.x}
-                y={b.y}
-                width={b.w}
-                height={b.h}
-                stroke={color}
-                strokeWidth={3}
-                dash={b.kind === 'mine' ? undefined : [6, 4]}
-                fill={hexAlpha(color, 0.2)}
-                strokeScaleEnabled={false}
-                perfectDrawEnabled={false}
-                shadowForStrokeEnabled={false}
-                listening={false}
-                onTransformStart={(e) => {
-                  const n = e.target;
-                  transformStart.current = { id: b.id, attrs: { x: n.x(), y: n.y(), w: n.width(), h: n.height() } };
-                  setReshaping(true);
-                }}
-                onTransformEnd={(e) => {
-                  const n = e.target;
-                  const rect = { x: n.x(), y: n.y(), w: n.width() * n.scaleX(), h: n.height() * n.scaleY() };
-                  n.setAttrs({ scaleX: 1, scaleY: 1, width: rect.w, height: rect.h });
-                  setReshaping(false);
-                  if (!transformStart.current) return; // cancelled with Escape
-                  transformStart.current = null;
-                  const q = propsRef.current;
-                  const r = clampToImage(rect, q.width, q.height);
-                  if (r) q.onOp({ kind: 'move', items: [{ id: b.id, rect: r }] });
-                }}
-              />
-            );
-          })}
+          {selectedBoxes.map((b) => (
+            <SelectedBoxShape
+              key={b.id}
+              box={b}
+              color={b.missed ? MISSED_COLOR : (classMap.get(b.classId)?.color ?? '#ffffff')}
+              onTransformStart={(attrs) => {
+                transformStart.current = { id: b.id, attrs };
+                setReshaping(true);
+              }}
+              onTransformEnd={(rect) => {
+                setReshaping(false);
+                if (!transformStart.current) return; // cancelled with Escape
+                transformStart.current = null;
+                const q = propsRef.current;
+                const r = clampToImage(rect, q.width, q.height);
+                if (r) q.onOp({ kind: 'move', items: [{ id: b.id, rect: r }] });
+              }}
+            />
+          ))}
           <Transformer
             ref={trRef}
             rotateEnabled={false}

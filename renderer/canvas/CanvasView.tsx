@@ -4,6 +4,7 @@ import { Layer, Line, Rect, Shape, Stage, Transformer } from 'react-konva';
 import { BoxIndex, drawBoxes, MISSED_COLOR, type ClassStyle, type ShownBox } from './boxScene.ts';
 import { clampToImage, fitView, screenToImage, zoomAt, type Point, type View } from './coords.ts';
 import { drawImageView } from './imageScene.ts';
+import { QUICK_MIN_BOXES, QuickScene } from './quickScene.ts';
 import { SelectedBoxShape } from './SelectedBoxShape.tsx';
 import { useLoadedImage } from './useLoadedImage.ts';
 import { cancel, down, move, up, type Effect, type GestureState, type Tool } from './tools/gestures.ts';
@@ -90,6 +91,16 @@ export const CanvasView = memo(function CanvasView(p: Props) {
   };
   const propsRef = useRef(p);
   propsRef.current = p;
+  /** A moving view with many boxes in view draws them from a snapshot; `drawn` is how many the last full drawing had. */
+  const quick = useRef(new QuickScene()).current;
+  const drawn = useRef(0);
+  const wheelIdle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const startQuick = () => {
+    if (!quick.active && drawn.current >= QUICK_MIN_BOXES) quick.start();
+  };
+  const stopQuick = () => {
+    if (quick.stop()) boxLayer.current?.batchDraw();
+  };
   const img = useLoadedImage(p.imageUrl);
   const imgRef = useRef(img);
   imgRef.current = img;
@@ -138,6 +149,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
   // A new image, or a resized canvas while the view is still the fitted one: fit again.
   useEffect(() => {
     gesture.current = { kind: 'idle' };
+    quick.stop();
     fit();
   }, [p.imageId, fit]);
   useEffect(() => {
@@ -162,8 +174,9 @@ export const CanvasView = memo(function CanvasView(p: Props) {
     };
   }, []);
 
-  // Redraw when what the shapes read from refs changes.
+  // Redraw when what the shapes read from refs changes (a snapshot of the old scene no longer serves).
   useEffect(() => {
+    quick.invalidate();
     stageRef.current?.batchDraw();
   }, [img, index, selectedSet, p.showLabels, p.highlightId, classMap]);
 
@@ -201,6 +214,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       if (e.kind === 'select') q.onSelect(e.ids);
       else if (e.kind === 'view') {
         fitted.current = false;
+        if (gesture.current.kind === 'panning') startQuick();
         applyView(e.view);
       } else if (e.kind === 'preview-move' || e.kind === 'revert-move') {
         setReshaping(e.kind === 'preview-move');
@@ -242,6 +256,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
     const r = cancel(gesture.current);
     gesture.current = r.state;
     run(r.effects);
+    stopQuick();
     return r.cancelled;
     // run reads only refs
   }, []);
@@ -301,11 +316,16 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       const r = up(g, { screen, image: screenToImage(screen, viewRef.current) });
       gesture.current = r.state;
       run(r.effects);
+      stopQuick();
       updateCursor();
     };
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
       fitted.current = false;
+      // A run of wheel steps is one motion: crisp again once the wheel rests.
+      startQuick();
+      if (wheelIdle.current) clearTimeout(wheelIdle.current);
+      wheelIdle.current = setTimeout(stopQuick, 150);
       applyView(zoomAt(viewRef.current, local(e), Math.exp(-e.deltaY * 0.0015)));
     };
     const onLeave = () => {
@@ -425,18 +445,24 @@ export const CanvasView = memo(function CanvasView(p: Props) {
           <Shape
             sceneFunc={(kctx) => {
               const q = propsRef.current;
-              drawBoxes(kctx._context, {
-                index: indexRef.current,
-                view: viewRef.current,
-                width: sizeRef.current.w,
-                height: sizeRef.current.h,
-                pixelRatio: pr,
-                classes: classMap,
-                skip: selectedSet,
-                skipLabels: reshaping.current ? selectedSet : NONE,
-                showLabels: q.showLabels,
-                highlightId: q.highlightId,
-              });
+              const render = (ctx: CanvasRenderingContext2D, view: View, width: number, height: number, labels = q.showLabels) => {
+                const n = drawBoxes(ctx, {
+                  index: indexRef.current,
+                  view,
+                  width,
+                  height,
+                  pixelRatio: pr,
+                  classes: classMap,
+                  skip: selectedSet,
+                  skipLabels: reshaping.current ? selectedSet : NONE,
+                  showLabels: labels,
+                  highlightId: q.highlightId,
+                }).drawn;
+                if (!quick.active) drawn.current = n;
+              };
+              const { w, h } = sizeRef.current;
+              if (quick.active) quick.draw(kctx._context, viewRef.current, w, h, { w: q.width, h: q.height }, pr, (c, v, sw, sh) => render(c, v, sw, sh, false));
+              else render(kctx._context, viewRef.current, w, h);
             }}
           />
         </Layer>

@@ -142,16 +142,17 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
     if (!g) groups.set(key, (g = []));
     g.push(b);
   }
+  // One fillRect and one strokeRect per box, styles set once per group: a software
+  // rasteriser fills and strokes thousands of rectangles this way about 7× faster
+  // than as one path of thousands of sub-paths (bench/canvas.ts).
   for (const [key, list] of groups) {
     const [color, kind, missed] = key.split('|');
-    ctx.beginPath();
-    for (const b of list) ctx.rect(b.x, b.y, b.w, b.h);
     ctx.fillStyle = hexAlpha(color, kind === 'mine' ? 0.08 : 0.04);
-    ctx.fill();
+    for (const b of list) ctx.fillRect(b.x, b.y, b.w, b.h);
     ctx.strokeStyle = color;
     ctx.lineWidth = (missed === '1' ? 3 : kind === 'mine' ? 2 : 1.5) / s;
     ctx.setLineDash(!dashed || kind === 'mine' ? [] : kind === 'prediction' ? [6 / s, 4 / s] : [2 / s, 3 / s]);
-    ctx.stroke();
+    for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
   }
   ctx.setLineDash([]);
   if (o.highlightId !== null) {

@@ -1,10 +1,10 @@
 import type Konva from 'konva';
 import { memo, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import { Layer, Line, Rect, Shape, Stage, Transformer } from 'react-konva';
-import { BoxIndex, drawBoxes, MISSED_COLOR, type ClassStyle, type ShownBox } from './boxScene.ts';
+import { BoxIndex, drawBoxes, MISSED_COLOR, viewportRect, type ClassStyle, type ShownBox } from './boxScene.ts';
 import { clampToImage, fitView, screenToImage, zoomAt, type Point, type View } from './coords.ts';
 import { drawImageView } from './imageScene.ts';
-import { QUICK_MIN_BOXES, QuickScene } from './quickScene.ts';
+import { QuickScene } from './quickScene.ts';
 import { SelectedBoxShape } from './SelectedBoxShape.tsx';
 import { useLoadedImage } from './useLoadedImage.ts';
 import { cancel, down, move, up, type Effect, type GestureState, type Tool } from './tools/gestures.ts';
@@ -91,12 +91,11 @@ export const CanvasView = memo(function CanvasView(p: Props) {
   };
   const propsRef = useRef(p);
   propsRef.current = p;
-  /** A moving view with many boxes in view draws them from a snapshot; `drawn` is how many the last full drawing had. */
+  /** A moving view with many boxes in view draws them from a snapshot. */
   const quick = useRef(new QuickScene()).current;
-  const drawn = useRef(0);
   const wheelIdle = useRef<ReturnType<typeof setTimeout> | null>(null);
   const startQuick = () => {
-    if (!quick.active && drawn.current >= QUICK_MIN_BOXES) quick.start();
+    quick.start();
   };
   const stopQuick = () => {
     if (quick.stop()) boxLayer.current?.batchDraw();
@@ -445,8 +444,8 @@ export const CanvasView = memo(function CanvasView(p: Props) {
           <Shape
             sceneFunc={(kctx) => {
               const q = propsRef.current;
-              const render = (ctx: CanvasRenderingContext2D, view: View, width: number, height: number, labels = q.showLabels) => {
-                const n = drawBoxes(ctx, {
+              const render = (ctx: CanvasRenderingContext2D, view: View, width: number, height: number, labels = q.showLabels) =>
+                drawBoxes(ctx, {
                   index: indexRef.current,
                   view,
                   width,
@@ -457,12 +456,13 @@ export const CanvasView = memo(function CanvasView(p: Props) {
                   skipLabels: reshaping.current ? selectedSet : NONE,
                   showLabels: labels,
                   highlightId: q.highlightId,
-                }).drawn;
-                if (!quick.active) drawn.current = n;
-              };
+                });
               const { w, h } = sizeRef.current;
-              if (quick.active) quick.draw(kctx._context, viewRef.current, w, h, { w: q.width, h: q.height }, pr, (c, v, sw, sh) => render(c, v, sw, sh, false));
-              else render(kctx._context, viewRef.current, w, h);
+              const v = viewRef.current;
+              const served =
+                quick.active &&
+                quick.draw(kctx._context, v, w, h, { w: q.width, h: q.height }, pr, indexRef.current.count(viewportRect(v, w, h)), (c, at, sw, sh) => render(c, at, sw, sh, false));
+              if (!served) render(kctx._context, v, w, h);
             }}
           />
         </Layer>

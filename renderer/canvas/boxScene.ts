@@ -46,6 +46,11 @@ export class BoxIndex {
   }
 
   /** Boxes intersecting an image-space rectangle. */
+  /** How many boxes meet the rectangle. */
+  count(r: { x: number; y: number; w: number; h: number }): number {
+    return this.tree.search({ minX: r.x, minY: r.y, maxX: r.x + r.w, maxY: r.y + r.h }).length;
+  }
+
   search(r: { x: number; y: number; w: number; h: number }): ShownBox[] {
     return this.tree.search({ minX: r.x, minY: r.y, maxX: r.x + r.w, maxY: r.y + r.h }).map((i) => i.box);
   }

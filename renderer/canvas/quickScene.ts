@@ -28,18 +28,21 @@ export type RenderScene = (ctx: CanvasRenderingContext2D, view: View, w: number,
 
 /**
  * While the view moves continuously (a pan, a run of wheel steps) with thousands
- * of boxes in view, the box layer is drawn from a bitmap of the scene taken when
- * the motion starts, moved and scaled with the view: one drawImage a frame
- * instead of thousands of rectangles. The bitmap holds the whole image where it
- * fits in 12 megapixels, else the view and half a canvas beyond each edge; it is
- * retaken when the view leaves it or the zoom has changed by more than 4×; it leaves the labels out (they are drawn at a fixed screen size, and
- * scaled with the boxes they would mislead). The crisp drawing with labels comes
- * back as soon as the motion ends.
+ * of boxes in view, the box layer is drawn from a bitmap of the scene moved and
+ * scaled with the view: one drawImage a frame instead of thousands of
+ * rectangles. With fewer boxes in view than `QUICK_MIN_BOXES` drawing them is
+ * cheaper than a frame, and the layer is drawn as usual (`draw` answers false).
+ * The bitmap holds the whole image where it fits in 12 megapixels, else the view
+ * and half a canvas beyond each edge; it is kept from one motion to the next
+ * until the scene changes, and retaken when the view leaves it or the zoom has
+ * changed by more than 4×. It leaves the labels out (they are drawn at a fixed
+ * screen size, and scaled with the boxes they would mislead); the crisp drawing
+ * with labels comes back as soon as the motion ends.
  */
 export class QuickScene {
   private on = false;
   private snap: Snapshot | null = null;
-  private spare: HTMLCanvasElement | null = null;
+  private canvas: HTMLCanvasElement | null = null;
 
   get active(): boolean {
     return this.on;
@@ -53,38 +56,39 @@ export class QuickScene {
   stop(): boolean {
     const was = this.on;
     this.on = false;
-    if (this.snap) this.spare = this.snap.canvas;
-    this.snap = null;
     return was;
   }
 
-  /** The scene changed (boxes, selection, labels): the next frame takes a new snapshot. */
+  /** The scene changed (boxes, selection, labels, another image): the next motion takes a new snapshot. */
   invalidate(): void {
-    if (this.snap) this.spare = this.snap.canvas;
     this.snap = null;
   }
 
-  /** Draw the layer for `view` from the snapshot, taking one first when there is none or it no longer serves. */
-  draw(ctx: CanvasRenderingContext2D, view: View, w: number, h: number, image: { w: number; h: number }, pr: number, render: RenderScene): void {
-    if (!this.snap || !snapshotCovers(this.snap, view, w, h, image)) this.snap = this.take(view, w, h, image, pr, render);
-    const s = this.snap;
+  /**
+   * Draw the layer for `view` from the snapshot, taking one first when there is
+   * none or it no longer serves; false, with nothing drawn, when only `inView`
+   * boxes are in view, too few to be worth it.
+   */
+  draw(ctx: CanvasRenderingContext2D, view: View, w: number, h: number, image: { w: number; h: number }, pr: number, inView: number, render: RenderScene): boolean {
+    const serves = this.snap !== null && snapshotCovers(this.snap, view, w, h, image);
+    if (!serves) {
+      if (inView < QUICK_MIN_BOXES) return false;
+      this.snap = this.take(view, w, h, image, pr, render);
+    }
+    const s = this.snap!;
     const k = view.scale / s.scale;
     ctx.save();
     ctx.setTransform(pr, 0, 0, pr, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(s.canvas, view.x + s.ox * view.scale, view.y + s.oy * view.scale, s.w * k, s.h * k);
     ctx.restore();
+    return true;
   }
 
-  /**
-   * The whole image at the view's scale when that is small enough (every later pan
-   * and zoom out is then served), else the view padded by half a canvas each side.
-   */
   private take(view: View, w: number, h: number, image: { w: number; h: number }, pr: number, render: RenderScene): Snapshot {
     const region = snapshotRegion(view, w, h, image, pr);
-    const canvas = this.spare ?? document.createElement('canvas');
-    this.spare = null;
-    // Resizing a canvas reallocates it: reuse the last one's memory when it is the same size.
+    const canvas = (this.canvas ??= document.createElement('canvas'));
+    // Resizing a canvas reallocates it: keep its memory when the size is the same.
     const cw = Math.max(1, Math.ceil(region.w * pr));
     const ch = Math.max(1, Math.ceil(region.h * pr));
     if (canvas.width !== cw || canvas.height !== ch) {

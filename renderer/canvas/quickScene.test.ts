@@ -34,7 +34,7 @@ describe('the moving view snapshot', () => {
     expect(snapshotCovers(s, { ...fit, x: fit.x + 900, y: fit.y - 650 }, W, H, image)).toBe(true);
     expect(snapshotCovers(s, { ...fit, x: 5000 }, W, H, image)).toBe(true); // the image entirely off screen
     // Zooming out from there is served too, down to a quarter of the scale.
-    expect(snapshotCovers(s, { scale: 0.05, x: 300, y: 300 }, W, H, image)).toBe(true);
+    expect(snapshotCovers(s, { scale: 0.04, x: 300, y: 300 }, W, H, image)).toBe(true);
   });
 
   it('counts device pixels: on a 2× screen the same view is too big to hold whole', () => {
@@ -43,11 +43,12 @@ describe('the moving view snapshot', () => {
     expect(snapshotRegion(at, W, H, image, 2)).toEqual({ x: -400, y: -300, w: 2000, h: 1600 });
   });
 
-  it('is retaken after zooming by more than 4× either way', () => {
-    const fit = { scale: 0.15, x: 50, y: 100 };
-    const s = snap(fit);
+  it('is retaken after zooming in by more than 2× or out by more than 4×', () => {
+    const at = { scale: 0.3, x: 50, y: 100 };
+    const s = snap(at);
     expect(snapshotCovers(s, { scale: 0.59, x: -1500, y: -1000 }, W, H, image)).toBe(true);
     expect(snapshotCovers(s, { scale: 0.61, x: -1500, y: -1000 }, W, H, image)).toBe(false);
-    expect(snapshotCovers(s, { scale: 0.035, x: 300, y: 300 }, W, H, image)).toBe(false);
+    expect(snapshotCovers(s, { scale: 0.076, x: 300, y: 300 }, W, H, image)).toBe(true);
+    expect(snapshotCovers(s, { scale: 0.074, x: 300, y: 300 }, W, H, image)).toBe(false);
   });
 });

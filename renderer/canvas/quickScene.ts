@@ -5,8 +5,14 @@ import type { View } from './coords.ts';
 export const QUICK_MIN_BOXES = 1500;
 /** A snapshot of part of the image reaches this share of the canvas beyond each edge, so a pan can go that far before it is retaken. */
 const PAD = 0.5;
-/** A zoom by more than this factor from the snapshot's scale retakes it (it would look too soft or too coarse). */
-const MAX_ZOOM = 4;
+/**
+ * Zooming in by more than this factor from the snapshot's scale retakes it (it
+ * would look soft), and so does zooming out by more than `MAX_ZOOM_OUT` (too
+ * coarse). A new motion retakes it from `FRESH_ZOOM` on.
+ */
+const MAX_ZOOM_IN = 2;
+const MAX_ZOOM_OUT = 4;
+const FRESH_ZOOM = 1.25;
 
 export interface Snapshot {
   canvas: HTMLCanvasElement;
@@ -35,12 +41,15 @@ export type RenderScene = (ctx: CanvasRenderingContext2D, view: View, w: number,
  * The bitmap holds the whole image where it fits in 12 megapixels, else the view
  * and half a canvas beyond each edge; it is kept from one motion to the next
  * until the scene changes, and retaken when the view leaves it or the zoom has
- * changed by more than 4×. It leaves the labels out (they are drawn at a fixed
+ * zoomed in by more than 2× or out by more than 4×, and at the start of a motion
+ * when its scale is off by more than a quarter. It leaves the labels out (they are drawn at a fixed
  * screen size, and scaled with the boxes they would mislead); the crisp drawing
  * with labels comes back as soon as the motion ends.
  */
 export class QuickScene {
   private on = false;
+  /** The motion has drawn no frame yet. */
+  private fresh = false;
   private snap: Snapshot | null = null;
   private canvas: HTMLCanvasElement | null = null;
 
@@ -49,6 +58,7 @@ export class QuickScene {
   }
 
   start(): void {
+    if (!this.on) this.fresh = true;
     this.on = true;
   }
 
@@ -70,7 +80,12 @@ export class QuickScene {
    * boxes are in view, too few to be worth it.
    */
   draw(ctx: CanvasRenderingContext2D, view: View, w: number, h: number, image: { w: number; h: number }, pr: number, inView: number, render: RenderScene): boolean {
-    const serves = this.snap !== null && snapshotCovers(this.snap, view, w, h, image);
+    // A motion starts from a snapshot at about its own scale: a pan after a zoom is as sharp as the view.
+    const k0 = this.snap ? view.scale / this.snap.scale : 1;
+    const stale = this.fresh && (k0 > FRESH_ZOOM || k0 < 1 / MAX_ZOOM_IN);
+    this.fresh = false;
+    if (stale) this.snap = null;
+    const serves = this.snap !== null && !stale && snapshotCovers(this.snap, view, w, h, image);
     if (!serves) {
       if (inView < QUICK_MIN_BOXES) return false;
       this.snap = this.take(view, w, h, image, pr, render);
@@ -124,7 +139,7 @@ export function snapshotRegion(view: View, w: number, h: number, image: { w: num
 /** Whether the snapshot holds every part of the image the view shows, at a scale close enough. */
 export function snapshotCovers(s: Pick<Snapshot, 'scale' | 'ox' | 'oy' | 'w' | 'h'>, v: View, w: number, h: number, image: { w: number; h: number }): boolean {
   const k = v.scale / s.scale;
-  if (k > MAX_ZOOM || k < 1 / MAX_ZOOM) return false;
+  if (k > MAX_ZOOM_IN || k < 1 / MAX_ZOOM_OUT) return false;
   const clip = (r: { x: number; y: number; w: number; h: number }) => ({
     x0: Math.max(0, r.x),
     y0: Math.max(0, r.y),

@@ -3,10 +3,11 @@
  * next image show, and does the 100,000-image queue scroll smoothly? Prints one
  * JSON object on stdout; progress goes to stderr.
  *
- *   npm run bench:canvas        # or: npx tsx bench/canvas.ts [--steps=N] [--reps=N] [--only=loupe]
+ *   npm run bench:canvas        # or: npx tsx bench/canvas.ts [--steps=N] [--reps=N] [--only=loupe|next]
  *
  * `--only=loupe` runs Loupe's canvas gestures alone (no baseline, next image or
- * queue) while working on the canvas; its `pass` covers only what ran.
+ * queue) while working on the canvas, `--only=next` the next image alone; their
+ * `pass` covers only what ran.
  *
  * Real parts throughout: the built renderer served by the browser host on real
  * project files, driven by Playwright's mouse and keyboard in headless Chromium
@@ -391,6 +392,11 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
   try {
+    if (process.argv.includes('--only=next')) {
+      const next = await nextImage(browser);
+      process.stdout.write(`${JSON.stringify({ bench: 'canvas', only: 'next', nextImage: next, loadAverage: round(os.loadavg()[0]), pass: { nextImage: next.p95Ms <= NEXT_GOAL_MS } })}\n`);
+      return;
+    }
     const { canvas, result: loupe } = await loupeScene(browser, scene);
     if (process.argv.includes('--only=loupe')) {
       const pass = Object.fromEntries(Object.entries(loupe).map(([k, v]) => [k, oneFrame(v.p95Ms)]));

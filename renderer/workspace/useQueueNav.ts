@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Res } from '../../app/contract/methods.ts';
 import { call, imageUrl } from '../api/client.ts';
-import { prefetchImages } from '../canvas/imageCache.ts';
+import { loadImage, prefetchImages } from '../canvas/imageCache.ts';
 import type { QueueQuery } from '../components/ImageList.tsx';
 
 export type Item = Res<'images:list'>['items'][number];
@@ -54,13 +54,20 @@ export function useQueueNav(query: QueueQuery, o: { onOpened(): void; onMessage(
     [open],
   );
 
-  // Prefetch the neighbours so the next key press shows pixels at once.
+  // Prefetch the neighbours so the next key press shows pixels at once; only once the open
+  // image is on screen, since receiving a 12-megapixel file busies the page's main thread.
   useEffect(() => {
     if (!current) return;
+    let live = true;
     const i = current.index;
-    void Promise.all([itemAt.current?.(i + 1), itemAt.current?.(i - 1), itemAt.current?.(i + 2)]).then((items) =>
-      prefetchImages(items.filter((x): x is Item => !!x).map((x) => imageUrl(x.id))),
-    );
+    void loadImage(imageUrl(current.item.id))
+      .catch(() => {})
+      .then(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))))
+      .then(() => (live ? Promise.all([itemAt.current?.(i + 1), itemAt.current?.(i - 1), itemAt.current?.(i + 2)]) : ([] as (Item | null | undefined)[])))
+      .then((items) => live && prefetchImages(items.filter((x): x is Item => !!x).map((x) => imageUrl(x.id))));
+    return () => {
+      live = false;
+    };
   }, [current]);
 
   const patchCurrent = (id: number, status: Status) => {

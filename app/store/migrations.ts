@@ -216,6 +216,69 @@ export const MIGRATIONS: readonly string[] = [
       ) AS t WHERE t.value IS NOT NULL;
   END;
   `,
+  /* 5: each image's queue sort keys, kept by triggers, so score and priority order walk an index */ `
+  -- best_score: the max score of the image's predictions (boxes with a model run; NULL scores
+  -- ignored), -1 when none. priority: the sum of its flags' scores, 0 when none. path is
+  -- copied so each order's index holds its whole key (path, then id, break ties).
+  CREATE TABLE image_rank (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    best_score REAL NOT NULL DEFAULT -1,
+    priority REAL NOT NULL DEFAULT 0,
+    path TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO image_rank (image_id, best_score, priority, path)
+    SELECT i.id,
+      coalesce((SELECT max(b.score) FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL), -1),
+      coalesce((SELECT sum(f.score) FROM flags f WHERE f.image_id = i.id), 0),
+      i.path
+    FROM images i;
+  CREATE INDEX image_rank_by_score ON image_rank(best_score, path, image_id);
+  CREATE INDEX image_rank_by_priority ON image_rank(priority DESC, path, image_id);
+
+  CREATE TRIGGER image_rank_image_insert AFTER INSERT ON images BEGIN
+    INSERT INTO image_rank (image_id, path) VALUES (new.id, new.path);
+  END;
+  CREATE TRIGGER image_rank_image_path AFTER UPDATE OF path ON images BEGIN
+    UPDATE image_rank SET path = new.path WHERE image_id = new.id;
+  END;
+  -- The foreign key removes the row too; this also holds with foreign_keys off.
+  CREATE TRIGGER image_rank_image_delete AFTER DELETE ON images BEGIN
+    DELETE FROM image_rank WHERE image_id = old.id;
+  END;
+
+  -- A new prediction raises the best score by a primary-key update. Only when the image had
+  -- none (-1) and the new score is below -1 is the max recomputed, by a seek of predictions_by_image.
+  CREATE TRIGGER image_rank_box_insert AFTER INSERT ON boxes
+  WHEN new.model_run_id IS NOT NULL AND new.score IS NOT NULL BEGIN
+    UPDATE image_rank SET best_score = CASE WHEN best_score < new.score THEN new.score ELSE
+        coalesce((SELECT max(b.score) FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = new.image_id AND b.model_run_id IS NOT NULL), -1) END
+      WHERE image_id = new.image_id AND (best_score < new.score OR (best_score = -1 AND new.score < -1));
+  END;
+  -- Removing the best prediction recomputes the max by a seek; any other leaves it as it is.
+  CREATE TRIGGER image_rank_box_delete AFTER DELETE ON boxes
+  WHEN old.model_run_id IS NOT NULL AND old.score IS NOT NULL BEGIN
+    UPDATE image_rank SET best_score =
+        coalesce((SELECT max(b.score) FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = old.image_id AND b.model_run_id IS NOT NULL), -1)
+      WHERE image_id = old.image_id AND best_score <= old.score;
+  END;
+  CREATE TRIGGER image_rank_box_update AFTER UPDATE OF image_id, model_run_id, score ON boxes
+  WHEN old.model_run_id IS NOT NULL OR new.model_run_id IS NOT NULL BEGIN
+    UPDATE image_rank SET best_score =
+        coalesce((SELECT max(b.score) FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = image_rank.image_id AND b.model_run_id IS NOT NULL), -1)
+      WHERE image_id IN (old.image_id, new.image_id);
+  END;
+
+  CREATE TRIGGER image_rank_flag_insert AFTER INSERT ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score) FROM flags f WHERE f.image_id = new.image_id), 0) WHERE image_id = new.image_id;
+  END;
+  CREATE TRIGGER image_rank_flag_delete AFTER DELETE ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score) FROM flags f WHERE f.image_id = old.image_id), 0) WHERE image_id = old.image_id;
+  END;
+  CREATE TRIGGER image_rank_flag_update AFTER UPDATE OF image_id, score ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score) FROM flags f WHERE f.image_id = image_rank.image_id), 0)
+      WHERE image_id IN (old.image_id, new.image_id);
+  END;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -29,22 +29,23 @@ const STATUSES: readonly AssignmentStatus[] = ['todo', 'in_progress', 'done', 's
 const COLS = `i.id AS id, i.root_id AS rootId, i.path, i.width, i.height, i.orientation, i.format, i.bytes,
   i.content_hash AS contentHash, i.metadata, i.ingest_error AS ingestError`;
 
-/** Each order's sort key before path and id (none for file order), and its direction. */
-const ORDER_KEY: Record<QueueOrder, { key: string | null; desc: boolean }> = {
-  file: { key: null, desc: false },
-  // The model's least sure images first: those with no prediction, then by their best score (one seek of predictions_by_image).
-  score: { key: 'coalesce((SELECT max(b.score) FROM boxes b WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL), -1)', desc: false },
-  // Flags add up: an image flagged for several reasons comes before one flagged for one (the sums are
-  // taken once over the small flags table and looked up per image).
-  priority: { key: 'coalesce(pr.p, 0)', desc: true },
+/**
+ * Score and priority order walk an index of image_rank (migration 5), which holds each
+ * image's sort key and path: the model's least sure images first (those with no
+ * prediction, -1, then by their best score), and the most flagged first (flag scores
+ * add up). Ties go by path, then id.
+ */
+const RANK: Record<Exclude<QueueOrder, 'file'>, { index: string; key: string; desc: boolean; by: string }> = {
+  score: { index: 'image_rank_by_score', key: 'best_score', desc: false, by: 'r.best_score, r.path, r.image_id' },
+  priority: { index: 'image_rank_by_priority', key: 'priority', desc: true, by: 'r.priority DESC, r.path, r.image_id' },
 };
 
-/** What an order joins to the images it sorts. */
-const ORDER_JOIN: Record<QueueOrder, string> = {
-  file: '',
-  score: '',
-  priority: 'LEFT JOIN (SELECT f.image_id, sum(f.score) AS p FROM flags f GROUP BY f.image_id) AS pr ON pr.image_id = i.id',
-};
+/** A filter as SQL: its WHERE clause on image ids `id`, its parameters, and its shape (the statement cache key). */
+interface Clause {
+  where: (id: string) => string;
+  params: Record<string, unknown>;
+  shape: string;
+}
 
 /**
  * Below this many index entries a filter's images are read off its index into a
@@ -60,12 +61,12 @@ const SET_LIMIT = 50_000;
  * Statements are prepared once per shape (which filters are present, which
  * statuses, set or per-image test), since the values are parameters.
  *
- * Where every image must be visited (counting a filtered queue, sorting by score
- * or priority), the images are read in id order, the order of the image_id-led
- * indexes the tests seek in: in path order the same seeks land all over those
- * indexes and cost three to five times as much. A set is always probed (`+i.id
- * IN`), never walked with a row lookup per member and a sort by path afterwards,
- * which is what SQLite picks for it otherwise.
+ * Counting a filtered queue visits every image, in id order, the order of the
+ * image_id-led indexes the tests seek in: in path order the same seeks land all
+ * over those indexes and cost three to five times as much. Score and priority
+ * order walk their image_rank index instead, and a page stops at its last row. A
+ * set is always probed (`+i.id IN`), never walked with a row lookup per member
+ * and a sort afterwards, which is what SQLite picks for it otherwise.
  */
 export class QueueRepo {
   private readonly cache = new Map<string, Statement>();
@@ -90,9 +91,9 @@ export class QueueRepo {
     ).pluck();
   }
 
-  /** The WHERE clause of a filter, its parameters, and its shape (the statement cache key). */
-  private clause(f: QueueFilter): { sql: string; params: Record<string, unknown>; shape: string } {
-    const parts: string[] = [];
+  /** A filter as SQL. */
+  private clause(f: QueueFilter): Clause {
+    const parts: ((id: string) => string)[] = [];
     const shape: string[] = [];
     const params: Record<string, unknown> = {};
     const names = (prefix: string, values: readonly string[]) =>
@@ -107,25 +108,27 @@ export class QueueRepo {
       const others = STATUSES.filter((s) => !chosen.includes(s));
       shape.push(`status:${chosen.join(',')}`);
       if (!chosen.includes('todo')) {
-        parts.push(`+i.id IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${names('s', chosen).join(', ')}))`);
+        const list = names('s', chosen).join(', ');
+        parts.push((id) => `+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${list}))`);
       } else if (others.length) {
-        parts.push(`+i.id NOT IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${names('s', others).join(', ')}))`);
+        const list = names('s', others).join(', ');
+        parts.push((id) => `+${id} NOT IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @me AND a.status IN (${list}))`);
       }
     }
     if (f.flag !== undefined) {
       params.flag = f.flag;
       const set = this.sFlagRows.get(f.flag, this.setLimit)! < this.setLimit;
       shape.push(`flag:${set}`);
-      parts.push(set ? '+i.id IN (SELECT f.image_id FROM flags f WHERE f.reason = @flag)' : 'EXISTS (SELECT 1 FROM flags f WHERE f.reason = @flag AND f.image_id = i.id)');
+      parts.push((id) => (set ? `+${id} IN (SELECT f.image_id FROM flags f WHERE f.reason = @flag)` : `EXISTS (SELECT 1 FROM flags f WHERE f.reason = @flag AND f.image_id = ${id})`));
     }
     if (f.classId !== undefined) {
       params.classId = f.classId;
       const set = this.sClassRows.get(f.classId, this.setLimit)! < this.setLimit;
       shape.push(`class:${set}`);
-      parts.push(
+      parts.push((id) =>
         set
-          ? '+i.id IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId)'
-          : 'EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = i.id)',
+          ? `+${id} IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId)`
+          : `EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = ${id})`,
       );
     }
     if (f.score) {
@@ -134,17 +137,17 @@ export class QueueRepo {
       const set = this.sScoreRows.get(f.score.min, f.score.max, this.setLimit)! < this.setLimit;
       shape.push(`score:${set}`);
       // A narrow range off predictions_by_score; a wide one as a seek of predictions_by_image per image.
-      parts.push(
+      parts.push((id) =>
         set
-          ? '+i.id IN (SELECT b.image_id FROM boxes b INDEXED BY predictions_by_score WHERE b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)'
-          : 'EXISTS (SELECT 1 FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = i.id AND b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)',
+          ? `+${id} IN (SELECT b.image_id FROM boxes b INDEXED BY predictions_by_score WHERE b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)`
+          : `EXISTS (SELECT 1 FROM boxes b INDEXED BY predictions_by_image WHERE b.image_id = ${id} AND b.model_run_id IS NOT NULL AND b.score BETWEEN @smin AND @smax)`,
       );
     }
     if (f.annotatorId !== undefined) {
       shape.push('annotator');
       // Their statuses as a set (a person has at most one per image), then a seek of boxes_by_image for the rest.
       parts.push(
-        '(+i.id IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = i.id AND b.annotator_id = @who))',
+        (id) => `(+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = ${id} AND b.annotator_id = @who))`,
       );
       params.who = f.annotatorId;
     }
@@ -154,9 +157,9 @@ export class QueueRepo {
       params.wkey = f.where.key;
       params.wvalue = f.where.value;
       shape.push('where');
-      parts.push('+i.id IN (SELECT t.image_id FROM image_tags t WHERE t.key = @wkey AND t.value = @wvalue)');
+      parts.push((id) => `+${id} IN (SELECT t.image_id FROM image_tags t WHERE t.key = @wkey AND t.value = @wvalue)`);
     }
-    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, shape: shape.join('|') };
+    return { where: (id) => (parts.length ? `WHERE ${parts.map((part) => part(id)).join(' AND ')}` : ''), params, shape: shape.join('|') };
   }
 
   private stmt(shape: string, sql: () => string): Statement {
@@ -166,36 +169,37 @@ export class QueueRepo {
   }
 
   /**
-   * The queue's image ids in its order, with the sort key as k where `withKey`; score
-   * and priority visit every image, so in id order off images_by_id (id, path).
+   * The queue's image ids in its order, with the sort key as k where `withKey`. File order
+   * sorts the filtered images by path; score and priority walk their image_rank index in
+   * order and test each image as they go, so a page stops at its last row.
    */
-  private ordered(order: QueueOrder, where: string, tail: string, withKey: boolean): string {
-    const { key, desc } = ORDER_KEY[order];
-    if (!key) return `SELECT i.id AS id FROM images i ${where} ORDER BY i.path, i.id ${tail}`;
-    const sortKey = withKey ? 'k' : key;
-    return `SELECT i.id AS id${withKey ? `, ${key} AS k` : ''} FROM images i INDEXED BY images_by_id ${ORDER_JOIN[order]} ${where}
-      ORDER BY ${sortKey}${desc ? ' DESC' : ''}, i.path, i.id ${tail}`;
+  private ordered(order: QueueOrder, c: Clause, tail: string, withKey: boolean): string {
+    if (order === 'file') return `SELECT i.id AS id FROM images i ${c.where('i.id')} ORDER BY i.path, i.id ${tail}`;
+    const { index, key, by } = RANK[order];
+    return `SELECT r.image_id AS id${withKey ? `, r.${key} AS k` : ''} FROM image_rank r INDEXED BY ${index} ${c.where('r.image_id')} ORDER BY ${by} ${tail}`;
   }
 
   /** One page of the queue, with each image's box count, and the queue's length. */
   page(me: number, order: QueueOrder, f: QueueFilter, offset: number, limit: number): { total: number; items: Row[] } {
-    const { sql, params, shape } = this.clause(f);
-    const all = { ...params, me, offset, limit };
-    const { key, desc } = ORDER_KEY[order];
-    // Only the ids (and sort key) go through the sort; the page's own rows and box counts are read after it.
-    const page = this.stmt(`page|${order}|${shape}`, () => `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount
-       FROM (${this.ordered(order, sql, 'LIMIT @limit OFFSET @offset', true)}) AS pg
+    const c = this.clause(f);
+    const all = { ...c.params, me, offset, limit };
+    // Only the ids (and sort key) go through the order; the page's own rows and box counts are read after it.
+    const page = this.stmt(`page|${order}|${c.shape}`, () => `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount
+       FROM (${this.ordered(order, c, 'LIMIT @limit OFFSET @offset', true)}) AS pg
        CROSS JOIN images i ON i.id = pg.id
-       ORDER BY ${key ? `pg.k${desc ? ' DESC' : ''}, ` : ''}i.path, i.id`);
-    const count = this.stmt(`count|${shape}`, () => (sql ? `SELECT count(*) FROM images i INDEXED BY images_by_id ${sql}` : 'SELECT count(*) FROM images'));
+       ORDER BY ${order === 'file' ? '' : `pg.k${RANK[order].desc ? ' DESC' : ''}, `}i.path, i.id`);
+    const count = this.stmt(`count|${c.shape}`, () => {
+      const where = c.where('i.id');
+      return where ? `SELECT count(*) FROM images i INDEXED BY images_by_id ${where}` : 'SELECT count(*) FROM images';
+    });
     return { total: count.pluck().get(all) as number, items: page.all(all) as Row[] };
   }
 
   /** Every image id of the queue in its order (for next/previous and locating an image). */
   ids(me: number, order: QueueOrder, f: QueueFilter): number[] {
-    const { sql, params, shape } = this.clause(f);
-    const s = this.stmt(`ids|${order}|${shape}`, () => this.ordered(order, sql, '', false));
-    return s.pluck().all({ ...params, me }) as number[];
+    const c = this.clause(f);
+    const s = this.stmt(`ids|${order}|${c.shape}`, () => this.ordered(order, c, '', false));
+    return s.pluck().all({ ...c.params, me }) as number[];
   }
 
   /** A person's status on an image; todo when they have none. */

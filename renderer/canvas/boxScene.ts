@@ -18,6 +18,10 @@ export interface ShownBox {
   missed?: boolean;
   /** Short author tag for another person's box. */
   author?: string;
+  /** The person's own colour (disagreement review): the outline takes it instead of the class colour. */
+  personColor?: string;
+  /** How this box disagrees with the others on the image (disagreement review). */
+  mark?: 'missing' | 'class_conflict' | 'low_iou';
 }
 
 export interface ClassStyle {
@@ -141,8 +145,8 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
   const dashed = inView.length <= DASH_LIMIT;
   const groups = new Map<string, ShownBox[]>();
   for (const b of inView) {
-    const color = b.missed ? MISSED_COLOR : (o.classes.get(b.classId)?.color ?? '#ffffff');
-    const key = `${color}|${b.kind}|${b.missed ? 1 : 0}`;
+    const color = b.missed ? MISSED_COLOR : (b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff');
+    const key = `${color}|${b.kind}|${b.missed ? 1 : 0}|${b.personColor ? (b.mark ?? 'p') : ''}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(b);
@@ -150,8 +154,14 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
   // One fillRect and one strokeRect per box, styles set once per group: a software
   // rasteriser fills and strokes thousands of rectangles this way about 7× faster
   // than as one path of thousands of sub-paths (bench/canvas.ts).
+  let conflicts: ShownBox[] | null = null;
   for (const [key, list] of groups) {
-    const [color, kind, missed] = key.split('|');
+    const [color, kind, missed, person] = key.split('|');
+    if (person) {
+      drawPersonGroup(ctx, list, color, person, s);
+      if (person === 'class_conflict') (conflicts ??= []).push(...list);
+      continue;
+    }
     ctx.fillStyle = hexAlpha(color, kind === 'mine' ? 0.08 : 0.04);
     for (const b of list) ctx.fillRect(b.x, b.y, b.w, b.h);
     ctx.strokeStyle = color;
@@ -160,6 +170,7 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
     for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
   }
   ctx.setLineDash([]);
+  if (conflicts) drawConflictBadges(ctx, conflicts, o);
   if (o.highlightId !== null) {
     const b = o.index.byId.get(o.highlightId);
     if (b && !o.skip.has(b.id)) {
@@ -170,6 +181,50 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
   }
   const labels = o.showLabels ? drawLabels(ctx, all.filter((b) => !o.skipLabels.has(b.id)), o) : 0;
   return { drawn: inView.length, labels };
+}
+
+/**
+ * One person's boxes in the disagreement review, in their colour over a dark halo so the
+ * outline reads on light and dark photos: solid for a match, dashed and thicker for a box
+ * the others do not have, thin for a match under the low-IoU bar.
+ */
+function drawPersonGroup(ctx: CanvasRenderingContext2D, list: readonly ShownBox[], color: string, mark: string, s: number) {
+  const width = mark === 'missing' ? 3 : mark === 'low_iou' ? 1.25 : 2;
+  const dash = mark === 'missing' ? [8 / s, 5 / s] : [];
+  ctx.fillStyle = hexAlpha(color, mark === 'missing' ? 0.12 : 0.05);
+  for (const b of list) ctx.fillRect(b.x, b.y, b.w, b.h);
+  ctx.setLineDash(dash);
+  ctx.strokeStyle = 'rgba(0, 0, 0, 0.7)';
+  ctx.lineWidth = (width + 2) / s;
+  for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width / s;
+  for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
+  ctx.setLineDash([]);
+}
+
+/** A "≠" badge on the top-right corner of each box whose class the others gave differently, in screen space. */
+function drawConflictBadges(ctx: CanvasRenderingContext2D, list: readonly ShownBox[], o: SceneOptions) {
+  const { view: v, pixelRatio: pr } = o;
+  ctx.save();
+  ctx.setTransform(pr, 0, 0, pr, 0, 0);
+  ctx.font = '700 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  for (const b of list) {
+    const x = (b.x + b.w) * v.scale + v.x;
+    const y = b.y * v.scale + v.y;
+    ctx.fillStyle = MISSED_COLOR;
+    ctx.beginPath();
+    ctx.arc(x, y, 9, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = '#ffffff';
+    ctx.stroke();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText('≠', x, y + 0.5);
+  }
+  ctx.restore();
 }
 
 function drawLabels(ctx: CanvasRenderingContext2D, boxes: ShownBox[], o: SceneOptions): number {
@@ -217,8 +272,8 @@ function drawLabels(ctx: CanvasRenderingContext2D, boxes: ShownBox[], o: SceneOp
         else grid.set(k, [r]);
       }
     }
-    const bg = b.missed ? MISSED_COLOR : (o.classes.get(b.classId)?.color ?? '#ffffff');
-    ctx.fillStyle = b.kind === 'mine' || b.missed ? bg : hexAlpha(bg, 0.85);
+    const bg = b.missed ? MISSED_COLOR : (b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff');
+    ctx.fillStyle = b.kind === 'mine' || b.missed || b.personColor ? bg : hexAlpha(bg, 0.85);
     ctx.fillRect(r.x, r.y, r.w, r.h);
     ctx.fillStyle = textOn(bg);
     ctx.fillText(text, r.x + 4, r.y + LABEL_H / 2 + 0.5);

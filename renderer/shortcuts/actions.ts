@@ -18,7 +18,7 @@
  * fires with a box selected may share a chord with one that yields to it — and refuses any other.
  */
 
-export const GROUPS = ['Navigation', 'Review', 'Predictions', 'Editing', 'Tools', 'View', 'History'] as const;
+export const GROUPS = ['Navigation', 'Review', 'Predictions', 'Editing', 'Tools', 'View', 'History', 'Disagreement'] as const;
 export type Group = (typeof GROUPS)[number];
 
 interface ActionSpec {
@@ -97,10 +97,19 @@ const SPECS = [
   { id: 'view.togglePredictions', label: 'Show / hide predictions', group: 'View', defaults: ['H'] },
   { id: 'view.shortcuts', label: 'Keyboard shortcuts sheet', group: 'View', defaults: ['?'] },
   { id: 'view.settings', label: 'Settings', group: 'View', defaults: ['Mod+,'] },
+  { id: 'session.switch', label: 'Switch person or role', group: 'View', defaults: ['Mod+Shift+U'] },
+  { id: 'assign.open', label: 'Assign images (QA lead)', group: 'View', defaults: ['Mod+Shift+G'] },
 
   // History
   { id: 'history.undo', label: 'Undo', group: 'History', defaults: ['Mod+Z'] },
   { id: 'history.redo', label: 'Redo', group: 'History', defaults: ['Mod+Shift+Z', 'Mod+Y'] },
+
+  // Disagreement review (the lead). Brackets already walk the boxes and digits are class hotkeys,
+  // so the braces step through disagreements and Alt with a digit takes a person's labels.
+  { id: 'agreement.next', label: 'Next disagreement', group: 'Disagreement', defaults: ['}'] },
+  { id: 'agreement.prev', label: 'Previous disagreement', group: 'Disagreement', defaults: ['{'] },
+  { id: 'agreement.consensus', label: 'Take the consensus', group: 'Disagreement', defaults: ['Alt+C'] },
+  ...([1, 2, 3, 4, 5, 6, 7, 8, 9] as const).map((n) => ({ id: `agreement.take${n}` as const, label: `Take person ${n}'s labels`, group: 'Disagreement' as const, defaults: [`Alt+${n}`] })),
 ] as const satisfies readonly ActionSpec[];
 
 export type ActionId = (typeof SPECS)[number]['id'];

@@ -1,0 +1,22 @@
+import { useState } from 'react';
+import type { Res } from '../../app/contract/methods.ts';
+import { AgreementDashboard } from './AgreementDashboard.tsx';
+
+/** The role `project:info` reports (a lead, unless the core says otherwise). */
+export function roleOf(project: Res<'project:info'>): 'annotator' | 'lead' {
+  return (project as { role?: string }).role === 'annotator' ? 'annotator' : 'lead';
+}
+
+/** The top bar's "Agreement" entry for the lead: a button that opens the dashboard. */
+export function AgreementEntry({ project }: { project: Res<'project:info'> }) {
+  const [open, setOpen] = useState(false);
+  if (roleOf(project) !== 'lead') return null;
+  return (
+    <>
+      <button type="button" onClick={() => setOpen(true)} data-testid="agreement-open" title="Agreement between people, and the disagreement review">
+        Agreement
+      </button>
+      {open && <AgreementDashboard project={project} onClose={() => setOpen(false)} />}
+    </>
+  );
+}

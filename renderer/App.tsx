@@ -8,12 +8,17 @@ import { OpenProject } from './components/OpenProject.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { ShortcutsSheet } from './components/ShortcutsSheet.tsx';
 import { TopBar } from './components/TopBar.tsx';
+import { AssignDialog } from './people/AssignDialog.tsx';
+import { IdentifyDialog } from './people/IdentifyDialog.tsx';
+import { ExportPackageDialog, ImportPackageDialog } from './people/PackageDialogs.tsx';
+import { lastIdentityName, listPeople, roleOf, type Identity, type Role } from './people/peopleApi.ts';
+import { formatChords, detectPlatform } from './shortcuts/keymap.ts';
 import { loadKeymap, saveKeymap, type Keymap } from './shortcuts/keymap.ts';
 import { Workspace } from './workspace/Workspace.tsx';
 
 type ProjectInfo = Res<'project:info'>;
 type Job = Res<'jobs:list'>[number];
-type Dialog = 'export' | 'import-labels' | 'shortcuts' | 'settings';
+type Dialog = 'export' | 'import-labels' | 'shortcuts' | 'settings' | 'assign' | 'package-export' | 'package-import' | 'identify';
 export type Theme = 'dark' | 'light';
 
 const storage = typeof localStorage !== 'undefined' ? localStorage : null;
@@ -32,6 +37,15 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(() => (storage?.getItem('loupe.theme') === 'light' ? 'light' : 'dark'));
   const [keymap, setKeymap] = useState<Keymap | null>(null);
   const reloadBoxes = useRef<(() => void) | null>(null);
+  const [role, setRole] = useState<Role>('annotator');
+  const [whoOpen, setWhoOpen] = useState(false);
+  const [fileOpen, setFileOpen] = useState(false);
+  const [importSignal, setImportSignal] = useState(0);
+  const [preselect, setPreselect] = useState<string | null>(null);
+  /** The project file whose opening has been dealt with (asked who is working, or not needed). */
+  const asked = useRef<string | null>(null);
+  /** Set when the project was opened from this window: then the identify dialog is always shown. */
+  const openedHere = useRef(false);
 
   const refreshProject = useCallback(async () => {
     const info = await call('app:info', {});
@@ -41,6 +55,37 @@ export function App() {
   useEffect(() => {
     void refreshProject();
   }, [refreshProject]);
+
+  // The role the core reports, whenever the project info is read again.
+  useEffect(() => {
+    if (project && 'role' in project) setRole(roleOf(project));
+  }, [project]);
+
+  // Opening a project asks who is working: always when it was opened here; at launch, when the
+  // project is shared (someone identified before, or images are assigned to people).
+  useEffect(() => {
+    if (!project || asked.current === project.file) return;
+    asked.current = project.file;
+    const here = openedHere.current;
+    openedHere.current = false;
+    void (async () => {
+      const last = await lastIdentityName();
+      const shared = last !== null || (await listPeople().catch(() => [])).some((p) => (p.assigned ?? 0) > 0);
+      if (!here && !shared) return;
+      setPreselect(last ?? project.annotator.name);
+      setDialog('identify');
+    })();
+  }, [project]);
+
+  const onIdentified = useCallback(
+    (id: Identity) => {
+      setRole(id.role);
+      setDialog((d) => (d === 'identify' ? null : d));
+      setListVersion((v) => v + 1);
+      void refreshProject();
+    },
+    [refreshProject],
+  );
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -80,17 +125,40 @@ export function App() {
         const k = keys[e.action];
         const mod = e.action === 'undo' || e.action === 'redo';
         window.dispatchEvent(new KeyboardEvent('keydown', { key: k, ctrlKey: mod, shiftKey: e.action === 'redo' }));
-      } else if ((e.action === 'export' || e.action === 'import-labels') && project) setDialog(e.action);
+      } else if ((e.action === 'export' || e.action === 'import-labels' || e.action === 'package-export' || e.action === 'package-import') && project) setDialog(e.action);
     }
   };
 
   if (!ready) return <div className="loading">Loading…</div>;
-  if (!project) return <OpenProject onOpened={() => void refreshProject()} />;
+  if (!project)
+    return (
+      <OpenProject
+        onOpened={() => {
+          openedHere.current = true;
+          asked.current = null;
+          void refreshProject();
+        }}
+      />
+    );
+  const whoShortcut = keymap ? (formatChords(keymap['session.switch'] ?? [], detectPlatform())[0] ?? '') : '';
 
   return (
     <div className="app">
       <TopBar
         project={project}
+        role={role}
+        whoOpen={whoOpen}
+        onWhoOpen={setWhoOpen}
+        whoShortcut={whoShortcut}
+        onSwitched={onIdentified}
+        onSomeoneElse={() => {
+          setPreselect(null);
+          setDialog('identify');
+        }}
+        fileOpen={fileOpen}
+        onFileOpen={setFileOpen}
+        importSignal={importSignal}
+        onImportImages={() => setImportSignal((n) => n + 1)}
         theme={theme}
         onTheme={setTheme}
         onFailures={() => setShowFailures((s) => !s)}
@@ -100,11 +168,15 @@ export function App() {
       {showFailures && <FailuresPanel version={listVersion} onClose={() => setShowFailures(false)} />}
       {keymap && (
         <Workspace
+          // Switching person or role reloads everything on screen for them: queue, boxes, statuses.
+          key={`${project.annotator.id}:${role}`}
+          role={role}
+          onWho={() => setWhoOpen(true)}
           project={project}
           jobs={jobs.filter((j) => !(j.kind === 'evaluation' && j.state === 'done'))}
           listVersion={listVersion}
           keymap={keymap}
-          suspended={dialog !== null}
+          suspended={dialog !== null || whoOpen || fileOpen}
           onRefreshProject={() => void refreshProject()}
           onDialog={setDialog}
           message={message}
@@ -124,6 +196,27 @@ export function App() {
         />
       )}
       {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}
+      {dialog === 'identify' && <IdentifyDialog preselect={preselect} role={role} onIdentified={onIdentified} onClose={() => setDialog(null)} />}
+      {dialog === 'assign' && role === 'lead' && (
+        <AssignDialog
+          onClose={() => setDialog(null)}
+          onAssigned={() => {
+            setListVersion((v) => v + 1);
+            void refreshProject();
+          }}
+        />
+      )}
+      {dialog === 'package-export' && <ExportPackageDialog current={project.annotator.name} onClose={() => setDialog(null)} />}
+      {dialog === 'package-import' && (
+        <ImportPackageDialog
+          onClose={() => setDialog(null)}
+          onImported={() => {
+            setListVersion((v) => v + 1);
+            void refreshProject();
+            reloadBoxes.current?.();
+          }}
+        />
+      )}
       {dialog === 'import-labels' && (
         <ImportLabelsDialog
           onClose={() => setDialog(null)}

@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call } from '../api/client.ts';
 
 /** Import a folder of images into the open project (the desktop app also offers this in its File menu). */
-export function ImportFolder({ onError }: { onError(msg: string): void }) {
+export function ImportFolder({ onError, openSignal = 0 }: { onError(msg: string): void; /** Bumped to open the form (File › Import images…). */ openSignal?: number }) {
   const [open, setOpen] = useState(false);
   const [dir, setDir] = useState('');
+  useEffect(() => {
+    if (openSignal > 0) setOpen(true);
+  }, [openSignal]);
   if (!open) {
     return (
       <button type="button" onClick={() => setOpen(true)} data-testid="import-open">

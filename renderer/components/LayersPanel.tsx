@@ -5,9 +5,11 @@ interface Props {
   hiddenAuthors: ReadonlySet<number>;
   onHiddenAuthors(s: ReadonlySet<number>): void;
   labelsKey: string;
+  /** Each person's colour on the canvas (the lead's view), by annotator id; null when boxes keep their class colours. */
+  colors?: ReadonlyMap<number, string> | null;
 }
 
-/** Which layers the canvas shows: box labels, and each other person's boxes. */
+/** Which layers the canvas shows: box labels, and each other person's boxes (with their colour as the legend, for the lead). */
 export function LayersPanel(p: Props) {
   return (
     <div className="layers-panel" data-testid="layers">
@@ -28,6 +30,7 @@ export function LayersPanel(p: Props) {
               p.onHiddenAuthors(s);
             }}
           />
+          {p.colors?.get(a.id) && <span className="swatch person-swatch" style={{ background: p.colors.get(a.id) }} data-testid={`legend-${a.name}`} aria-hidden="true" />}
           {a.name}
         </label>
       ))}

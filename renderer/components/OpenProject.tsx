@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { call } from '../api/client.ts';
+import { OpenPackage } from '../people/OpenPackage.tsx';
 
-/** Shown when no project is open: open a project file, or create one from a folder of images. */
+/** Shown when no project is open: open a project file, create one from a folder of images, or from a work package. */
 export function OpenProject({ onOpened }: { onOpened(): void }) {
   const [file, setFile] = useState('');
   const [dir, setDir] = useState('');
@@ -47,6 +48,7 @@ export function OpenProject({ onOpened }: { onOpened(): void }) {
           Create project from folder
         </button>
       </form>
+      <OpenPackage onOpened={onOpened} />
       {error && <p className="error">{error}</p>}
     </div>
   );

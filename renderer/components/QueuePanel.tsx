@@ -21,6 +21,8 @@ interface Props {
   onTotal(total: number): void;
   picked: ReadonlySet<number>;
   onPick(id: number): void;
+  /** Images assigned to the current person (their queue shows only those); undefined or 0 when none are. */
+  assigned?: number;
 }
 
 const STATUS_CHOICES: { label: string; value: Status[] | null }[] = [
@@ -59,6 +61,7 @@ export function QueuePanel(p: Props) {
           <option value="file">file order</option>
           <option value="score">least sure first</option>
           <option value="priority">flag priority</option>
+          <option value="agreement">worst agreement first</option>
         </select>
         <select aria-label="Status" data-testid="filter-status" value={statusIndex} onChange={(e) => set({ status: STATUS_CHOICES[Number(e.target.value)].value ?? undefined })}>
           {STATUS_CHOICES.map((c, i) => (
@@ -99,6 +102,11 @@ export function QueuePanel(p: Props) {
           </span>
         )}
       </div>
+      {p.assigned ? (
+        <div className="queue-assigned muted" data-testid="queue-assigned" title="Your queue shows the images assigned to you">
+          {p.assigned} assigned
+        </div>
+      ) : null}
       <ImageList
         key={JSON.stringify(p.query)}
         query={p.query}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULTS } from '../../app/contract/defaults.ts';
 import type { Res } from '../../app/contract/methods.ts';
+import { DisagreementPanel, useReviewMode } from '../agreement/index.ts';
 import { call, imageUrl } from '../api/client.ts';
 import { CanvasView, type CanvasHandle, type CanvasOp, type Tool } from '../canvas/CanvasView.tsx';
 import type { Point, View } from '../canvas/coords.ts';
@@ -24,6 +25,8 @@ import { editCommands } from './useEditCommands.ts';
 import { usePrelabel } from './usePrelabel.ts';
 import { useQueueNav } from './useQueueNav.ts';
 import { useWorkspaceKeys, type ActionHandlers } from './useWorkspaceKeys.ts';
+import { assignedCount, colorOthers, legendOf } from '../people/personLayers.ts';
+import type { Role } from '../people/peopleApi.ts';
 
 type ProjectInfo = Res<'project:info'>;
 type Job = Res<'jobs:list'>[number];
@@ -36,7 +39,11 @@ interface Props {
   /** A dialog is open: it owns the keyboard. */
   suspended: boolean;
   onRefreshProject(): void;
-  onDialog(d: 'shortcuts' | 'settings'): void;
+  onDialog(d: 'shortcuts' | 'settings' | 'assign'): void;
+  /** The current person's role: the lead sees each person's boxes in their own colour. */
+  role?: Role;
+  /** Open the top bar's person-and-role menu. */
+  onWho?(): void;
   message: string | null;
   onMessage(m: string | null): void;
   /** Set by the workspace: reload the open image's boxes (after an import or a pre-label job). */
@@ -107,12 +114,15 @@ export function Workspace(p: Props) {
   const me = edits.annotatorId;
   const classMap = useMemo(() => new Map(project.classes.map((c) => [c.id, c])), [project.classes]);
   const authorNames = useMemo(() => new Map(annotators.map((a) => [a.id, a.name])), [annotators]);
+  const legend = useMemo(() => (p.role === 'lead' ? legendOf(edits.boxes, me, authorNames) : null), [p.role, edits.boxes, me, authorNames]);
   const shown = useMemo(
-    () => shownBoxes(edits.boxes, { me, threshold, showPredictions, hiddenAuthors, authorNames, compare }),
-    [edits.boxes, me, threshold, showPredictions, hiddenAuthors, authorNames, compare],
+    () => colorOthers(shownBoxes(edits.boxes, { me, threshold, showPredictions, hiddenAuthors, authorNames, compare }), legend, edits.boxes),
+    [edits.boxes, me, threshold, showPredictions, hiddenAuthors, authorNames, compare, legend],
   );
   const allById = useMemo(() => new Map(edits.boxes.map((b) => [b.id, b])), [edits.boxes]);
   const shownById = useMemo(() => new Map(shown.map((b) => [b.id, b])), [shown]);
+  const review = useReviewMode({ project, nav, order, setOrder, setFilter, reload: () => void edits.reload(), onMessage: p.onMessage });
+  const drawn = useMemo(() => review.decorate(shown, allById), [review.decorate, shown, allById]);
   const rejectedCount = useMemo(() => edits.boxes.filter((b) => b.rejected).length, [edits.boxes]);
   const otherAuthors = useMemo(() => {
     const ids = new Set(edits.boxes.filter((b) => b.modelRunId === null && b.annotatorId !== me).map((b) => b.annotatorId));
@@ -155,6 +165,7 @@ export function Workspace(p: Props) {
 
   const handlers: ActionHandlers = {
     ...commands.handlers,
+    ...review.handlers,
     'image.next': () => current && void nav.openAt(current.index + 1),
     'image.prev': () => current && void nav.openAt(current.index - 1),
     'image.nextUnreviewed': () => void nav.nextUnreviewed(),
@@ -179,6 +190,8 @@ export function Workspace(p: Props) {
     'view.togglePredictions': () => setShowPredictions((s) => !s),
     'view.shortcuts': () => p.onDialog('shortcuts'),
     'view.settings': () => p.onDialog('settings'),
+    'session.switch': () => p.onWho?.(),
+    'assign.open': () => p.role === 'lead' && p.onDialog('assign'),
     'history.undo': () => void edits.undoEdit(),
     'history.redo': () => void edits.redoEdit(),
   };
@@ -217,6 +230,7 @@ export function Workspace(p: Props) {
           onTotal={nav.setTotal}
           picked={p.picked}
           onPick={p.onPick}
+          assigned={p.role === 'lead' ? undefined : assignedCount(annotators, project.annotator.id)}
         />
       </aside>
       <main className="center">
@@ -244,7 +258,7 @@ export function Workspace(p: Props) {
               imageUrl={imageUrl(current.item.id)}
               width={current.item.width}
               height={current.item.height}
-              boxes={shown}
+              boxes={drawn}
               classes={project.classes}
               selectedIds={liveSelection}
               onSelect={setSelectedIds}
@@ -264,11 +278,15 @@ export function Workspace(p: Props) {
         </div>
       </main>
       <aside className="right">
+        {review.active && (
+          <DisagreementPanel d={review.d} target={review.target} position={review.position} keyOf={(id) => (p.keymap[id as keyof Keymap]?.[0] ? ` (${p.keymap[id as keyof Keymap]![0]})` : '')} onPrev={review.prev} onNext={review.next} onLeave={review.leave} />
+        )}
         <Inspector box={single} className={single ? classMap.get(single.classId)?.name : undefined} kind={singleKind} author={single ? authorNames.get(single.annotatorId) : undefined} count={liveSelection.length} />
         <LayersPanel
           showLabels={showLabels}
           onShowLabels={setShowLabels}
           otherAuthors={otherAuthors}
+          colors={legend}
           hiddenAuthors={hiddenAuthors}
           onHiddenAuthors={setHiddenAuthors}
           labelsKey={p.keymap['view.toggleLabels']?.[0] ? ` (${p.keymap['view.toggleLabels'][0]})` : ''}

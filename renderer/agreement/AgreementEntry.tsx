@@ -1,3 +1,4 @@
+import './agreement.css';
 import { useState } from 'react';
 import type { Res } from '../../app/contract/methods.ts';
 import { AgreementDashboard } from './AgreementDashboard.tsx';

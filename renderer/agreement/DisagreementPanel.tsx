@@ -1,3 +1,4 @@
+import './agreement.css';
 import type { Disagreement } from './useDisagreement.ts';
 import type { ReviewTarget } from './reviewTarget.ts';
 import { pct } from './scale.ts';

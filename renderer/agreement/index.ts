@@ -4,3 +4,4 @@ export { AgreementDashboard } from './AgreementDashboard.tsx';
 export { DisagreementPanel } from './DisagreementPanel.tsx';
 export { useDisagreement, type Disagreement } from './useDisagreement.ts';
 export { openReview, onReview, currentReview, type ReviewTarget } from './reviewTarget.ts';
+export { useReviewMode, AGREEMENT_ORDER, type ReviewMode } from './useReviewMode.ts';

@@ -1,7 +1,9 @@
 import './agreement.css';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { Res } from '../../app/contract/methods.ts';
-import { AgreementDashboard } from './AgreementDashboard.tsx';
+
+// The charts library is loaded with the dashboard, not with the workspace.
+const AgreementDashboard = lazy(() => import('./AgreementDashboard.tsx').then((m) => ({ default: m.AgreementDashboard })));
 
 /** The role `project:info` reports (a lead, unless the core says otherwise). */
 export function roleOf(project: Res<'project:info'>): 'annotator' | 'lead' {
@@ -17,7 +19,11 @@ export function AgreementEntry({ project }: { project: Res<'project:info'> }) {
       <button type="button" onClick={() => setOpen(true)} data-testid="agreement-open" title="Agreement between people, and the disagreement review">
         Agreement
       </button>
-      {open && <AgreementDashboard project={project} onClose={() => setOpen(false)} />}
+      {open && (
+        <Suspense fallback={null}>
+          <AgreementDashboard project={project} onClose={() => setOpen(false)} />
+        </Suspense>
+      )}
     </>
   );
 }

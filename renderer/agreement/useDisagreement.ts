@@ -34,6 +34,8 @@ interface Options {
   imageId: number | null;
   active: boolean;
   iou: number;
+  /** Colours already given to people (the layers panel's); others take the palette by legend position. */
+  colors?: ReadonlyMap<number, string> | null;
   /** After a resolution is stored: reload the image's boxes. */
   onResolved(): void;
   onMessage(m: string): void;
@@ -69,8 +71,8 @@ export function useDisagreement(o: Options): Disagreement {
   }, [o.active, o.imageId, o.iou, quorum, version]);
 
   const legend = useMemo<LegendEntry[]>(
-    () => (view?.people ?? []).map((p, i) => ({ annotatorId: p.annotatorId, name: p.name, color: personColor(i), n: i + 1, boxes: p.boxes.length })),
-    [view],
+    () => (view?.people ?? []).map((p, i) => ({ annotatorId: p.annotatorId, name: p.name, color: o.colors?.get(p.annotatorId) ?? personColor(i), n: i + 1, boxes: p.boxes.length })),
+    [view, o.colors],
   );
 
   const styleOf = useMemo(() => {

@@ -20,6 +20,10 @@ interface Options {
   setOrder(o: QueueQuery['order']): void;
   setFilter(f: { classId?: number }): void;
   iou?: number;
+  /** The current person's role (from the identify step); without it, the role project:info reports. */
+  role?: 'annotator' | 'lead';
+  /** Each person's colour as the layers panel shows it, so the legend and the layers agree. */
+  colors?: ReadonlyMap<number, string> | null;
   /** Reload the open image's boxes (after a resolution). */
   reload(): void;
   onMessage(m: string): void;
@@ -47,8 +51,8 @@ export function useReviewMode(o: Options): ReviewMode {
   const opts = useRef(o);
   opts.current = o;
   const imageId = o.nav.current?.item.id ?? null;
-  const active = roleOf(o.project) === 'lead' && (o.order === AGREEMENT_ORDER || target !== null);
-  const d = useDisagreement({ imageId, active, iou: o.iou ?? 0.5, onResolved: o.reload, onMessage: o.onMessage });
+  const active = (o.role ?? roleOf(o.project)) === 'lead' && (o.order === AGREEMENT_ORDER || target !== null);
+  const d = useDisagreement({ imageId, active, iou: o.iou ?? 0.5, colors: o.colors, onResolved: o.reload, onMessage: o.onMessage });
 
   /** Open an image by id in the agreement order, whatever the list shows at the moment. */
   const openId = useCallback(async (id: number) => {

@@ -121,7 +121,7 @@ export function Workspace(p: Props) {
   );
   const allById = useMemo(() => new Map(edits.boxes.map((b) => [b.id, b])), [edits.boxes]);
   const shownById = useMemo(() => new Map(shown.map((b) => [b.id, b])), [shown]);
-  const review = useReviewMode({ project, nav, order, setOrder, setFilter, reload: () => void edits.reload(), onMessage: p.onMessage });
+  const review = useReviewMode({ project, nav, order, setOrder, setFilter, role: p.role, colors: legend, reload: () => void edits.reload(), onMessage: p.onMessage });
   const drawn = useMemo(() => review.decorate(shown, allById), [review.decorate, shown, allById]);
   const rejectedCount = useMemo(() => edits.boxes.filter((b) => b.rejected).length, [edits.boxes]);
   const otherAuthors = useMemo(() => {

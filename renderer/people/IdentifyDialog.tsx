@@ -131,6 +131,7 @@ export function IdentifyDialog({ preselect, role: initialRole, onIdentified, onC
               onChange={(e) => {
                 setNewName(e.target.value);
                 setChoice(NEW);
+                setError(null);
               }}
               onFocus={() => setChoice(NEW)}
               placeholder="your name"

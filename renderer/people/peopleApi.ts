@@ -55,21 +55,31 @@ export async function listPeople(): Promise<Person[]> {
   return all.filter((a) => a.kind === 'human');
 }
 
-/** The name remembered as the last one to work on this project, if the project keeps one. */
-export async function lastIdentityName(): Promise<string | null> {
-  try {
-    const r = await call('settings:get', { key: 'lastIdentity' });
-    const v = r.value as unknown;
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object') {
-      const o = v as { name?: unknown; annotator?: { name?: unknown } };
-      if (typeof o.name === 'string') return o.name;
-      if (typeof o.annotator?.name === 'string') return o.annotator.name;
-    }
-  } catch {
-    // Fall back to whoever the core records work as.
+/** A remembered identity as the core may spell it: a name, or an object with a name or an annotator. */
+function nameOf(v: unknown): string | null {
+  if (typeof v === 'string' && v) return v;
+  if (v && typeof v === 'object') {
+    const o = v as { name?: unknown; annotator?: { name?: unknown } };
+    if (typeof o.name === 'string') return o.name;
+    if (typeof o.annotator?.name === 'string') return o.annotator.name;
   }
   return null;
+}
+
+/** The name remembered as the last one to work on this project (the project's `lastIdentity`), if the project keeps one. */
+export async function lastIdentityName(): Promise<string | null> {
+  try {
+    const info = (await call('project:info', {})) as { lastIdentity?: unknown };
+    const n = nameOf(info.lastIdentity);
+    if (n) return n;
+  } catch {
+    // No project info: nothing remembered.
+  }
+  try {
+    return nameOf((await call('settings:get', { key: 'lastIdentity' })).value);
+  } catch {
+    return null;
+  }
 }
 
 /** The role in `project:info` (absent before the core reports one: an annotator). */

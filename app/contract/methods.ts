@@ -20,6 +20,12 @@ export const METHODS = {
   'project:open': { request: z.strictObject({ file: z.string().min(1) }), reply: S.ProjectInfo },
   'project:info': { request: Empty, reply: S.ProjectInfo },
   'project:close': { request: Empty, reply: z.object({ closed: z.boolean() }) },
+  /** Become this person (a human annotator, created if new) in this role; remembered as the project's lastIdentity. */
+  'session:identify': { request: z.strictObject({ name: S.PersonName, role: S.Role.optional() }), reply: S.Identity },
+  /** Who work is recorded as now, and their role. */
+  'session:whoami': { request: Empty, reply: S.Identity },
+  /** Assign images to people with overlap, seeded and balanced; keeps work already started or done. Lead only. */
+  'assign:run': { request: S.AssignRequest, reply: S.AssignSummary },
   'images:import': {
     request: z.strictObject({ dir: z.string().min(1), pixelLimit: z.int().positive().optional() }),
     reply: S.JobInfo,

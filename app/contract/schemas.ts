@@ -137,6 +137,10 @@ export const ProjectInfo = z.object({
   classes: z.array(ClassDef.extend({ boxCount: z.int() })),
   boxCount: z.int(),
   roots: z.array(z.string()),
+  /** The current person's role: an annotator sees their own work on assigned images; the lead sees everyone's and assigns. */
+  role: z.enum(['annotator', 'lead']),
+  /** Who last identified on this project on this machine, to preselect on opening. */
+  lastIdentity: z.object({ name: z.string(), role: z.enum(['annotator', 'lead']) }).nullable().optional(),
 });
 
 /** A person, a model's author or the consensus, with how many images they marked done and how many boxes they have. */
@@ -146,6 +150,8 @@ export const AnnotatorView = z.object({
   kind: z.enum(['human', 'model', 'consensus']),
   imagesDone: z.int().min(0),
   boxes: z.int().min(0),
+  /** Images a lead assigned to them. */
+  assigned: z.int().min(0),
 });
 
 export const ModelView = z.object({
@@ -245,3 +251,28 @@ export const EvaluationReport = z.object({
 
 /** A per-person setting's name, e.g. review.threshold. */
 export const SettingKey = z.string().regex(/^[a-z0-9._-]{1,100}$/, 'a setting key is 1–100 of a–z, 0–9, dot, dash and underscore');
+
+/** A person's role: an annotator labels blind on assigned images; the QA lead sees everyone's work and assigns. */
+export const Role = z.enum(['annotator', 'lead']);
+/** A person's name as they type it: trimmed, 1–64 characters. */
+export const PersonName = z.string().trim().min(1, 'a name is empty').max(64, 'a name is at most 64 characters');
+/** Who is working: the person every box, edit and done mark is recorded as, and their role. */
+export const Identity = z.object({ annotator: z.object({ id: Id, name: z.string() }), role: Role });
+
+/** What `assign:run` takes: images to `overlap` of the people each (with `fraction`, that share of them; the rest to one). */
+export const AssignRequest = z.strictObject({
+  annotators: z.array(PersonName).min(1, 'name at least one annotator').max(1000),
+  overlap: z.int().min(1, 'overlap must be at least 1'),
+  fraction: z.number().gt(0, 'fraction must be above 0').max(1, 'fraction must be at most 1').optional(),
+  where: z.array(z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) })).max(50).optional(),
+  flag: z.string().min(1).max(200).optional(),
+  runId: Id.optional(),
+  seed: z.int().min(0).max(2 ** 32 - 1).optional(),
+});
+
+/** What an assignment did, person by person: images assigned to them from this run's images, of those new, and kept from before. */
+export const AssignSummary = z.object({
+  images: z.int(),
+  seed: z.int(),
+  perPerson: z.array(z.object({ name: z.string(), assigned: z.int(), added: z.int(), kept: z.int() })),
+});

@@ -28,6 +28,21 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'project:open': [{}, { file: '' }, { file: null }, { file: 'x.loupe', readonly: true }, 'x.loupe'],
   'project:info': [{ id: 1 }, true],
   'project:close': [{ force: true }],
+  'session:identify': [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(65) }, { name: 'ana', role: 'admin' }, { name: 7 }, { name: 'ana', id: 1 }],
+  'session:whoami': [{ name: 'ana' }, 'me'],
+  'assign:run': [
+    {},
+    { annotators: [], overlap: 1 },
+    { annotators: ['ana'], overlap: 0 },
+    { annotators: ['ana'], overlap: 1.5 },
+    { annotators: ['ana'], overlap: 1, fraction: 0 },
+    { annotators: ['ana'], overlap: 1, fraction: 1.2 },
+    { annotators: ['ana'], overlap: 1, where: [{ key: '', value: 'x' }] },
+    { annotators: ['ana'], overlap: 1, runId: 0 },
+    { annotators: ['ana'], overlap: 1, seed: -1 },
+    { annotators: [''], overlap: 1 },
+    { annotators: ['ana'], overlap: 1, shuffle: true },
+  ],
   'images:import': [
     {},
     { dir: '' },
@@ -166,6 +181,9 @@ const MALFORMED: Record<MethodName, unknown[]> = {
 /** Valid requests that must fail with `no_project` while nothing is open. */
 const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'project:info': {},
+  'session:identify': { name: 'ana' },
+  'session:whoami': {},
+  'assign:run': { annotators: ['ana'], overlap: 1 },
   'images:import': { dir: '/tmp' },
   'images:list': {},
   'images:get': { id: 1 },

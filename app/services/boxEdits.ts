@@ -2,6 +2,7 @@ import { clampRect, type Box, type BoxState, type NewBox, type Rect } from '../d
 import { invertDiff, isEmptyDiff, type BoxDiff } from '../domain/diff.ts';
 import { LoupeError } from '../domain/errors.ts';
 import type { Project } from '../store/Project.ts';
+import { isBlind, visibleToMe } from './people.ts';
 import { reviewBoxes } from './review.ts';
 
 /** What the UI needs after an edit: the image's boxes and how far undo and redo reach. */
@@ -120,6 +121,7 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
     if (b.sourceBoxId !== undefined) {
       const src = project.boxes.get(b.sourceBoxId);
       if (!src || src.imageId !== imageId) throw new LoupeError('conflict', `Box ${b.sourceBoxId} to accept is not on image ${imageId}.`);
+      if (isBlind(project, imageId) && !visibleToMe(project, src)) throw new LoupeError('forbidden', `Box ${b.sourceBoxId} belongs to another person; copy a prediction or your own box.`);
       // Taken as the model drew it, or moved, resized or reclassified on the way: "edited from prediction N".
       const same = src.classId === b.classId && src.x === r.x && src.y === r.y && src.w === r.w && src.h === r.h;
       provenance = same ? 'accepted' : 'edited';

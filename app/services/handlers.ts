@@ -7,6 +7,8 @@ import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
 import { importLabels, importPredictions } from './importLabels.ts';
 import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
+import { annotatorViews, identify, whoami } from './people.ts';
+import { runAssign } from './assign.ts';
 import { prelabel } from './prelabel.ts';
 import { projectInfo } from './projectInfo.ts';
 import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
@@ -73,6 +75,13 @@ export const HANDLERS: Handlers = {
     s.emit({ type: 'project', project: null });
     return { closed };
   },
+  'session:identify': (s, req) => {
+    const who = identify(s.project, req.name, req.role);
+    s.emit({ type: 'project', project: projectInfo(s.project) });
+    return who;
+  },
+  'session:whoami': (s) => whoami(s.project),
+  'assign:run': (s, req) => runAssign(s.project, req),
   'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit),
   'images:list': (s, req) => listQueue(s.project, req),
   'images:next': (s, req) => nextInQueue(s.project, req),
@@ -95,7 +104,7 @@ export const HANDLERS: Handlers = {
   'classes:create': (s, req) => createClass(s.project, req),
   'classes:update': (s, req) => updateClass(s.project, req),
   'classes:delete': (s, req) => deleteClass(s.project, req.id),
-  'annotators:list': (s) => s.project.annotators.summaries(),
+  'annotators:list': (s) => annotatorViews(s.project),
   'boxes:list': (s, req) => {
     const p = s.project;
     if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);

@@ -1,5 +1,6 @@
 import type { Res } from '../contract/methods.ts';
 import type { Project } from '../store/Project.ts';
+import { lastIdentity } from './people.ts';
 import { Session } from './Session.ts';
 
 /** The project summary shown in the UI and printed by `loupe info`. */
@@ -16,5 +17,7 @@ export function projectInfo(p: Project): Res<'project:info'> {
     classes: p.classes.list().map((c) => ({ ...c, boxCount: counts.get(c.id) ?? 0 })),
     boxCount,
     roots: p.images.roots().map((r) => p.rootPath(r.path)),
+    role: p.role,
+    lastIdentity: lastIdentity(p),
   };
 }

@@ -5,6 +5,7 @@ import type { Box } from '../domain/box.ts';
 import type { ImageRow } from '../store/ImageRepo.ts';
 import type { Project } from '../store/Project.ts';
 import type { QueueFilter, QueueOrder } from '../store/QueueRepo.ts';
+import { queueFilterFor, visibleBoxCount, visibleBoxes } from './people.ts';
 
 type Item = Res<'images:list'>['items'][number];
 type Status = Item['status'];
@@ -19,7 +20,7 @@ export function queueItem(p: Project, r: ImageRow & { boxCount: number }): Item 
     width: r.width,
     height: r.height,
     format: r.format,
-    boxCount: r.boxCount,
+    boxCount: visibleBoxCount(p, r.id, r.boxCount),
     tags: metadataTags(r.metadata),
     status: p.queue.status(r.id, p.annotator.id),
     flags: p.queue.flags(r.id),
@@ -33,7 +34,7 @@ function filterOf(req: { filter: QueueFilter; where?: { key: string; value: stri
 
 /** A page of the review queue. */
 export function listQueue(p: Project, req: ParsedReq<'images:list'>): Res<'images:list'> {
-  const page = p.queue.page(p.annotator.id, req.order as QueueOrder, filterOf(req), req.offset, req.limit);
+  const page = p.queue.page(p.annotator.id, req.order as QueueOrder, queueFilterFor(p, filterOf(req)), req.offset, req.limit);
   return { total: page.total, offset: req.offset, items: page.items.map((r) => queueItem(p, r)) };
 }
 
@@ -47,7 +48,7 @@ const UNREVIEWED: ReadonlySet<Status> = new Set(['todo', 'in_progress']);
 
 /** The image after (or before) queue position `from`; with `unreviewed`, the next still to review, wrapping round once. */
 export function nextInQueue(p: Project, req: ParsedReq<'images:next'>): Res<'images:next'> {
-  const ids = p.queue.ids(p.annotator.id, req.order as QueueOrder, req.filter);
+  const ids = p.queue.ids(p.annotator.id, req.order as QueueOrder, queueFilterFor(p, req.filter));
   const n = ids.length;
   const me = p.annotator.id;
   if (!req.unreviewed) {
@@ -64,7 +65,7 @@ export function nextInQueue(p: Project, req: ParsedReq<'images:next'>): Res<'ima
 
 /** Where an image stands in the queue. */
 export function locateInQueue(p: Project, req: ParsedReq<'images:locate'>): Res<'images:locate'> {
-  const ids = p.queue.ids(p.annotator.id, req.order as QueueOrder, req.filter);
+  const ids = p.queue.ids(p.annotator.id, req.order as QueueOrder, queueFilterFor(p, req.filter));
   const i = ids.indexOf(req.imageId);
   return { index: i < 0 ? null : i, total: ids.length };
 }
@@ -78,10 +79,10 @@ export function setReviewStatus(p: Project, imageId: number, status: Status): Re
   })();
 }
 
-/** The open image's boxes with whether the current person rejected each. */
+/** The open image's boxes the current person may see (blind labelling, app/services/people.ts), with whether they rejected each. */
 export function reviewBoxes(p: Project, imageId: number): (Box & { rejected: boolean })[] {
   const rejected = p.review.rejectedOn(imageId, p.annotator.id);
-  return p.boxes.forImage(imageId).map((b) => ({ ...b, rejected: rejected.has(b.id) }));
+  return visibleBoxes(p, imageId).map((b) => ({ ...b, rejected: rejected.has(b.id) }));
 }
 
 /** A person's setting, parsed; null when never set. */

@@ -43,6 +43,10 @@ export class AnnotatorRepo {
     const id = Number(this.sInsert.run(name, kind).lastInsertRowid);
     return { id, name, kind };
   }
+  /** The annotator with this exact name, if any. */
+  byName(name: string): AnnotatorRow | undefined {
+    return this.sByName.get(name);
+  }
   list(): AnnotatorRow[] {
     return this.sList.all();
   }

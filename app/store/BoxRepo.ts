@@ -47,6 +47,7 @@ export class BoxRepo {
   private readonly sCountByClass;
   private readonly sDeleteAuthored;
   private readonly sCountAuthored;
+  private readonly sCountVisible;
 
   constructor(db: Db) {
     this.sByImage = db.prepare<[number], BoxRowDb>(`SELECT ${COLS} FROM boxes WHERE image_id = ? ORDER BY id`);
@@ -71,6 +72,9 @@ export class BoxRepo {
     this.sCountAuthored = db.prepare<[number, number, string], { n: number }>(
       'SELECT count(*) AS n FROM boxes WHERE image_id = ? AND annotator_id = ? AND provenance != ?',
     );
+    this.sCountVisible = db.prepare<[number, number], number>(
+      'SELECT count(*) FROM boxes WHERE image_id = ? AND (annotator_id = ? OR model_run_id IS NOT NULL)',
+    ).pluck();
   }
 
   forImage(imageId: number, annotatorId?: number): Box[] {
@@ -103,6 +107,10 @@ export class BoxRepo {
   /** How many of an author's boxes on an image have another provenance than this one. */
   countAuthoredOther(imageId: number, annotatorId: number, provenance: Box['provenance']): number {
     return this.sCountAuthored.get(imageId, annotatorId, provenance)!.n;
+  }
+  /** How many of an image's boxes are this person's or a model's (what blind labelling shows them). */
+  countVisible(imageId: number, annotatorId: number): number {
+    return this.sCountVisible.get(imageId, annotatorId)!;
   }
   countByClass(): Map<number, number> {
     return new Map(this.sCountByClass.all().map((r) => [r.class_id, r.n]));

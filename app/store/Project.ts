@@ -13,6 +13,9 @@ import { QueueRepo } from './QueueRepo.ts';
 import { ReviewRepo } from './ReviewRepo.ts';
 import { openDatabase, type Db, type OpenOptions } from './openDatabase.ts';
 
+/** What a person may see and do: an annotator labels blind on assigned images; the QA lead sees everyone's work and assigns. */
+export type Role = 'annotator' | 'lead';
+
 export interface ProjectOptions extends OpenOptions {
   /** The person editing; defaults to $LOUPE_ANNOTATOR or the OS user name. */
   annotator?: string;
@@ -40,7 +43,10 @@ export class Project {
   readonly assignments: AssignmentRepo;
   readonly review: ReviewRepo;
   readonly queue: QueueRepo;
-  readonly annotator: AnnotatorRow;
+  /** The person the project was opened as (from the options, $LOUPE_ANNOTATOR or the OS user). */
+  readonly defaultAnnotator: AnnotatorRow;
+  private current: AnnotatorRow;
+  private currentRole: Role = 'annotator';
 
   private constructor(
     readonly file: string,
@@ -56,7 +62,25 @@ export class Project {
     this.assignments = new AssignmentRepo(db);
     this.review = new ReviewRepo(db);
     this.queue = new QueueRepo(db);
-    this.annotator = db.transaction(() => this.annotators.ensure(annotatorName, 'human'))();
+    this.defaultAnnotator = db.transaction(() => this.annotators.ensure(annotatorName, 'human'))();
+    this.current = this.defaultAnnotator;
+  }
+
+  /** The person editing now: every box, edit, done mark and setting is recorded as theirs. */
+  get annotator(): AnnotatorRow {
+    return this.current;
+  }
+
+  /** The current person's role; an annotator until someone identifies as the lead. */
+  get role(): Role {
+    return this.currentRole;
+  }
+
+  /** Switch who is editing (and in which role, unchanged when not given); only a person (a human annotator row) can edit. */
+  setAnnotator(row: AnnotatorRow, role: Role = this.currentRole): void {
+    if (row.kind !== 'human') throw new LoupeError('bad_request', `"${row.name}" is a ${row.kind} author, not a person; choose a person's name.`);
+    this.current = row;
+    this.currentRole = role;
   }
 
   /** Open an existing project file (or create it with `create`). */

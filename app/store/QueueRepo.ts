@@ -20,6 +20,8 @@ export interface QueueFilter {
   annotatorId?: number;
   /** Metadata key = value. */
   where?: { key: string; value: string };
+  /** Only images a lead assigned to this person (an annotator's own queue). */
+  assignedTo?: number;
 }
 
 type Row = ImageRow & { boxCount: number };
@@ -150,6 +152,11 @@ export class QueueRepo {
         (id) => `(+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = ${id} AND b.annotator_id = @who))`,
       );
       params.who = f.annotatorId;
+    }
+    if (f.assignedTo !== undefined) {
+      shape.push('assigned');
+      params.assignee = f.assignedTo;
+      parts.push((id) => `+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @assignee AND a.assigned_at IS NOT NULL)`);
     }
     if (f.where) {
       // Off the image_tags table (migration 4), which holds the text metadataEquals compares.

@@ -279,6 +279,11 @@ export const MIGRATIONS: readonly string[] = [
       WHERE image_id IN (old.image_id, new.image_id);
   END;
   `,
+  /* 6: when a lead assigned an image to a person */ `
+  -- Set by an assignment (assign:run); NULL for the rows a person's work or a label import made.
+  ALTER TABLE assignments ADD COLUMN assigned_at TEXT;
+  CREATE INDEX assignments_assigned ON assignments(image_id) WHERE assigned_at IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -11,7 +11,7 @@ import { TopBar } from './components/TopBar.tsx';
 import { AssignDialog } from './people/AssignDialog.tsx';
 import { IdentifyDialog } from './people/IdentifyDialog.tsx';
 import { ExportPackageDialog, ImportPackageDialog } from './people/PackageDialogs.tsx';
-import { lastIdentityName, listPeople, roleOf, type Identity, type Role } from './people/peopleApi.ts';
+import { lastIdentity, listPeople, roleOf, type Identity, type Role } from './people/peopleApi.ts';
 import { formatChords, detectPlatform } from './shortcuts/keymap.ts';
 import { loadKeymap, saveKeymap, type Keymap } from './shortcuts/keymap.ts';
 import { Workspace } from './workspace/Workspace.tsx';
@@ -69,10 +69,11 @@ export function App() {
     const here = openedHere.current;
     openedHere.current = false;
     void (async () => {
-      const last = await lastIdentityName();
+      const last = await lastIdentity();
       const shared = last !== null || (await listPeople().catch(() => [])).some((p) => (p.assigned ?? 0) > 0);
       if (!here && !shared) return;
-      setPreselect(last ?? project.annotator.name);
+      setPreselect(last?.name ?? project.annotator.name);
+      if (last?.role) setRole(last.role);
       setDialog('identify');
     })();
   }, [project]);

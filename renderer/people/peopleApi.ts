@@ -66,11 +66,21 @@ function nameOf(v: unknown): string | null {
   return null;
 }
 
+/** The name (and role, when kept) remembered as the last one to work on this project (the project's `lastIdentity`), if the project keeps one. */
+export async function lastIdentity(): Promise<{ name: string; role: Role | null } | null> {
+  const n = await lastIdentityName();
+  if (!n) return null;
+  return { name: n, role: lastRole };
+}
+let lastRole: Role | null = null;
+
 /** The name remembered as the last one to work on this project (the project's `lastIdentity`), if the project keeps one. */
 export async function lastIdentityName(): Promise<string | null> {
+  lastRole = null;
   try {
-    const info = (await call('project:info', {})) as { lastIdentity?: unknown };
+    const info = (await call('project:info', {})) as { lastIdentity?: { role?: unknown } | null };
     const n = nameOf(info.lastIdentity);
+    if (info.lastIdentity && (info.lastIdentity.role === 'lead' || info.lastIdentity.role === 'annotator')) lastRole = info.lastIdentity.role;
     if (n) return n;
   } catch {
     // No project info: nothing remembered.

@@ -186,6 +186,9 @@ test('the lead assigns by keyboard alone; on assigned images each person sees on
   await page.keyboard.press('Control+Shift+G');
   const dialog = page.getByTestId('assign-dialog');
   await expect(dialog).toBeVisible();
+  // Focus starts on the first person (the one the project was made by), alice and bob follow.
+  await expect(dialog.locator('.assign-people input').first()).toBeFocused();
+  await page.keyboard.press('Tab');
   await expect(page.getByTestId('assign-person-alice')).toBeFocused();
   await page.keyboard.press('Space');
   await page.keyboard.press('Tab');

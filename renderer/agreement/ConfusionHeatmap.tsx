@@ -34,7 +34,7 @@ export function ConfusionHeatmap({ labels, matrix, names }: Props) {
               {labels.map((_, j) => {
                 const v = matrix[i]?.[j] ?? 0;
                 return (
-                  <td key={j} style={{ background: heatColor(v, max), color: heatText(v, max) }} title={`${name(l)} × ${name(labels[j])}: ${v}`} className={i === j ? 'diag' : ''}>
+                  <td key={j} style={{ background: heatColor(v, max), color: heatText(v, max) }} title={`${name(l)} × ${name(labels[j])}: ${v}`} className={i === j && l !== null ? 'diag' : ''}>
                     {v || ''}
                   </td>
                 );

@@ -15,6 +15,8 @@ interface Props {
   onLeave(): void;
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Beside the canvas in the disagreement review: who labelled the image (the legend), what disagrees, and the resolution. */
 export function DisagreementPanel({ d, target, position, keyOf, onPrev, onNext, onLeave }: Props) {
   const v = d.view;
@@ -52,7 +54,7 @@ export function DisagreementPanel({ d, target, position, keyOf, onPrev, onNext, 
             agreement <strong data-testid="image-agreement">{pct(v.agreement)}</strong>
             <span className="muted">
               {' '}
-              · {count('missing')} missing · {count('class_conflict')} class conflicts · {count('low_iou')} low IoU
+              · {count('missing')} missing · {plural(count('class_conflict'), 'class conflict')} · {count('low_iou')} low IoU
             </span>
           </p>
           <ol className="legend" data-testid="legend">

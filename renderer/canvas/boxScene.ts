@@ -189,14 +189,14 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
  * the others do not have, thin for a match under the low-IoU bar.
  */
 function drawPersonGroup(ctx: CanvasRenderingContext2D, list: readonly ShownBox[], color: string, mark: string, s: number) {
-  const width = mark === 'missing' ? 3 : mark === 'low_iou' ? 1.25 : 2;
-  const dash = mark === 'missing' ? [8 / s, 5 / s] : [];
-  ctx.fillStyle = hexAlpha(color, mark === 'missing' ? 0.12 : 0.05);
+  const width = mark === 'missing' ? 3.5 : mark === 'low_iou' ? 1.25 : 2;
+  ctx.fillStyle = hexAlpha(color, mark === 'missing' ? 0.14 : 0.05);
   for (const b of list) ctx.fillRect(b.x, b.y, b.w, b.h);
-  ctx.setLineDash(dash);
-  ctx.strokeStyle = 'rgba(0, 0, 0, 0.7)';
+  // The halo is solid, so a dashed outline alternates colour and black and reads on any photo.
+  ctx.strokeStyle = 'rgba(0, 0, 0, 0.75)';
   ctx.lineWidth = (width + 2) / s;
   for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
+  if (mark === 'missing') ctx.setLineDash([9 / s, 6 / s]);
   ctx.strokeStyle = color;
   ctx.lineWidth = width / s;
   for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);

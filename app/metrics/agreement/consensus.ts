@@ -1,0 +1,189 @@
+/**
+ * Consensus merge after CVAT (ARCHITECTURE.md §3). Every pair of people is matched at t
+ * (both passes, so a cluster can hold class disagreements); the matches, by IoU
+ * descending, join clusters greedily, two clusters merging only when they share no
+ * annotator and every cross pair has IoU ≥ t. A box no match reaches is a cluster of one.
+ *
+ * Deterministic: people are taken by ascending id (the lower id is A in each pair),
+ * equal IoUs are taken by (A's id, A's index, B's id, B's index), clusters are listed
+ * by their first member in (annotator id, box index) order, members by annotator id.
+ */
+import { LoupeError } from '../../domain/errors.ts';
+import { peopleOf } from './counts.ts';
+import { aIoU, aToB, checkThreshold, iou, solvePair, type ABox } from './match.ts';
+
+/** One box of a cluster: whose it is and where it sits in that person's list. */
+export interface ClusterMember {
+  annotatorId: number;
+  index: number;
+  box: ABox;
+}
+
+/** A consensus box: the chosen member with the cluster's class, its votes and members. */
+export interface ConsensusBox {
+  /** The chosen member, classId set to the cluster's class. */
+  box: ABox;
+  classId: number;
+  /** Members whose class is the cluster's class. */
+  votes: number;
+  members: { annotatorId: number; boxId: number }[];
+}
+
+/** The quorum used when none is given: a majority of the people, at least one. */
+export function defaultQuorum(nPeople: number): number {
+  return Math.max(1, Math.ceil(nPeople / 2));
+}
+
+/** Refuse a quorum that is not an integer ≥ 1. */
+export function checkQuorum(quorum: number): void {
+  if (!Number.isInteger(quorum) || quorum < 1) {
+    throw new LoupeError('bad_request', `The quorum must be an integer ≥ 1; got ${String(quorum)}.`);
+  }
+}
+
+/** The clusters of one image (members sorted by annotator id), before any quorum. */
+export function clusters(byPerson: ReadonlyMap<number, readonly ABox[]>, t: number): ClusterMember[][] {
+  checkThreshold(t);
+  const people = peopleOf(byPerson);
+  const lists = people.map((p) => byPerson.get(p)!);
+  const offset: number[] = [];
+  let nNodes = 0;
+  for (const l of lists) {
+    offset.push(nNodes);
+    nNodes += l.length;
+  }
+  const person = new Int32Array(nNodes);
+  const indexOf = new Int32Array(nNodes);
+  for (let p = 0; p < lists.length; p++) {
+    for (let i = 0; i < lists[p].length; i++) {
+      person[offset[p] + i] = p;
+      indexOf[offset[p] + i] = i;
+    }
+  }
+  const eu: number[] = [];
+  const ev: number[] = [];
+  const ew: number[] = [];
+  for (let p = 0; p < lists.length; p++) {
+    for (let q = p + 1; q < lists.length; q++) {
+      solvePair(lists[p], lists[q], t);
+      for (let i = 0; i < lists[p].length; i++) {
+        const k = aToB[i];
+        if (k === -1) continue;
+        eu.push(offset[p] + i);
+        ev.push(offset[q] + k);
+        ew.push(aIoU[i]);
+      }
+    }
+  }
+  // node numbering follows (person, index), so (u, v) order is (A's id, A's index, B's id, B's index)
+  const edgeOrder = eu.map((_, e) => e).sort((x, y) => ew[y] - ew[x] || eu[x] - eu[y] || ev[x] - ev[y]);
+  const clusterOf = new Int32Array(nNodes);
+  const groups: number[][] = [];
+  for (let x = 0; x < nNodes; x++) {
+    clusterOf[x] = x;
+    groups.push([x]);
+  }
+  const boxOf = (x: number): ABox => lists[person[x]][indexOf[x]];
+  for (const e of edgeOrder) {
+    const cu = clusterOf[eu[e]];
+    const cv = clusterOf[ev[e]];
+    if (cu === cv) continue;
+    const gu = groups[cu];
+    const gv = groups[cv];
+    let ok = true;
+    for (const x of gu) {
+      for (const y of gv) {
+        if (person[x] === person[y] || iou(boxOf(x), boxOf(y)) < t) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+    }
+    if (!ok) continue;
+    const [keep, drop] = cu < cv ? [cu, cv] : [cv, cu];
+    for (const y of groups[drop]) {
+      groups[keep].push(y);
+      clusterOf[y] = keep;
+    }
+    groups[drop] = [];
+  }
+  const out: ClusterMember[][] = [];
+  for (let c = 0; c < nNodes; c++) {
+    const g = groups[c];
+    if (g.length === 0) continue;
+    // a cluster's slot is the smallest node it ever held, so clusters come out by first member
+    g.sort((x, y) => x - y);
+    out.push(g.map((x) => ({ annotatorId: people[person[x]], index: indexOf[x], box: boxOf(x) })));
+  }
+  return out;
+}
+
+/** The cluster's class, its votes, and the chosen member, before the quorum. */
+export function resolveCluster(members: readonly ClusterMember[]): { classId: number; votes: number; chosen: ClusterMember } {
+  const tally = new Map<number, number>();
+  let best = 0;
+  for (const m of members) {
+    const n = (tally.get(m.box.classId) ?? 0) + 1;
+    tally.set(m.box.classId, n);
+    if (n > best) best = n;
+  }
+  const tied = [...tally].filter(([, n]) => n === best).map(([c]) => c);
+  let classId = tied[0];
+  if (tied.length > 1) {
+    // the class of the member most like the others (mean IoU), ties to the lowest annotator id
+    let bestMean = -1;
+    for (const m of members) {
+      if (!tied.includes(m.box.classId)) continue;
+      let s = 0;
+      for (const o of members) if (o !== m) s += iou(m.box, o.box);
+      const mean = s / (members.length - 1);
+      if (mean > bestMean) {
+        bestMean = mean;
+        classId = m.box.classId;
+      }
+    }
+  }
+  let mx = 0;
+  let my = 0;
+  let mw = 0;
+  let mh = 0;
+  for (const m of members) {
+    mx += m.box.x;
+    my += m.box.y;
+    mw += m.box.w;
+    mh += m.box.h;
+  }
+  const k = members.length;
+  const mean: ABox = { id: -1, classId, x: mx / k, y: my / k, w: mw / k, h: mh / k };
+  let chosen = members[0];
+  let bestIoU = -1;
+  for (const m of members) {
+    const v = iou(m.box, mean);
+    if (v > bestIoU) {
+      bestIoU = v;
+      chosen = m;
+    }
+  }
+  return { classId, votes: best, chosen };
+}
+
+/**
+ * Merge several people's boxes on one image into consensus boxes: clusters at IoU ≥ t,
+ * class by majority, clusters with fewer votes than the quorum dropped.
+ */
+export function consensusMerge(byPerson: ReadonlyMap<number, readonly ABox[]>, t: number, quorum: number): ConsensusBox[] {
+  checkQuorum(quorum);
+  const out: ConsensusBox[] = [];
+  for (const members of clusters(byPerson, t)) {
+    const r = resolveCluster(members);
+    if (r.votes < quorum) continue;
+    out.push({
+      box: { ...r.chosen.box, classId: r.classId },
+      classId: r.classId,
+      votes: r.votes,
+      members: members.map((m) => ({ annotatorId: m.annotatorId, boxId: m.box.id })),
+    });
+  }
+  return out;
+}

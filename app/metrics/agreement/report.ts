@@ -1,0 +1,225 @@
+/**
+ * The whole-project agreement report, built one image at a time. Memory is
+ * proportional to pairs × classes plus one row per image, never to all boxes.
+ */
+import { LoupeError } from '../../domain/errors.ts';
+import { NominalCoincidence } from './alpha.ts';
+import { addCounts, checkPeople, f1, meanIoU, peopleOf, zeroCounts, type PairCounts } from './counts.ts';
+import { checkQuorum, clusters, defaultQuorum, resolveCluster } from './consensus.ts';
+import { aIoU, aToB, bToA, checkThreshold, solvePair, type ABox } from './match.ts';
+
+/** One pair of people on one image, or over the project. */
+export interface PairAgreement {
+  /** Annotator ids, a < b. */
+  a: number;
+  b: number;
+  counts: PairCounts;
+  f1: number;
+  meanIoU: number | null;
+}
+
+/** The agreement of one image: mean F1 over its pairs, the summed counts and each pair. */
+export interface ImageAgreement {
+  imageId: number;
+  /** Annotator ids, ascending. */
+  people: number[];
+  agreement: number;
+  counts: PairCounts;
+  pairs: PairAgreement[];
+}
+
+/** One row of the report's per-image list. */
+export interface ImageRow {
+  imageId: number;
+  people: number[];
+  agreement: number;
+  counts: PairCounts;
+}
+
+/** The whole-project report (plain JSON). */
+export interface AgreementReport {
+  iou: number;
+  /** The quorum given, or null when each image used defaultQuorum(its people). */
+  quorum: number | null;
+  images: number;
+  /** Mean image agreement; null when no image was added. */
+  meanAgreement: number | null;
+  /** Krippendorff's alpha nominal over the class labels of the clusters with ≥ 2 members. */
+  alpha: number | null;
+  pairs: (PairAgreement & { images: number })[];
+  perImage: ImageRow[];
+  perClass: {
+    /** Class ids, ascending; the matrix has one more row and column, "unmatched", last. */
+    classIds: number[];
+    /** Symmetric; each match counted in both orientations, each miss as (class, unmatched) and back. */
+    confusion: number[][];
+    /** diag / (row + col − diag) per class, null when the class never occurs. */
+    jaccard: { classId: number; jaccard: number | null }[];
+  };
+  /** Each person against the consensus of the images they worked on. */
+  perPerson: { annotatorId: number; images: number; counts: PairCounts; f1: number; meanIoU: number | null }[];
+}
+
+const UNMATCHED = -1;
+
+/** Streams images (addImage) into a project agreement report (report). */
+export class AgreementAccumulator {
+  private readonly t: number;
+  private readonly quorum: number | undefined;
+  private readonly pairTotals = new Map<string, { a: number; b: number; images: number; counts: PairCounts }>();
+  private readonly rows: ImageRow[] = [];
+  private readonly seen = new Set<number>();
+  private readonly confusion = new Map<number, Map<number, number>>();
+  private readonly persons = new Map<number, { images: number; counts: PairCounts }>();
+  private readonly coincidence = new NominalCoincidence();
+  private agreementSum = 0;
+
+  constructor(t: number, opts?: { quorum?: number }) {
+    checkThreshold(t);
+    if (opts?.quorum !== undefined) checkQuorum(opts.quorum);
+    this.t = t;
+    this.quorum = opts?.quorum;
+  }
+
+  /** Add one image (at least two people; each image once) and return its agreement. */
+  addImage(imageId: number, byPerson: ReadonlyMap<number, readonly ABox[]>): ImageAgreement {
+    if (this.seen.has(imageId)) throw new LoupeError('bad_request', `Image ${imageId} was already added to the agreement report.`);
+    const people = peopleOf(byPerson);
+    checkPeople(people);
+    const t = this.t;
+    const lists = people.map((p) => byPerson.get(p)!);
+    // validate everything before anything is counted, so a refusal leaves the report as it was
+    const cl = clusters(byPerson, t);
+    const pairs: PairAgreement[] = [];
+    const imageCounts = zeroCounts();
+    let f1Sum = 0;
+    for (let p = 0; p < people.length; p++) {
+      for (let q = p + 1; q < people.length; q++) {
+        const a = lists[p];
+        const b = lists[q];
+        solvePair(a, b, t);
+        const c = zeroCounts();
+        for (let i = 0; i < a.length; i++) {
+          const k = aToB[i];
+          if (k === -1) {
+            c.onlyA++;
+            this.bump(a[i].classId, UNMATCHED);
+          } else {
+            if (a[i].classId === b[k].classId) c.matchedSame++;
+            else c.matchedOther++;
+            c.iouSum += aIoU[i];
+            this.bump(a[i].classId, b[k].classId);
+          }
+        }
+        for (let k = 0; k < b.length; k++) {
+          if (bToA[k] === -1) {
+            c.onlyB++;
+            this.bump(b[k].classId, UNMATCHED);
+          }
+        }
+        const pf1 = f1(c);
+        f1Sum += pf1;
+        addCounts(imageCounts, c);
+        pairs.push({ a: people[p], b: people[q], counts: c, f1: pf1, meanIoU: meanIoU(c) });
+        const key = `${people[p]}:${people[q]}`;
+        let tot = this.pairTotals.get(key);
+        if (!tot) {
+          tot = { a: people[p], b: people[q], images: 0, counts: zeroCounts() };
+          this.pairTotals.set(key, tot);
+        }
+        tot.images++;
+        addCounts(tot.counts, c);
+      }
+    }
+    // the consensus of this image from everyone, and each person against it
+    const quorum = this.quorum ?? defaultQuorum(people.length);
+    const consensus: ABox[] = [];
+    for (const members of cl) {
+      if (members.length >= 2) this.coincidence.addUnit(members.map((m) => m.box.classId));
+      const r = resolveCluster(members);
+      if (r.votes >= quorum) consensus.push({ ...r.chosen.box, classId: r.classId });
+    }
+    for (let p = 0; p < people.length; p++) {
+      const mine = lists[p];
+      solvePair(mine, consensus, t);
+      let st = this.persons.get(people[p]);
+      if (!st) {
+        st = { images: 0, counts: zeroCounts() };
+        this.persons.set(people[p], st);
+      }
+      st.images++;
+      const c = st.counts;
+      for (let i = 0; i < mine.length; i++) {
+        const k = aToB[i];
+        if (k === -1) c.onlyA++;
+        else {
+          if (mine[i].classId === consensus[k].classId) c.matchedSame++;
+          else c.matchedOther++;
+          c.iouSum += aIoU[i];
+        }
+      }
+      for (let k = 0; k < consensus.length; k++) if (bToA[k] === -1) c.onlyB++;
+    }
+    const agreement = f1Sum / pairs.length;
+    this.agreementSum += agreement;
+    this.seen.add(imageId);
+    this.rows.push({ imageId, people, agreement, counts: imageCounts });
+    return { imageId, people, agreement, counts: { ...imageCounts }, pairs };
+  }
+
+  /** The report over every image added so far. */
+  report(): AgreementReport {
+    const classSet = new Set<number>();
+    for (const [c, row] of this.confusion) {
+      if (c !== UNMATCHED) classSet.add(c);
+      for (const k of row.keys()) if (k !== UNMATCHED) classSet.add(k);
+    }
+    const classIds = [...classSet].sort((x, y) => x - y);
+    const axis = [...classIds, UNMATCHED];
+    const confusion = axis.map((c) => axis.map((k) => this.confusion.get(c)?.get(k) ?? 0));
+    const jaccard = classIds.map((classId, i) => {
+      let row = 0;
+      let col = 0;
+      for (let j = 0; j < axis.length; j++) {
+        row += confusion[i][j];
+        col += confusion[j][i];
+      }
+      const diag = confusion[i][i];
+      const den = row + col - diag;
+      return { classId, jaccard: den > 0 ? diag / den : null };
+    });
+    const pairs = [...this.pairTotals.values()]
+      .sort((x, y) => x.a - y.a || x.b - y.b)
+      .map((p) => ({ a: p.a, b: p.b, images: p.images, counts: { ...p.counts }, f1: f1(p.counts), meanIoU: meanIoU(p.counts) }));
+    const perPerson = [...this.persons]
+      .sort((x, y) => x[0] - y[0])
+      .map(([annotatorId, s]) => ({ annotatorId, images: s.images, counts: { ...s.counts }, f1: f1(s.counts), meanIoU: meanIoU(s.counts) }));
+    const n = this.rows.length;
+    return {
+      iou: this.t,
+      quorum: this.quorum ?? null,
+      images: n,
+      meanAgreement: n === 0 ? null : this.agreementSum / n,
+      alpha: this.coincidence.alpha(),
+      pairs,
+      perImage: this.rows.map((r) => ({ ...r, people: [...r.people], counts: { ...r.counts } })),
+      perClass: { classIds, confusion, jaccard },
+      perPerson,
+    };
+  }
+
+  /** Count (c, k) and (k, c): the matrix is symmetric. */
+  private bump(c: number, k: number): void {
+    this.add(c, k);
+    this.add(k, c);
+  }
+
+  private add(c: number, k: number): void {
+    let row = this.confusion.get(c);
+    if (!row) {
+      row = new Map();
+      this.confusion.set(c, row);
+    }
+    row.set(k, (row.get(k) ?? 0) + 1);
+  }
+}

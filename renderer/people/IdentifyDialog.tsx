@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Modal } from '../components/Modal.tsx';
 import { identify, listPeople, ROLE_LABEL, type Identity, type Person, type Role } from './peopleApi.ts';
+import { checkName, personCounts } from './names.ts';
 import './people.css';
 
 interface Props {
@@ -13,20 +14,6 @@ interface Props {
 }
 
 const NEW = '\u0000new';
-
-/** Counts of a person for the list: what they were assigned and what they have done. */
-export function personCounts(p: Person): string {
-  const assigned = p.assigned !== undefined ? `${p.assigned} assigned · ` : '';
-  return `${assigned}${p.imagesDone} done`;
-}
-
-/** Check a typed name the way the core will: trimmed, 1–64 characters. */
-export function checkName(raw: string): string {
-  const name = raw.trim();
-  if (!name) throw new Error('Type your name, or pick yourself from the list.');
-  if (name.length > 64) throw new Error(`A name is at most 64 characters; this one has ${name.length}.`);
-  return name;
-}
 
 /** Who is working: pick one of the project's people or type a new name, choose a role; Enter confirms. */
 export function IdentifyDialog({ preselect, role: initialRole, onIdentified, onClose }: Props) {

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { identify, listPeople, ROLE_LABEL, type Identity, type Person, type Role } from './peopleApi.ts';
+import { personCounts } from './names.ts';
 import './people.css';
 
 interface Props {
@@ -106,7 +107,7 @@ export function WhoMenu(p: Props) {
             >
               <span className="check">{a.name === p.name ? '✓' : ''}</span>
               <span className="name">{a.name}</span>
-              <span className="muted">{a.assigned !== undefined ? `${a.assigned} assigned · ` : ''}{a.imagesDone} done</span>
+              <span className="muted">{personCounts(a)}</span>
             </button>
           ))}
           <button type="button" role="menuitem" onClick={() => (close(), p.onSomeoneElse())} data-testid="who-someone-else">

@@ -56,7 +56,10 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    if (!opts.readonly) migrate(db, version);
+    if (!opts.readonly) {
+      writeLockUpFront(db);
+      migrate(db, version);
+    }
     return db;
   } catch (err) {
     db.close();
@@ -110,6 +113,25 @@ function checkIntegrity(db: Db, file: string): void {
   if (tables.length !== 3) {
     throw new LoupeError('corrupt_project', `${file} is an SQLite file but not a Loupe project (tables missing).`);
   }
+}
+
+/**
+ * Make every transaction of this connection begin with `BEGIN IMMEDIATE`.
+ *
+ * A deferred transaction that reads and then writes cannot wait for another
+ * process's write lock: SQLite answers `database is locked` at once, busy
+ * timeout or not, because waiting could deadlock two readers that both want
+ * to write. Taking the write lock when the transaction begins lets the busy
+ * timeout do its work, so a host's edits and a CLI job on the same file queue
+ * instead of failing. Nested transactions stay savepoints, as before.
+ */
+function writeLockUpFront(db: Db): void {
+  const make = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const t = make(fn);
+    const immediate = (...args: unknown[]) => t.immediate(...args);
+    return Object.assign(immediate, { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive });
+  }) as Db['transaction'];
 }
 
 /** Apply migrations from `from` to the current version inside one transaction. */

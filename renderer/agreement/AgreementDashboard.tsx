@@ -8,6 +8,7 @@ import { ConfusionHeatmap } from './ConfusionHeatmap.tsx';
 import { openReview, type ReviewTarget } from './reviewTarget.ts';
 import { agreementBins, fixed3, imagesOfPair, pct } from './scale.ts';
 import { readReport, type Report } from './types.ts';
+import { useKeyPick } from './useKeyPick.ts';
 
 type Job = Res<'jobs:list'>[number];
 type ProjectInfo = Res<'project:info'>;
@@ -150,6 +151,16 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
       .filter((i) => i.people.includes(person))
       .sort((a, b) => a.agreement - b.agreement)
       .map((i) => i.imageId);
+  const pickClass = (i: number) => go({ kind: 'queue', classId: classData[i].id, label: `images with ${classData[i].name}` });
+  const pickPerson = (i: number) => go({ kind: 'images', ids: imagesOf(personData[i].id), label: `${personData[i].name}'s images` });
+  const pickBin = (i: number) => {
+    const b = bins[i];
+    if (b.ids.length) go({ kind: 'images', ids: b.ids, label: `agreement ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}` });
+  };
+  const classKeys = useKeyPick(classData.length, pickClass, true);
+  const personKeys = useKeyPick(personData.length, pickPerson, true);
+  const binKeys = useKeyPick(binData.length, pickBin, false);
+  const ring = (on: boolean) => (on ? { stroke: 'var(--text)', strokeWidth: 2 } : {});
 
   return (
     <div className="agreement-body" data-testid="agreement-report">
@@ -161,46 +172,54 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
         <Figure label="IoU threshold" value={r.iou.toFixed(2)} testId="fig-iou" />
       </section>
 
-      <section className="agreement-card" data-testid="chart-classes">
+      <section className="agreement-card" data-testid="chart-classes" aria-label="Agreement per class; arrow keys pick a class, Enter opens it" {...classKeys.props}>
         <h3>Agreement per class (Jaccard)</h3>
         <p className="muted hint">Click a class: the disagreement queue, worst first, filtered to images with it.</p>
         <ResponsiveContainer width="100%" height={Math.max(120, 28 * classData.length + 40)}>
-          <BarChart data={classData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+          <BarChart accessibilityLayer={false} data={classData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
             <CartesianGrid stroke={GRID} horizontal={false} />
             <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} />
             <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} />
             <Tooltip formatter={(v) => pct(Number(v))} contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
-            <Bar dataKey="value" name="Jaccard" fill="var(--accent)" cursor="pointer" isAnimationActive={false} onClick={(d) => go({ kind: 'queue', classId: (d as unknown as { id: number }).id, label: `images with ${(d as unknown as { name: string }).name}` })} />
+            <Bar dataKey="value" name="Jaccard" fill="var(--accent)" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickClass(i)}>
+              {classData.map((_, i) => (
+                <Cell key={i} {...ring(classKeys.active === i)} />
+              ))}
+            </Bar>
           </BarChart>
         </ResponsiveContainer>
       </section>
 
-      <section className="agreement-card" data-testid="chart-people">
+      <section className="agreement-card" data-testid="chart-people" aria-label="Each person against the consensus; arrow keys pick a person, Enter opens their images" {...personKeys.props}>
         <h3>Each person against the consensus (F1)</h3>
         <p className="muted hint">Click a person: the images they did, worst agreement first.</p>
         <ResponsiveContainer width="100%" height={Math.max(120, 28 * personData.length + 40)}>
-          <BarChart data={personData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+          <BarChart accessibilityLayer={false} data={personData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
             <CartesianGrid stroke={GRID} horizontal={false} />
             <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} />
             <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} />
             <Tooltip formatter={(v) => pct(Number(v))} contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
-            <Bar dataKey="value" name="F1" fill="var(--ok)" cursor="pointer" isAnimationActive={false} onClick={(d) => { const p = d as unknown as { id: number; name: string }; go({ kind: 'images', ids: imagesOf(p.id), label: `${p.name}'s images` }); }} />
+            <Bar dataKey="value" name="F1" fill="var(--ok)" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickPerson(i)}>
+              {personData.map((_, i) => (
+                <Cell key={i} {...ring(personKeys.active === i)} />
+              ))}
+            </Bar>
           </BarChart>
         </ResponsiveContainer>
       </section>
 
-      <section className="agreement-card" data-testid="chart-histogram">
+      <section className="agreement-card" data-testid="chart-histogram" aria-label="Image agreement; arrow keys pick a range, Enter opens its images" {...binKeys.props}>
         <h3>Image agreement</h3>
         <p className="muted hint">Images per agreement range; click a bar to review them.</p>
         <ResponsiveContainer width="100%" height={190}>
-          <BarChart data={binData} margin={{ left: 0, right: 12, top: 4, bottom: 4 }}>
+          <BarChart accessibilityLayer={false} data={binData} margin={{ left: 0, right: 12, top: 4, bottom: 4 }}>
             <CartesianGrid stroke={GRID} vertical={false} />
             <XAxis dataKey="name" tick={{ ...CHART_TEXT, fontSize: 11 }} stroke={GRID} interval={0} />
             <YAxis allowDecimals={false} tick={CHART_TEXT} stroke={GRID} width={36} />
             <Tooltip contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
-            <Bar dataKey="value" name="images" cursor="pointer" isAnimationActive={false} onClick={(d) => { const b = (d as unknown as { bin: { lo: number; hi: number; ids: number[] } }).bin; if (b.ids.length) go({ kind: 'images', ids: b.ids, label: `agreement ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}` }); }}>
+            <Bar dataKey="value" name="images" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickBin(i)}>
               {binData.map((b, i) => (
-                <Cell key={i} fill={b.bin.lo < 0.5 ? 'var(--danger)' : b.bin.lo < 0.8 ? 'var(--warn)' : 'var(--ok)'} data-testid={`bin-${i}`} />
+                <Cell key={i} fill={b.bin.lo < 0.5 ? 'var(--danger)' : b.bin.lo < 0.8 ? 'var(--warn)' : 'var(--ok)'} {...ring(binKeys.active === i)} />
               ))}
             </Bar>
           </BarChart>

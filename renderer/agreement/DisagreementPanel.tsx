@@ -20,6 +20,7 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /** Beside the canvas in the disagreement review: who labelled the image (the legend), what disagrees, and the resolution. */
 export function DisagreementPanel({ d, target, position, keyOf, onPrev, onNext, onLeave }: Props) {
   const v = d.view;
+  const chord = (id: string) => keyOf(id).trim().replace(/^\(|\)$/g, '');
   const count = (k: string) => v?.marks.filter((m) => m.kind === k).length ?? 0;
   return (
     <section className="disagreement" data-testid="disagreement" aria-label="Disagreement">
@@ -64,7 +65,7 @@ export function DisagreementPanel({ d, target, position, keyOf, onPrev, onNext, 
                 <span className="name">{p.name}</span>
                 <span className="muted">{p.boxes} boxes</span>
                 <button type="button" disabled={d.busy} onClick={() => void d.take(p.n)} title={`Take ${p.name}'s labels as the final ones${keyOf(`agreement.take${p.n}`)}`} data-testid={`take-${p.name}`}>
-                  Take <kbd>{p.n}</kbd>
+                  Take <kbd>{chord(`agreement.take${p.n}`) || p.n}</kbd>
                 </button>
               </li>
             ))}

@@ -58,7 +58,7 @@ export function App() {
 
   // The role the core reports, whenever the project info is read again.
   useEffect(() => {
-    if (project && 'role' in project) setRole(roleOf(project));
+    if (project) setRole(roleOf(project));
   }, [project]);
 
   // Opening a project asks who is working: always when it was opened here; at launch, when the

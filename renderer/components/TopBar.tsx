@@ -66,7 +66,7 @@ export function TopBar(p: Props) {
             Assign…
           </button>
           {/* The agreement dashboard's entry (lead only). */}
-          <AgreementEntry project={{ ...project, role: p.role } as Res<'project:info'>} />
+          <AgreementEntry project={{ ...project, role: p.role }} />
         </>
       )}
       <ImportFolder onError={p.onError} openSignal={p.importSignal} />

@@ -108,3 +108,19 @@ export function annotatorViews(p: Project): Res<'annotators:list'> {
   const assigned = p.assignments.assignedCounts();
   return p.annotators.summaries().map((a) => ({ ...a, assigned: assigned.get(a.id) ?? 0 }));
 }
+
+/**
+ * Record work as an existing person from here on, without changing the remembered
+ * identity (the CLI's --annotator). An unknown name is refused rather than created, so a
+ * typo cannot start a new person; the message lists the people there are.
+ */
+export function actAs(p: Project, raw: string): Identity {
+  const name = raw.trim();
+  const found = p.annotators.byName(name);
+  if (!found) {
+    const people = p.annotators.list().filter((a) => a.kind === 'human').map((a) => a.name);
+    throw new LoupeError('not_found', `No person named "${name}" in this project; people: ${people.join(', ') || 'none'}.`);
+  }
+  p.setAnnotator(personByName(p, name));
+  return whoami(p);
+}

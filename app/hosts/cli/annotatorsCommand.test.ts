@@ -14,8 +14,8 @@ describe('loupe annotators', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
       annotators: [
-        { id: 1, name: 'cli-user', kind: 'human', imagesDone: 0, boxes: 0 },
-        { id: 2, name: 'alice', kind: 'human', imagesDone: 2, boxes: 3 },
+        { id: 1, name: 'cli-user', kind: 'human', imagesDone: 0, boxes: 0, assigned: 0 },
+        { id: 2, name: 'alice', kind: 'human', imagesDone: 2, boxes: 3, assigned: 0 },
       ],
     });
 

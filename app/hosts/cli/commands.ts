@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ImportSummary } from '../../io/importFolder.ts';
 import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
 import { printAnnotators, printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
+import { ASSIGN_COMMAND } from './assignCommand.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EVALUATE_COMMAND } from './evaluateCommand.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
@@ -180,6 +181,7 @@ export const COMMANDS: Command[] = [
   DETECT_COMMAND,
   EXPORT_COMMAND,
   EVALUATE_COMMAND,
+  ASSIGN_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */

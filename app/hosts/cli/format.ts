@@ -100,7 +100,8 @@ export function printBoxes(out: CliStreams, rows: BoxRow[]): void {
   printTable(out, table);
 }
 
-function printTable(out: CliStreams, rows: string[][]): void {
+/** Rows as aligned columns, the first row the header. */
+export function printTable(out: CliStreams, rows: string[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) println(out, r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
 }

@@ -15,9 +15,9 @@ export interface Run {
 }
 
 /** Run the real CLI as a separate process, the way a person or a script would. */
-export function loupe(args: string[], opts: { cwd?: string; onStderr?: (chunk: string, child: ChildProcess) => void } = {}): Promise<Run> {
+export function loupe(args: string[], opts: { cwd?: string; env?: Record<string, string>; onStderr?: (chunk: string, child: ChildProcess) => void } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, LOUPE_ANNOTATOR: 'cli-user' } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, LOUPE_ANNOTATOR: 'cli-user', ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

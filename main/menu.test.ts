@@ -89,6 +89,17 @@ describe('application menu', () => {
     expect(session.jobs.list()).toEqual([]);
   });
 
+  it('File › Export Work Package… and Import Work Package… open their dialogs in the renderer', () => {
+    const t = menuTemplate(deps);
+    click(find(t, 'File', 'Export Work Package…'));
+    click(find(t, 'File', 'Import Work Package…'));
+    expect(win.webContents.sent).toEqual([
+      { channel: 'loupe:menu', args: ['package-export'] },
+      { channel: 'loupe:menu', args: ['package-import'] },
+    ]);
+    expect(session.jobs.list()).toEqual([]);
+  });
+
   it('Open Project… asks for a .loupe file and opens it', async () => {
     dialog.openAnswers.push([p.file]);
     click(find(menuTemplate(deps), 'File', 'Open Project…'));

@@ -5,7 +5,7 @@ import type { Dispatch } from '../app/hosts/dispatcher.ts';
 import { MENU_CHANNEL } from './channels.ts';
 
 /** Menu commands the renderer carries out itself (it owns the canvas, the undo stack's UI and the export and import dialogs). */
-export type MenuAction = 'undo' | 'redo' | 'fit' | 'zoom-in' | 'zoom-out' | 'export' | 'import-labels';
+export type MenuAction = 'undo' | 'redo' | 'fit' | 'zoom-in' | 'zoom-out' | 'export' | 'import-labels' | 'package-export' | 'package-import';
 
 /** What the menu needs from the host. */
 export interface MenuDeps {
@@ -103,6 +103,9 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
         // Both need options and a summary to read, which the renderer's dialogs show.
         { label: 'Import Labels…', click: action('import-labels') },
         { label: 'Export Dataset…', accelerator: 'CmdOrCtrl+E', click: action('export') },
+        { type: 'separator' },
+        { label: 'Export Work Package…', click: action('package-export') },
+        { label: 'Import Work Package…', click: action('package-import') },
         ...(mac ? [] : [{ type: 'separator' as const }, { label: 'Quit', role: 'quit' as const }]),
       ],
     },

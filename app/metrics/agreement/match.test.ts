@@ -86,6 +86,14 @@ describe('matchPair, hand-built', () => {
       [0, 1],
       [1, 0],
     ]);
+    // two matches at IoU 0.5 beat one perfect match: a0 = b0 exactly, a0–b1 and a1–b0 at 0.5, a1–b1 at 1/3
+    const a2 = [box(0, 0, 0, 10, 10), box(0, 0, 0, 10, 20)];
+    const b2 = [box(0, 0, 0, 10, 10), box(0, 0, -10, 10, 20)];
+    const m2 = matchPair(a2, b2, 0.5);
+    expect(m2.matches.map((x) => [x.a, x.b, x.iou])).toEqual([
+      [0, 1, 0.5],
+      [1, 0, 0.5],
+    ]);
   });
 
   it('matches a pair exactly at the threshold, not one just under', () => {
@@ -156,7 +164,7 @@ const golden = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../
 };
 
 /** The per-person boxes of a golden image. */
-export function goldenPeople(img: GoldenImage): Map<number, ABox[]> {
+function goldenPeople(img: GoldenImage): Map<number, ABox[]> {
   return new Map(
     Object.entries(img.people).map(([pid, boxes]) => [
       Number(pid),
@@ -201,4 +209,3 @@ describe('matchPair against SciPy (test/fixtures/agreement/golden.json)', () => 
   });
 });
 
-export { golden };

@@ -55,3 +55,65 @@ export const ImportLabelsSummary = z.object({
   problemCount: z.int(),
 });
 export type ImportLabelsSummary = z.infer<typeof ImportLabelsSummary>;
+
+/** What a work package holds, counted. */
+export const PackageCounts = z.object({
+  classes: z.int(),
+  images: z.int(),
+  predictions: z.int(),
+  boxes: z.int(),
+  marks: z.int(),
+  rejections: z.int(),
+  edits: z.int(),
+  imageFiles: z.int(),
+});
+
+/** The result of a `package:export` job. */
+export const PackageExportSummary = z.object({
+  file: z.string(),
+  projectId: z.string(),
+  annotator: z.string(),
+  /** Where the package was made: the lead's project, or a project opened from a package (work coming back). */
+  origin: z.enum(['project', 'package']),
+  counts: PackageCounts,
+  /** Images of the person whose file could not be read to include it (with withImages). */
+  unreadable: z.array(z.object({ path: z.string(), reason: z.string() })),
+  bytes: z.int(),
+  seconds: z.number(),
+});
+export type PackageExportSummary = z.infer<typeof PackageExportSummary>;
+
+/** The result of a `package:open` job: the new project, and the images it could not find. */
+export const PackageOpenSummary = z.object({
+  project: z.string(),
+  projectId: z.string(),
+  annotator: z.string(),
+  imagesDir: z.string(),
+  images: z.int(),
+  /** Images written into imagesDir from the package. */
+  written: z.int(),
+  missing: z.array(z.object({ path: z.string(), reason: z.string() })),
+  counts: PackageCounts,
+  seconds: z.number(),
+});
+export type PackageOpenSummary = z.infer<typeof PackageOpenSummary>;
+
+/** The result of a `package:import` job. */
+export const PackageImportSummary = z.object({
+  file: z.string(),
+  projectId: z.string(),
+  annotator: z.string(),
+  images: z.int(),
+  /** Images whose work for this person was replaced by the package's. */
+  changed: z.int(),
+  /** Images where the project already held exactly the package's work. */
+  unchanged: z.int(),
+  /** Package images this project does not have (by content hash and path); their work is not imported. */
+  unmatched: z.array(z.object({ path: z.string(), reason: z.string() })),
+  boxesAdded: z.int(),
+  boxesRemoved: z.int(),
+  marks: z.int(),
+  edits: z.int(),
+  seconds: z.number(),
+});
+export type PackageImportSummary = z.infer<typeof PackageImportSummary>;

@@ -129,6 +129,12 @@ export const METHODS = {
   'export:start': { request: S.ExportRequest, reply: S.JobInfo },
   /** Evaluate a model run against a reference annotator (without one, the final labels), overall and per metadata slice; the job's result is an EvaluationReport. */
   'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id.optional() }), reply: S.JobInfo },
+  /** Write one person's work package (their images, the model's pre-labels, their own work, nobody else's) to `out`; the job's result is a PackageExportSummary. */
+  'package:export': { request: z.strictObject({ annotator: S.PackageAnnotator, out: z.string().min(1), withImages: z.boolean().default(false) }), reply: S.JobInfo },
+  /** Bring a work package's boxes, edits and marks into this project, attributed to its person; the job's result is a PackageImportSummary. */
+  'package:import': { request: z.strictObject({ file: z.string().min(1) }), reply: S.JobInfo },
+  /** Create a new project file from a work package, its images found in `imagesDir` (or written there from the package); the job's result is a PackageOpenSummary. */
+  'package:open': { request: z.strictObject({ file: z.string().min(1), imagesDir: z.string().min(1), project: z.string().min(1) }), reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

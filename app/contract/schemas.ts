@@ -276,3 +276,6 @@ export const AssignSummary = z.object({
   seed: z.int(),
   perPerson: z.array(z.object({ name: z.string(), assigned: z.int(), added: z.int(), kept: z.int() })),
 });
+
+/** The person a work package is for: a human annotator's name as stored. */
+export const PackageAnnotator = z.string().trim().min(1, 'annotator name is empty').max(100);

@@ -174,6 +174,9 @@ const MALFORMED: Record<MethodName, unknown[]> = {
     { path: '/tmp/p.json', format: 'coco-results', model: 'm', imagesJson: '' },
     { path: '/tmp/p.json', format: 'ultralytics-txt', model: 'm', annotator: 'a' },
   ],
+  'package:export': [{}, { annotator: 'ana' }, { annotator: '', out: '/tmp/p.loupepkg' }, { annotator: 'ana', out: '' }, { annotator: 'ana', out: '/tmp/p.loupepkg', withImages: 'yes' }, { annotator: 'ana', out: '/tmp/p.loupepkg', force: true }],
+  'package:import': [{}, { file: '' }, { file: 3 }, { file: '/tmp/p.loupepkg', dryRun: true }],
+  'package:open': [{}, { file: '/tmp/p.loupepkg', imagesDir: '/tmp' }, { file: '', imagesDir: '/tmp', project: '/tmp/n.loupe' }, { file: '/tmp/p.loupepkg', imagesDir: '', project: '/tmp/n.loupe' }, { file: '/tmp/p.loupepkg', imagesDir: '/tmp', project: 7 }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -212,9 +215,11 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'export:start': { format: 'yolo', out: '/tmp/loupe-never-written' },
   'labels:import': { path: '/tmp/loupe-none', format: 'yolo', annotator: 'ann' },
   'predictions:import': { path: '/tmp/loupe-none.json', format: 'coco-results', model: 'm' },
+  'package:export': { annotator: 'ana', out: '/tmp/loupe-never-written.loupepkg' },
+  'package:import': { file: '/tmp/loupe-none.loupepkg' },
 };
 /** Methods that work without a project. */
-const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'jobs:list', 'jobs:cancel'];
+const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'package:open', 'jobs:list', 'jobs:cancel'];
 
 async function ok<T = unknown>(dispatch: Dispatch, method: MethodName, payload: unknown): Promise<T> {
   const reply = await dispatch(method, payload);

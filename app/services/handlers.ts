@@ -10,6 +10,7 @@ import { addModel, modelPath, pickModel, setClassMap, view as modelView } from '
 import { annotatorViews, identify, whoami } from './people.ts';
 import { runAssign } from './assign.ts';
 import { prelabel } from './prelabel.ts';
+import { startPackageExport, startPackageImport, startPackageOpen } from './packageJobs.ts';
 import { projectInfo } from './projectInfo.ts';
 import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
 import type { Session } from './Session.ts';
@@ -150,6 +151,9 @@ export const HANDLERS: Handlers = {
   },
   'labels:import': (s, req) => startLabelsImport(s, 'labels', req),
   'predictions:import': (s, req) => startLabelsImport(s, 'predictions', req),
+  'package:export': (s, req) => startPackageExport(s, req),
+  'package:import': (s, req) => startPackageImport(s, req),
+  'package:open': (s, req) => startPackageOpen(s, req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

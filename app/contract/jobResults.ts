@@ -28,6 +28,7 @@ export const ExportSummary = z.object({
   boxesClamped: z.int(),
   boxesOutsideDropped: z.int(),
   linkFallbacks: z.int(),
+  leftovers: z.object({ removed: z.int(), bytes: z.int(), restored: z.boolean() }),
   seconds: z.number(),
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;

@@ -14,14 +14,56 @@ export function ioError(err: unknown, what: string): LoupeError {
   return new LoupeError('io', `${what}: ${why}.`);
 }
 
+/** What an export found and tidied from earlier exports to the same folder that were killed. */
+export interface Leftovers {
+  /** Partial folders removed (dead exports' temporary folders). */
+  removed: number;
+  /** Bytes they held. */
+  bytes: number;
+  /** The previous dataset was found set aside by a killed `--force` swap and put back at `out`. */
+  restored: boolean;
+}
+
+const PARTIAL = /^\.(.+)\.partial-(\d+)-[^/]*$/;
+
+/** True when a process with this id runs (or exists under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sizeOf(p: string): number {
+  let total = 0;
+  const walk = (q: string) => {
+    const st = fs.lstatSync(q, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(q)) walk(path.join(q, e));
+    else total += st.size;
+  };
+  walk(p);
+  return total;
+}
+
 /**
  * A dataset folder written beside its final place and renamed into it at the
  * end, so a failure, a cancel or a full disk never leaves a partial dataset at
  * `out`. An existing `out` is refused unless `force`; then it is swapped out
  * (renamed aside, new one renamed in, old one deleted).
+ *
+ * The temporary folder is `.NAME.partial-PID-XXXXXX` (the set-aside previous
+ * dataset the same with `-old`), so the next export to `out` can tell a dead
+ * export's leftovers from a running one's: it removes them, and where a kill
+ * fell between the two renames of a swap (nothing at `out`, the previous
+ * dataset set aside) it puts the previous dataset back first.
  */
 export class AtomicDir {
   readonly tmp: string;
+  /** What was tidied from killed exports before this one started. */
+  leftovers: Leftovers = { removed: 0, bytes: 0, restored: false };
   private finished = false;
 
   private constructor(
@@ -35,15 +77,58 @@ export class AtomicDir {
   /** Check `out` and create the temporary folder next to it (same file system, so the rename is atomic). */
   static create(out: string, force: boolean): AtomicDir {
     const abs = path.resolve(out);
+    const leftovers = AtomicDir.recover(abs);
     AtomicDir.check(abs, force);
     const parent = path.dirname(abs);
     let tmp: string;
     try {
-      tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(abs)}.partial-`));
+      tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(abs)}.partial-${process.pid}-`));
     } catch (err) {
       throw ioError(err, `Cannot write the export next to ${abs}`);
     }
-    return new AtomicDir(abs, tmp, force);
+    const dir = new AtomicDir(abs, tmp, force);
+    dir.leftovers = leftovers;
+    return dir;
+  }
+
+  /**
+   * Tidy what killed exports to `abs` left beside it: put a previous dataset
+   * set aside by an interrupted swap back when nothing is at `abs`, and remove
+   * the temporary folders of exports whose process is gone. Folders of
+   * exports still running (in this process or another) are left alone.
+   */
+  static recover(abs: string): Leftovers {
+    const parent = path.dirname(abs);
+    const name = path.basename(abs);
+    const found: Leftovers = { removed: 0, bytes: 0, restored: false };
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(parent);
+    } catch {
+      return found;
+    }
+    const dead = entries
+      .map((e) => ({ e, m: PARTIAL.exec(e) }))
+      .filter(({ m }) => m && m[1] === name && Number(m[2]) !== process.pid && !alive(Number(m[2])))
+      .map(({ e }) => e)
+      .sort();
+    try {
+      const aside = dead.find((e) => e.endsWith('-old'));
+      if (aside && !fs.existsSync(abs)) {
+        fs.renameSync(path.join(parent, aside), abs);
+        found.restored = true;
+      }
+      for (const e of dead) {
+        const p = path.join(parent, e);
+        if (!fs.existsSync(p)) continue;
+        found.bytes += sizeOf(p);
+        fs.rmSync(p, { recursive: true, force: true });
+        found.removed++;
+      }
+    } catch (err) {
+      throw ioError(err, `Cannot tidy the leftovers of an earlier export next to ${abs}`);
+    }
+    return found;
   }
 
   /** Refuse an output that exists (without force), is not a folder, or whose parent is missing. */

@@ -5,7 +5,7 @@ import { LoupeError } from '../domain/errors.ts';
 import { ExportBoxes } from '../io/exportBoxes.ts';
 import { writeCoco } from '../io/exportCoco.ts';
 import { clampBox, datasetNames, type Dataset, type DatasetBox, type DatasetImage } from '../io/exportDataset.ts';
-import { AtomicDir, ioError, placeImage, type ImagesMode } from '../io/exportFiles.ts';
+import { AtomicDir, ioError, placeImage, type ImagesMode, type Leftovers } from '../io/exportFiles.ts';
 import { checkSplit, SPLIT_NAMES, stratifiedSplitIndexed, type SplitName } from '../io/exportSplit.ts';
 import { writeYolo } from '../io/exportYolo.ts';
 import type { ParsedReq } from '../contract/methods.ts';
@@ -67,6 +67,8 @@ export interface ExportSummary {
   boxesClamped: number;
   boxesOutsideDropped: number;
   linkFallbacks: number;
+  /** Leftovers of killed exports to the same folder, tidied before this one. */
+  leftovers: Leftovers;
   seconds: number;
 }
 
@@ -87,6 +89,8 @@ interface Candidate {
 export interface ExportPlan {
   opts: Required<Omit<ExportOptions, 'beforeWrite' | 'filter'>> & Pick<ExportOptions, 'beforeWrite' | 'filter'>;
   out: string;
+  /** What was tidied from killed exports to `out` while checking (a previous dataset put back comes before the exists check). */
+  leftovers: Leftovers;
 }
 
 /** Check options up front, so a bad request fails before a job starts. */
@@ -100,6 +104,7 @@ export function prepareExport(project: Project, o: ExportOptions): ExportPlan {
   if (!Number.isSafeInteger(seed)) throw new LoupeError('bad_request', `seed must be a whole number, got ${seed}`);
   const labels = o.labels ?? 'final';
   const out = path.resolve(o.out);
+  const leftovers = AtomicDir.recover(out);
   AtomicDir.check(out, o.force ?? false);
   // With force the old folder is deleted: never one holding the project or its images.
   for (const keep of [project.file, ...project.images.roots().map((r) => project.rootPath(r.path))]) {
@@ -107,7 +112,7 @@ export function prepareExport(project: Project, o: ExportOptions): ExportPlan {
   }
   planLabels(project.db, [], labels); // an unknown annotator or model fails here
   if (o.filter?.where && !o.filter.where.key) throw new LoupeError('bad_request', 'A metadata filter needs a key (key=value).');
-  return { out, opts: { ...o, out, split, seed, labels, images: o.images ?? 'copy', force: o.force ?? false } };
+  return { out, leftovers, opts: { ...o, out, split, seed, labels, images: o.images ?? 'copy', force: o.force ?? false } };
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -243,6 +248,11 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
       boxesClamped: clamped,
       boxesOutsideDropped: dropped,
       linkFallbacks,
+      leftovers: {
+        removed: plan.leftovers.removed + dir.leftovers.removed,
+        bytes: plan.leftovers.bytes + dir.leftovers.bytes,
+        restored: plan.leftovers.restored || dir.leftovers.restored,
+      },
       seconds: (Date.now() - started) / 1000,
     };
   } catch (err) {

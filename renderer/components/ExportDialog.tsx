@@ -197,6 +197,12 @@ function ExportSummaryView({ s }: { s: ExportSummary }) {
           {s.boxesClamped} boxes clamped to the image, {s.boxesOutsideDropped} outside it dropped, {s.linkFallbacks} images copied where a link was not possible.
         </p>
       )}
+      {(s.leftovers.removed > 0 || s.leftovers.restored) && (
+        <p className="hint" data-testid="export-leftovers">
+          {s.leftovers.restored && 'The previous dataset, set aside by an export that was killed while replacing it, was put back first. '}
+          {s.leftovers.removed > 0 && `Removed ${s.leftovers.removed} partial folders (${(s.leftovers.bytes / 1e6).toFixed(1)} MB) left by killed exports.`}
+        </p>
+      )}
       {s.skippedCount > 0 ? (
         <div data-testid="export-skipped">
           <h3>Left out: {s.skippedCount} images</h3>

@@ -78,6 +78,8 @@ function printSummary(out: CliStreams, s: ExportSummary): void {
   }
   if (s.boxesClamped) println(out, `  ${s.boxesClamped} boxes crossing an image edge were clamped to the image`);
   if (s.boxesOutsideDropped) println(out, `  ${s.boxesOutsideDropped} boxes wholly outside their image were left out`);
+  if (s.leftovers.restored) println(out, `  the previous dataset, set aside by an export that was killed while replacing it, was put back first`);
+  if (s.leftovers.removed) println(out, `  removed ${s.leftovers.removed} partial folders (${(s.leftovers.bytes / 1e6).toFixed(1)} MB) left by killed exports`);
   if (s.linkFallbacks) println(out, `  ${s.linkFallbacks} images were copied because a hard link was not possible (another disk)`);
   if (!s.skippedCount) return;
   println(out, `Left out ${s.skippedCount} of ${s.selected} images:`);

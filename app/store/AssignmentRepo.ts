@@ -52,7 +52,7 @@ export class AssignmentRepo {
        WHERE assignments.status = 'todo'`,
     );
     this.sAssignedIds = db.prepare<[number], number>('SELECT image_id FROM assignments WHERE annotator_id = ? AND assigned_at IS NOT NULL ORDER BY image_id').pluck();
-    this.sIsAssigned = db.prepare<[number], number>('SELECT 1 FROM assignments WHERE image_id = ? AND assigned_at IS NOT NULL LIMIT 1').pluck();
+    this.sIsAssigned = db.prepare<[number], number>('SELECT 1 FROM assignments INDEXED BY sqlite_autoindex_assignments_1 WHERE image_id = ? AND assigned_at IS NOT NULL LIMIT 1').pluck();
     this.sHasAssignments = db.prepare<[number], number>('SELECT 1 FROM assignments WHERE annotator_id = ? AND assigned_at IS NOT NULL LIMIT 1').pluck();
     this.sAssignedCounts = db.prepare<[], { annotatorId: number; n: number }>(
       'SELECT annotator_id AS annotatorId, count(*) AS n FROM assignments WHERE assigned_at IS NOT NULL GROUP BY annotator_id',

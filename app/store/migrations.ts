@@ -282,7 +282,9 @@ export const MIGRATIONS: readonly string[] = [
   /* 6: when a lead assigned an image to a person */ `
   -- Set by an assignment (assign:run); NULL for the rows a person's work or a label import made.
   ALTER TABLE assignments ADD COLUMN assigned_at TEXT;
-  CREATE INDEX assignments_assigned ON assignments(image_id) WHERE assigned_at IS NOT NULL;
+  -- A person's assigned images in id order (their queue, whether they have any); whether an image is
+  -- assigned to anyone is a seek of the primary key, since an image has few rows.
+  CREATE INDEX assignments_assigned ON assignments(annotator_id, image_id) WHERE assigned_at IS NOT NULL;
   `,
 ];
 

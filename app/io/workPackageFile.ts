@@ -46,6 +46,7 @@ export class PackageWriter {
   private bodyBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private flushed = 0;
   private done = false;
 
   private constructor(
@@ -96,7 +97,8 @@ export class PackageWriter {
     const buf = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.fh.write(buf, 0, buf.length, null);
+    await this.fh.write(buf, 0, buf.length, HEADER_BYTES + this.flushed);
+    this.flushed += buf.length;
   }
 
   /** Write the header, sync and move the file to its final name; returns the file's size. */

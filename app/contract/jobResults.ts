@@ -118,3 +118,29 @@ export const PackageImportSummary = z.object({
   seconds: z.number(),
 });
 export type PackageImportSummary = z.infer<typeof PackageImportSummary>;
+
+/** Pair counts of the agreement report (ARCHITECTURE.md §3). */
+const AgreementCounts = z.object({ matchedSame: z.int(), matchedOther: z.int(), onlyA: z.int(), onlyB: z.int(), iouSum: z.number() });
+
+/** The result of an `agreement:start` job: the project's agreement report, with annotator and class names. */
+export const AgreementResult = z.object({
+  iou: z.number(),
+  /** The quorum given, or null when each image used the default (half its people, rounded up). */
+  quorum: z.int().nullable(),
+  images: z.int(),
+  meanAgreement: z.number().nullable(),
+  alpha: z.number().nullable(),
+  pairs: z.array(z.object({ a: z.int(), b: z.int(), aName: z.string(), bName: z.string(), images: z.int(), counts: AgreementCounts, f1: z.number(), meanIoU: z.number().nullable() })),
+  perImage: z.array(z.object({ imageId: z.int(), people: z.array(z.int()), agreement: z.number(), counts: AgreementCounts })),
+  perClass: z.object({
+    /** Class ids; the matrix has one more row and column, "unmatched", last. */
+    classIds: z.array(z.int()),
+    confusion: z.array(z.array(z.int())),
+    jaccard: z.array(z.object({ classId: z.int(), name: z.string(), jaccard: z.number().nullable() })),
+  }),
+  perPerson: z.array(z.object({ annotatorId: z.int(), name: z.string(), images: z.int(), counts: AgreementCounts, f1: z.number(), meanIoU: z.number().nullable() })),
+  annotators: z.array(z.object({ id: z.int(), name: z.string() })),
+  classes: z.array(z.object({ id: z.int(), name: z.string() })),
+  seconds: z.number(),
+});
+export type AgreementResult = z.infer<typeof AgreementResult>;

@@ -135,6 +135,12 @@ export const METHODS = {
   'package:import': { request: z.strictObject({ file: z.string().min(1) }), reply: S.JobInfo },
   /** Create a new project file from a work package, its images found in `imagesDir` (or written there from the package); the job's result is a PackageOpenSummary. */
   'package:open': { request: z.strictObject({ file: z.string().min(1), imagesDir: z.string().min(1), project: z.string().min(1) }), reply: S.JobInfo },
+  /** The agreement report between people over every image two or more of them marked done; the job's result is an AgreementResult. */
+  'agreement:start': { request: z.strictObject({ iou: S.AgreementIoU.default(0.5), quorum: S.Quorum.optional() }), reply: S.JobInfo },
+  /** One image's disagreements between the people who marked it done, and the automatic consensus at the quorum. */
+  'agreement:image': { request: z.strictObject({ imageId: S.Id, iou: S.AgreementIoU.default(0.5), quorum: S.Quorum.optional() }), reply: S.AgreementImage },
+  /** Resolve an image (lead only): one person's labels or the consensus become its final labels, as one undoable edit. */
+  'consensus:resolve': { request: z.strictObject({ imageId: S.Id, take: S.ConsensusTake }), reply: S.EditResult },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

@@ -71,8 +71,8 @@ export const Hotkey = z
 /** Where a person is with an image. */
 export const ReviewStatus = z.enum(['todo', 'in_progress', 'done', 'skipped']);
 
-/** The review queue's order: file order, the model's least sure images first, or flag priority. */
-export const QueueOrder = z.enum(['file', 'score', 'priority']);
+/** The review queue's order: file order, the model's least sure images first, flag priority, or the worst agreement between people first. */
+export const QueueOrder = z.enum(['file', 'score', 'priority', 'agreement']);
 
 /** The review queue's filters; every one given must hold. */
 export const QueueFilter = z.strictObject({
@@ -85,6 +85,8 @@ export const QueueFilter = z.strictObject({
     .optional(),
   annotatorId: Id.optional(),
   where: z.strictObject({ key: z.string().min(1).max(200), value: z.string().max(1000) }).optional(),
+  /** Only images at least this many people marked done (a lead's disagreement queue: 2). */
+  minDone: z.int().min(1).max(1000).optional(),
 });
 
 /** A queue position and its filters, as the queue methods take them. */
@@ -279,3 +281,38 @@ export const AssignSummary = z.object({
 
 /** The person a work package is for: a human annotator's name as stored. */
 export const PackageAnnotator = z.string().trim().min(1, 'annotator name is empty').max(100);
+
+/** An IoU threshold for agreement: a number in (0, 1]. */
+export const AgreementIoU = z.number().gt(0, 'the IoU threshold must be above 0').max(1, 'the IoU threshold must be at most 1');
+/** A consensus quorum: how many people must agree on a box, at least 1. */
+export const Quorum = z.int('the quorum must be a whole number').min(1, 'the quorum must be at least 1');
+
+const AgreementCounts = z.object({ matchedSame: z.int(), matchedOther: z.int(), onlyA: z.int(), onlyB: z.int(), iouSum: z.number() });
+
+/** One image's disagreements: each person's boxes, the pairs, marks on boxes and the automatic consensus. */
+export const AgreementImage = z.object({
+  imageId: Id,
+  iou: z.number(),
+  quorum: z.int(),
+  people: z.array(z.object({ annotatorId: Id, name: z.string(), boxes: z.array(Box) })),
+  /** Mean F1 over the pairs; null with fewer than two people done. */
+  agreement: z.number().nullable(),
+  pairs: z.array(z.object({ a: Id, b: Id, aName: z.string(), bName: z.string(), counts: AgreementCounts, f1: z.number(), meanIoU: z.number().nullable() })),
+  /** missing: no match on some other person's side; class_conflict: matched to another class; low_iou: matched under IoU 0.8. */
+  marks: z.array(z.object({ boxId: Id, kind: z.enum(['missing', 'class_conflict', 'low_iou']) })),
+  consensus: z.array(
+    z.object({
+      box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number(), classId: Id }),
+      votes: z.int(),
+      members: z.array(z.object({ annotatorId: Id, boxId: Id })),
+    }),
+  ),
+  /** Who resolved the image (the consensus author has boxes or a done mark on it). */
+  resolved: z.boolean(),
+});
+
+/** What a lead takes as an image's final labels: one person's boxes, or the automatic consensus. */
+export const ConsensusTake = z.union([
+  z.strictObject({ annotator: z.string().trim().min(1, 'annotator name is empty').max(100) }),
+  z.strictObject({ consensus: z.strictObject({ quorum: Quorum.optional(), iou: AgreementIoU.optional() }) }),
+]);

@@ -177,6 +177,9 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'package:export': [{}, { annotator: 'ana' }, { annotator: '', out: '/tmp/p.loupepkg' }, { annotator: 'ana', out: '' }, { annotator: 'ana', out: '/tmp/p.loupepkg', withImages: 'yes' }, { annotator: 'ana', out: '/tmp/p.loupepkg', force: true }],
   'package:import': [{}, { file: '' }, { file: 3 }, { file: '/tmp/p.loupepkg', dryRun: true }],
   'package:open': [{}, { file: '/tmp/p.loupepkg', imagesDir: '/tmp' }, { file: '', imagesDir: '/tmp', project: '/tmp/n.loupe' }, { file: '/tmp/p.loupepkg', imagesDir: '', project: '/tmp/n.loupe' }, { file: '/tmp/p.loupepkg', imagesDir: '/tmp', project: 7 }],
+  'agreement:start': [{ iou: 0 }, { iou: 1.5 }, { iou: 'a' }, { quorum: 0 }, { quorum: 1.5 }, { iou: 0.5, people: 2 }],
+  'agreement:image': [{}, { imageId: 0 }, { imageId: 1, iou: 0 }, { imageId: 1, iou: 2 }, { imageId: 1, quorum: 0 }, { imageId: 1, all: true }],
+  'consensus:resolve': [{}, { imageId: 1 }, { imageId: 1, take: {} }, { imageId: 1, take: { annotator: '' } }, { imageId: 1, take: { consensus: { quorum: 0 } } }, { imageId: 1, take: { consensus: { iou: 0 } } }, { imageId: 1, take: { annotator: 'ana', consensus: {} } }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -217,6 +220,9 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'predictions:import': { path: '/tmp/loupe-none.json', format: 'coco-results', model: 'm' },
   'package:export': { annotator: 'ana', out: '/tmp/loupe-never-written.loupepkg' },
   'package:import': { file: '/tmp/loupe-none.loupepkg' },
+  'agreement:start': {},
+  'agreement:image': { imageId: 1 },
+  'consensus:resolve': { imageId: 1, take: { annotator: 'ana' } },
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'package:open', 'jobs:list', 'jobs:cancel'];

@@ -4,6 +4,7 @@ import { LoupeError } from '../domain/errors.ts';
 import type { Project } from '../store/Project.ts';
 import { isBlind, visibleToMe } from './people.ts';
 import { reviewBoxes } from './review.ts';
+import { applyAuthoredDiff, isAuthoredDiff } from './resolve.ts';
 
 /** What the UI needs after an edit: the image's boxes and how far undo and redo reach. */
 export interface EditResult {
@@ -33,7 +34,7 @@ export function undoEdit(project: Project, imageId: number): EditResult {
   return project.db.transaction(() => {
     const edit = project.edits.lastApplied(imageId, project.annotator.id);
     if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
-    const applied = applyDiff(project, imageId, invertDiff(edit.diff), { exactIds: true });
+    const applied = isAuthoredDiff(edit.diff) ? applyAuthoredDiff(project, imageId, edit.diff, 'undo') : applyDiff(project, imageId, invertDiff(edit.diff), { exactIds: true });
     project.edits.mark(edit, 'undo', applied, now());
     return result(project, imageId, applied);
   })();
@@ -44,7 +45,7 @@ export function redoEdit(project: Project, imageId: number): EditResult {
   return project.db.transaction(() => {
     const edit = project.edits.firstUndone(imageId, project.annotator.id);
     if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
-    const applied = applyDiff(project, imageId, edit.diff, { exactIds: true });
+    const applied = isAuthoredDiff(edit.diff) ? applyAuthoredDiff(project, imageId, edit.diff, 'redo') : applyDiff(project, imageId, edit.diff, { exactIds: true });
     project.edits.mark(edit, 'redo', applied, now());
     return result(project, imageId, applied);
   })();

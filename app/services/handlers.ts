@@ -2,6 +2,8 @@ import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
 import { checkEvaluation, runEvaluation } from './evaluate.ts';
+import { agreementImage, checkAgreement, runAgreement } from './agreement.ts';
+import { resolveImage } from './resolve.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
@@ -154,6 +156,16 @@ export const HANDLERS: Handlers = {
   'package:export': (s, req) => startPackageExport(s, req),
   'package:import': (s, req) => startPackageImport(s, req),
   'package:open': (s, req) => startPackageOpen(s, req),
+  'agreement:start': (s, req) => {
+    const project = s.project;
+    const { images } = checkAgreement(project, req);
+    const ev = s.inference.evaluateWorkerFile;
+    return s.jobs.start('agreement', `Agreement on ${images} images at IoU ${req.iou}`, (ctx) =>
+      runAgreement(project, req, ctx, { workerFile: ev && new URL('./agreementWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
+    );
+  },
+  'agreement:image': (s, req) => agreementImage(s.project, req),
+  'consensus:resolve': (s, req) => resolveImage(s.project, req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

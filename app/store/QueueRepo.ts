@@ -4,7 +4,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase.ts';
 
 /** How the review queue is ordered. */
-export type QueueOrder = 'file' | 'score' | 'priority';
+export type QueueOrder = 'file' | 'score' | 'priority' | 'agreement';
 
 /** The review queue's filters; all given ones must hold. */
 export interface QueueFilter {
@@ -22,6 +22,8 @@ export interface QueueFilter {
   where?: { key: string; value: string };
   /** Only images a lead assigned to this person (an annotator's own queue). */
   assignedTo?: number;
+  /** Only images at least this many people (humans) marked done. */
+  minDone?: number;
 }
 
 type Row = ImageRow & { boxCount: number };
@@ -37,7 +39,7 @@ const COLS = `i.id AS id, i.root_id AS rootId, i.path, i.width, i.height, i.orie
  * prediction, -1, then by their best score), and the most flagged first (flag scores
  * add up). Ties go by path, then id.
  */
-const RANK: Record<Exclude<QueueOrder, 'file'>, { index: string; key: string; desc: boolean; by: string }> = {
+const RANK: Record<Exclude<QueueOrder, 'file' | 'agreement'>, { index: string; key: string; desc: boolean; by: string }> = {
   score: { index: 'image_rank_by_score', key: 'best_score', desc: false, by: 'r.best_score, r.path, r.image_id' },
   priority: { index: 'image_rank_by_priority', key: 'priority', desc: true, by: 'r.priority DESC, r.path, r.image_id' },
 };
@@ -158,6 +160,14 @@ export class QueueRepo {
       params.assignee = f.assignedTo;
       parts.push((id) => `+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @assignee AND a.assigned_at IS NOT NULL)`);
     }
+    if (f.minDone !== undefined) {
+      shape.push('minDone');
+      params.minDone = f.minDone;
+      parts.push(
+        (id) => `+${id} IN (SELECT s.image_id FROM assignments s JOIN annotators n ON n.id = s.annotator_id
+          WHERE n.kind = 'human' AND s.status = 'done' GROUP BY s.image_id HAVING count(*) >= @minDone)`,
+      );
+    }
     if (f.where) {
       // Off the image_tags table (migration 4), which holds the text metadataEquals compares.
       // At most one entry per image and in id order, so the set is always the cheaper one.
@@ -182,6 +192,11 @@ export class QueueRepo {
    */
   private ordered(order: QueueOrder, c: Clause, tail: string, withKey: boolean): string {
     if (order === 'file') return `SELECT i.id AS id FROM images i ${c.where('i.id')} ORDER BY i.path, i.id ${tail}`;
+    // Worst agreement first (image_agreement, migration 7); images never computed (key 2) last.
+    if (order === 'agreement') {
+      return `SELECT i.id AS id${withKey ? ', coalesce(g.agreement, 2) AS k' : ''} FROM images i LEFT JOIN image_agreement g ON g.image_id = i.id
+        ${c.where('i.id')} ORDER BY coalesce(g.agreement, 2), i.path, i.id ${tail}`;
+    }
     const { index, key, by } = RANK[order];
     return `SELECT r.image_id AS id${withKey ? `, r.${key} AS k` : ''} FROM image_rank r INDEXED BY ${index} ${c.where('r.image_id')} ORDER BY ${by} ${tail}`;
   }
@@ -194,7 +209,7 @@ export class QueueRepo {
     const page = this.stmt(`page|${order}|${c.shape}`, () => `SELECT ${COLS}, (SELECT count(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount
        FROM (${this.ordered(order, c, 'LIMIT @limit OFFSET @offset', true)}) AS pg
        CROSS JOIN images i ON i.id = pg.id
-       ORDER BY ${order === 'file' ? '' : `pg.k${RANK[order].desc ? ' DESC' : ''}, `}i.path, i.id`);
+       ORDER BY ${order === 'file' ? '' : `pg.k${order !== 'agreement' && RANK[order].desc ? ' DESC' : ''}, `}i.path, i.id`);
     const count = this.stmt(`count|${c.shape}`, () => {
       const where = c.where('i.id');
       return where ? `SELECT count(*) FROM images i INDEXED BY images_by_id ${where}` : 'SELECT count(*) FROM images';

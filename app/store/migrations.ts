@@ -286,6 +286,17 @@ export const MIGRATIONS: readonly string[] = [
   -- assigned to anyone is a seek of the primary key, since an image has few rows.
   CREATE INDEX assignments_assigned ON assignments(annotator_id, image_id) WHERE assigned_at IS NOT NULL;
   `,
+  /* 7: each image's agreement between people, as the last agreement report computed it */ `
+  -- Written by the agreement report job in one transaction; the queue's agreement order reads it, worst first.
+  CREATE TABLE image_agreement (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    agreement REAL NOT NULL,
+    people INTEGER NOT NULL,
+    computed_at TEXT NOT NULL,
+    iou REAL NOT NULL
+  ) STRICT;
+  CREATE INDEX image_agreement_by_agreement ON image_agreement(agreement, image_id);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -1,0 +1,151 @@
+import type { Statement } from 'better-sqlite3';
+import type { ABox } from '../metrics/agreement/index.ts';
+import type { AnnotatorRow } from './AnnotatorRepo.ts';
+import type { AssignmentStatus } from './AssignmentRepo.ts';
+import type { Db } from './openDatabase.ts';
+
+/** One image's people for agreement: each human who marked it done, with their boxes there (possibly none). */
+export interface PeopleOnImage {
+  imageId: number;
+  byPerson: Map<number, ABox[]>;
+}
+
+/** One row of image_agreement (migration 7). */
+export interface ImageAgreementRow {
+  imageId: number;
+  agreement: number;
+  people: number;
+}
+
+/** The people who count on an image: humans with a done mark there (review or import). */
+const DONE = `SELECT s.image_id AS image_id, s.annotator_id AS annotator_id FROM assignments s
+  JOIN annotators n ON n.id = s.annotator_id WHERE n.kind = 'human' AND s.status = 'done'`;
+/** Images where two or more of them did. */
+const MULTI = `SELECT image_id FROM (${DONE}) GROUP BY image_id HAVING count(*) >= 2`;
+
+/** The name the consensus author gets when a project has none yet. */
+export const CONSENSUS_NAME = 'consensus';
+
+/**
+ * What agreement reads and writes: the done work of several people on the same
+ * images, streamed image by image in one ordered pass, the image_agreement table,
+ * and the consensus author (whose boxes and done mark are the lead's resolution).
+ * Read statements are prepared at construction (a worker opens the file read-only);
+ * write statements on first use.
+ */
+export class AgreementRepo {
+  private readonly sStream;
+  private readonly sCountMulti;
+  private readonly sDoneOn;
+  private readonly sBoxesOf;
+  private readonly sConsensusAuthor;
+  private readonly sResolved;
+  private readonly writes = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {
+    // Done marks (box columns NULL) sort before the boxes of the same person, so a person
+    // with a done mark and no boxes is seen as "no boxes", not left out.
+    this.sStream = db
+      .prepare<[], [number, number, number | null, number | null, number | null, number | null, number | null, number | null]>(
+        `WITH done AS (${DONE}), multi AS (${MULTI})
+         SELECT d.image_id, d.annotator_id, NULL, NULL, NULL, NULL, NULL, NULL FROM done d WHERE d.image_id IN multi
+         UNION ALL
+         SELECT b.image_id, b.annotator_id, b.id, b.class_id, b.x, b.y, b.w, b.h FROM boxes b
+           JOIN done d ON d.image_id = b.image_id AND d.annotator_id = b.annotator_id
+           WHERE b.model_run_id IS NULL AND b.image_id IN multi
+         ORDER BY 1, 2, 3`,
+      )
+      .raw();
+    this.sCountMulti = db.prepare<[], number>(`SELECT count(*) FROM (${MULTI})`).pluck();
+    this.sDoneOn = db.prepare<[number], number>(`SELECT annotator_id FROM (${DONE}) WHERE image_id = ? ORDER BY annotator_id`).pluck();
+    this.sBoxesOf = db.prepare<[number, number], ABox>(
+      'SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? AND annotator_id = ? AND model_run_id IS NULL ORDER BY id',
+    );
+    this.sConsensusAuthor = db.prepare<[], AnnotatorRow>(`SELECT id, name, kind FROM annotators WHERE kind = 'consensus' ORDER BY id LIMIT 1`);
+    this.sResolved = db
+      .prepare<[number, number], number>(
+        `SELECT image_id FROM boxes WHERE annotator_id = ? UNION SELECT image_id FROM assignments WHERE annotator_id = ? AND status = 'done'`,
+      )
+      .pluck();
+  }
+
+  /** How many images two or more people marked done. */
+  countShared(): number {
+    return this.sCountMulti.get()!;
+  }
+
+  /** Every image two or more people marked done, in id order, with each person's boxes there. */
+  *sharedImages(): Generator<PeopleOnImage> {
+    let cur: PeopleOnImage | null = null;
+    for (const [imageId, annotatorId, id, classId, x, y, w, h] of this.sStream.iterate()) {
+      if (!cur || cur.imageId !== imageId) {
+        if (cur) yield cur;
+        cur = { imageId, byPerson: new Map() };
+      }
+      let list = cur.byPerson.get(annotatorId);
+      if (!list) cur.byPerson.set(annotatorId, (list = []));
+      if (id !== null) list.push({ id, classId: classId!, x: x!, y: y!, w: w!, h: h! });
+    }
+    if (cur) yield cur;
+  }
+
+  /** The people who marked one image done (humans), ascending, with their boxes there. */
+  peopleOn(imageId: number): Map<number, ABox[]> {
+    const out = new Map<number, ABox[]>();
+    for (const a of this.sDoneOn.all(imageId)) out.set(a, this.sBoxesOf.all(imageId, a));
+    return out;
+  }
+
+  /** One author's own boxes (not predictions) on an image. */
+  boxesOf(imageId: number, annotatorId: number): ABox[] {
+    return this.sBoxesOf.all(imageId, annotatorId);
+  }
+
+  /** The project's consensus author, if it has one. */
+  consensusAuthor(): AnnotatorRow | undefined {
+    return this.sConsensusAuthor.get();
+  }
+
+  /** The images the consensus author has boxes on or marked done: the resolved ones. */
+  resolvedImages(consensusId: number): Set<number> {
+    return new Set(this.sResolved.all(consensusId, consensusId));
+  }
+
+  /** Replace the whole image_agreement table with these rows (one transaction by the caller). */
+  replaceImageAgreement(rows: readonly ImageAgreementRow[], iou: number, at: string): void {
+    this.write('clear', 'DELETE FROM image_agreement').run();
+    const ins = this.write('insert', 'INSERT INTO image_agreement (image_id, agreement, people, computed_at, iou) VALUES (?, ?, ?, ?, ?)');
+    for (const r of rows) ins.run(r.imageId, r.agreement, r.people, at, iou);
+  }
+
+  /** image_agreement as stored, by image id. */
+  imageAgreement(): (ImageAgreementRow & { iou: number; computedAt: string })[] {
+    return this.write('all', 'SELECT image_id AS imageId, agreement, people, iou, computed_at AS computedAt FROM image_agreement ORDER BY image_id').all() as (ImageAgreementRow & {
+      iou: number;
+      computedAt: string;
+    })[];
+  }
+
+  /** Put back an author's status on an image as it was: a status, or no row at all. */
+  restoreStatus(imageId: number, annotatorId: number, status: AssignmentStatus | null, at: string): void {
+    if (status === null) this.write('unset', 'DELETE FROM assignments WHERE image_id = ? AND annotator_id = ?').run(imageId, annotatorId);
+    else
+      this.write('reset', `INSERT INTO assignments (image_id, annotator_id, status, updated_at, origin) VALUES (?, ?, ?, ?, 'review')
+        ON CONFLICT (image_id, annotator_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`).run(imageId, annotatorId, status, at);
+  }
+
+  private write(key: string, sql: string): Statement {
+    let s = this.writes.get(key);
+    if (!s) this.writes.set(key, (s = this.db.prepare(sql)));
+    return s;
+  }
+}
+
+const repos = new WeakMap<Db, AgreementRepo>();
+
+/** The AgreementRepo of a connection, made once. */
+export function agreementRepo(db: Db): AgreementRepo {
+  let r = repos.get(db);
+  if (!r) repos.set(db, (r = new AgreementRepo(db)));
+  return r;
+}

@@ -250,14 +250,20 @@ test('the lead assigns by keyboard alone; on assigned images each person sees on
   await shot(page, 'lead-layers');
 });
 
-test('work packages: File › Export for a person, File › Import back, a refusal in words, Open work package on the start screen', async ({ page }) => {
+test('work packages: File › Export for a person, Open work package on the start screen elsewhere, the work comes back by File › Import; a refusal in words', async ({ page }) => {
   await page.setViewportSize({ width: 1366, height: 768 });
+  const identifyAs = async (person: string, role: 'annotator' | 'lead') => {
+    await expect(page.getByTestId('identify-dialog')).toBeVisible();
+    await page.getByTestId(`identify-person-${person}`).check();
+    await page.getByTestId(`identify-role-${role}`).check();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('identify-dialog')).toHaveCount(0);
+    await expect(page.getByTestId('annotator')).toHaveText(person);
+  };
   await page.goto(host.url);
-  await page.getByTestId('identify-person-alice').check();
-  await page.getByTestId('identify-role-lead').check();
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('role')).toHaveText('QA lead');
+  await identifyAs('alice', 'lead');
 
+  // The lead writes bob's package.
   const pkg = path.join(dir, 'bob.loupepkg');
   await page.getByTestId('file-menu').click();
   await page.getByTestId('file-package-export').click();
@@ -268,43 +274,56 @@ test('work packages: File › Export for a person, File › Import back, a refus
   await expect(page.getByTestId('package-images')).toHaveText('3');
   await expect(page.getByTestId('package-boxes')).toHaveText('1');
   expect(fs.existsSync(pkg)).toBe(true);
+  await shot(page, 'package-export');
   await page.keyboard.press('Escape');
 
-  // Importing it back changes nothing and says so.
-  await page.getByTestId('file-menu').click();
-  await page.getByTestId('file-package-import').click();
-  await page.getByTestId('package-file').fill(pkg);
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('package-import-summary')).toBeVisible();
-  await expect(page.getByTestId('package-boxes-added')).toHaveText('0');
-  // A file that is not a package is refused with the core's message.
-  const bogus = path.join(dir, 'not-a-package.loupepkg');
-  fs.writeFileSync(bogus, 'hello');
-  await page.getByTestId('package-file').fill(bogus);
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('package-error')).toBeVisible();
-  await expect(page.getByTestId('package-error')).not.toHaveText('');
-  await page.keyboard.press('Escape');
-
-  // On another machine: the start screen makes a project from bob's package.
+  // On bob's machine: the start screen makes a project from the package; bob adds a box and sends his work back.
+  const back = path.join(dir, 'bob-back.loupepkg');
+  const made = path.join(dir, 'bob-home.loupe');
   const other = await startBareHost();
   try {
     await page.goto(other.url);
     await page.getByTestId('open-package').click();
     await page.getByTestId('open-package-file').fill(pkg);
     await page.getByTestId('open-package-images').fill(images);
-    const made = path.join(dir, 'bob-home.loupe');
     await page.getByTestId('open-package-project').fill(made);
+    await shot(page, 'open-package');
     await page.getByTestId('open-package-start').click();
-    await expect(page.getByTestId('identify-dialog')).toBeVisible();
-    await expect(page.getByTestId('identify-person-bob')).toBeVisible();
-    await page.getByTestId('identify-person-bob').check();
-    await page.keyboard.press('Enter');
-    await expect(page.getByTestId('annotator')).toHaveText('bob');
-    await openRow(page, 'a-001.jpg');
-    await expect(page.getByTestId('box-list').locator('li.mine')).toHaveCount(1);
+    await identifyAs('bob', 'annotator');
     expect(fs.existsSync(made)).toBe(true);
+    await openRow(page, 'a-002.jpg');
+    await drawBox(page, { x: 60, y: 60 }, { x: 200, y: 180 });
+    await expect(page.getByTestId('box-list').locator('li.mine')).toHaveCount(1);
+    await page.getByTestId('file-menu').click();
+    await page.getByTestId('file-package-export').click();
+    await expect(page.getByTestId('package-person')).toHaveValue('bob');
+    await page.getByTestId('package-out').fill(back);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('package-export-summary')).toBeVisible();
+    await expect(page.getByTestId('package-boxes')).toHaveText('2');
   } finally {
     await other.stop();
   }
+
+  // Back at the lead's: File › Import work package… brings bob's new box in, as his.
+  await page.goto(host.url);
+  await identifyAs('alice', 'lead');
+  await page.getByTestId('file-menu').click();
+  await page.getByTestId('file-package-import').click();
+  await page.getByTestId('package-file').fill(back);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('package-import-summary')).toBeVisible();
+  await expect(page.getByTestId('package-boxes-added')).toHaveText('1');
+  await expect(page.getByTestId('package-import-summary')).toContainText("Imported bob's work");
+  await shot(page, 'package-import');
+  // A file that is not a package is refused with the core's message, and nothing changes.
+  const bogus = path.join(dir, 'not-a-package.loupepkg');
+  fs.writeFileSync(bogus, 'hello');
+  await page.getByTestId('package-file').fill(bogus);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('package-error')).toBeVisible();
+  await expect(page.getByTestId('package-error')).toContainText('not-a-package.loupepkg');
+  await page.keyboard.press('Escape');
+  await openRow(page, 'a-002.jpg');
+  await expect(page.getByTestId('box-list').locator('li.other .who')).toHaveText('bob');
 });

@@ -410,10 +410,15 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect((await session.jobs.wait(limport.id)).result).toMatchObject({ imagesMatched: 1, boxes: 1 });
     // Who has what: the session's person drew one box and marked that image done, the model predicted, the import added its own.
     expect(await call('annotators:list', {})).toEqual([
-      { id: expect.any(Number), name: 'roundtrip', kind: 'human', imagesDone: 1, boxes: 1 },
-      { id: expect.any(Number), name: expect.any(String), kind: 'model', imagesDone: 0, boxes: 3 },
-      { id: expect.any(Number), name: 'importer', kind: 'human', imagesDone: 1, boxes: 1 },
+      { id: expect.any(Number), name: 'roundtrip', kind: 'human', imagesDone: 1, boxes: 1, assigned: 0 },
+      { id: expect.any(Number), name: expect.any(String), kind: 'model', imagesDone: 0, boxes: 3, assigned: 0 },
+      { id: expect.any(Number), name: 'importer', kind: 'human', imagesDone: 1, boxes: 1, assigned: 0 },
     ]);
+    // Who is working: the lead assigns every image to the importer, then the session's person is back as an annotator.
+    expect(await call('session:whoami', {})).toMatchObject({ annotator: { name: 'roundtrip' }, role: 'annotator' });
+    expect(await call('session:identify', { name: 'lead', role: 'lead' })).toMatchObject({ annotator: { name: 'lead' }, role: 'lead' });
+    expect(await call('assign:run', { annotators: ['importer'], overlap: 1 })).toEqual({ images: 3, seed: 0, perPerson: [{ name: 'importer', assigned: 3, added: 2, kept: 1 }] });
+    expect(await call('session:identify', { name: 'roundtrip' })).toMatchObject({ annotator: { name: 'roundtrip' }, role: 'annotator' });
     const preds = path.join(dir, 'preds.json');
     fs.writeFileSync(preds, JSON.stringify([{ image_id: imageId, category_id: car.id, bbox: [1, 2, 3, 4], score: 0.5 }]));
     const prjob = await call<{ id: string }>('predictions:import', { path: preds, format: 'coco-results', model: 'other', dryRun: true });

@@ -41,17 +41,64 @@ export function checkQuorum(quorum: number): void {
   }
 }
 
+/** Matches between people on one image; node = the person's offset + the box index. */
+export interface MatchEdges {
+  u: number[];
+  v: number[];
+  iou: number[];
+}
+
+/** Where each person's boxes start in the node numbering (people in ascending id order). */
+export function nodeOffsets(lists: readonly (readonly ABox[])[]): number[] {
+  const offset: number[] = [];
+  let n = 0;
+  for (const l of lists) {
+    offset.push(n);
+    n += l.length;
+  }
+  offset.push(n);
+  return offset;
+}
+
+/** Append the current solvePair result for people p < q to the edges. */
+export function pushMatches(edges: MatchEdges, offset: readonly number[], p: number, q: number, nA: number): void {
+  for (let i = 0; i < nA; i++) {
+    const k = aToB[i];
+    if (k === -1) continue;
+    edges.u.push(offset[p] + i);
+    edges.v.push(offset[q] + k);
+    edges.iou.push(aIoU[i]);
+  }
+}
+
 /** The clusters of one image (members sorted by annotator id), before any quorum. */
 export function clusters(byPerson: ReadonlyMap<number, readonly ABox[]>, t: number): ClusterMember[][] {
   checkThreshold(t);
   const people = peopleOf(byPerson);
   const lists = people.map((p) => byPerson.get(p)!);
-  const offset: number[] = [];
-  let nNodes = 0;
-  for (const l of lists) {
-    offset.push(nNodes);
-    nNodes += l.length;
+  const offset = nodeOffsets(lists);
+  const edges: MatchEdges = { u: [], v: [], iou: [] };
+  for (let p = 0; p < lists.length; p++) {
+    for (let q = p + 1; q < lists.length; q++) {
+      solvePair(lists[p], lists[q], t);
+      pushMatches(edges, offset, p, q, lists[p].length);
+    }
   }
+  return clustersFromMatches(people, lists, edges, t);
+}
+
+/**
+ * Group the pairwise matches of one image into clusters (see the module comment).
+ * people ascending, lists[i] = the boxes of people[i], edges made with pushMatches.
+ */
+export function clustersFromMatches(
+  people: readonly number[],
+  lists: readonly (readonly ABox[])[],
+  edges: MatchEdges,
+  t: number,
+): ClusterMember[][] {
+  const offset = nodeOffsets(lists);
+  const nNodes = offset[lists.length];
   const person = new Int32Array(nNodes);
   const indexOf = new Int32Array(nNodes);
   for (let p = 0; p < lists.length; p++) {
@@ -60,21 +107,7 @@ export function clusters(byPerson: ReadonlyMap<number, readonly ABox[]>, t: numb
       indexOf[offset[p] + i] = i;
     }
   }
-  const eu: number[] = [];
-  const ev: number[] = [];
-  const ew: number[] = [];
-  for (let p = 0; p < lists.length; p++) {
-    for (let q = p + 1; q < lists.length; q++) {
-      solvePair(lists[p], lists[q], t);
-      for (let i = 0; i < lists[p].length; i++) {
-        const k = aToB[i];
-        if (k === -1) continue;
-        eu.push(offset[p] + i);
-        ev.push(offset[q] + k);
-        ew.push(aIoU[i]);
-      }
-    }
-  }
+  const { u: eu, v: ev, iou: ew } = edges;
   // node numbering follows (person, index), so (u, v) order is (A's id, A's index, B's id, B's index)
   const edgeOrder = eu.map((_, e) => e).sort((x, y) => ew[y] - ew[x] || eu[x] - eu[y] || ev[x] - ev[y]);
   const clusterOf = new Int32Array(nNodes);

@@ -5,8 +5,8 @@
 import { LoupeError } from '../../domain/errors.ts';
 import { NominalCoincidence } from './alpha.ts';
 import { addCounts, checkPeople, f1, meanIoU, peopleOf, zeroCounts, type PairCounts } from './counts.ts';
-import { checkQuorum, clusters, defaultQuorum, resolveCluster } from './consensus.ts';
-import { aIoU, aToB, bToA, checkThreshold, solvePair, type ABox } from './match.ts';
+import { checkQuorum, clustersFromMatches, defaultQuorum, nodeOffsets, pushMatches, resolveCluster, type MatchEdges } from './consensus.ts';
+import { aIoU, aToB, bToA, checkBoxes, checkThreshold, solvePair, type ABox } from './match.ts';
 
 /** One pair of people on one image, or over the project. */
 export interface PairAgreement {
@@ -89,7 +89,9 @@ export class AgreementAccumulator {
     const t = this.t;
     const lists = people.map((p) => byPerson.get(p)!);
     // validate everything before anything is counted, so a refusal leaves the report as it was
-    const cl = clusters(byPerson, t);
+    for (let p = 0; p < people.length; p++) checkBoxes(lists[p], `annotator ${people[p]}`);
+    const offset = nodeOffsets(lists);
+    const edges: MatchEdges = { u: [], v: [], iou: [] };
     const pairs: PairAgreement[] = [];
     const imageCounts = zeroCounts();
     let f1Sum = 0;
@@ -98,6 +100,7 @@ export class AgreementAccumulator {
         const a = lists[p];
         const b = lists[q];
         solvePair(a, b, t);
+        pushMatches(edges, offset, p, q, a.length);
         const c = zeroCounts();
         for (let i = 0; i < a.length; i++) {
           const k = aToB[i];
@@ -134,7 +137,7 @@ export class AgreementAccumulator {
     // the consensus of this image from everyone, and each person against it
     const quorum = this.quorum ?? defaultQuorum(people.length);
     const consensus: ABox[] = [];
-    for (const members of cl) {
+    for (const members of clustersFromMatches(people, lists, edges, t)) {
       if (members.length >= 2) this.coincidence.addUnit(members.map((m) => m.box.classId));
       const r = resolveCluster(members);
       if (r.votes >= quorum) consensus.push({ ...r.chosen.box, classId: r.classId });

@@ -138,4 +138,46 @@ describe('browser host', () => {
     await done;
     expect(events.join('')).toContain('"type":"job"');
   });
+
+  it('takes the contract only from its own page: token in the header, JSON, same origin', async () => {
+    const { host, rpc } = await setup();
+    const Host = `127.0.0.1:${host.port}`;
+    const body = JSON.stringify({});
+    // The cookie or the address would be sent by the browser on another page's behalf too.
+    const byCookie = await request(host.port, { path: '/rpc/app:info', method: 'POST', headers: { Host, Cookie: `loupe_token=${host.token}`, 'Content-Type': 'application/json' }, body });
+    expect(byCookie.status).toBe(401);
+    const byQuery = await request(host.port, { path: `/rpc/app:info?token=${host.token}`, method: 'POST', headers: { Host, 'Content-Type': 'application/json' }, body });
+    expect(byQuery.status).toBe(401);
+    // A type a cross-origin page may send without asking first.
+    const plain = await rpc('app:info', {}, { 'Content-Type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    const none = await request(host.port, { path: '/rpc/app:info', method: 'POST', headers: { Host, 'X-Loupe-Token': host.token }, body });
+    expect(none.status).toBe(415);
+    expect((await rpc('app:info', {}, { Origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    expect((await rpc('app:info', {}, { Origin: 'null' })).status).toBe(403);
+    expect((await rpc('app:info', {}, { 'Sec-Fetch-Site': 'same-site' })).status).toBe(403);
+    expect((await rpc('app:info', {}, { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    // The host's own page.
+    const own = await rpc('app:info', {}, { Origin: `http://127.0.0.1:${host.port}`, 'Sec-Fetch-Site': 'same-origin' });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.body.toString()).ok).toBe(true);
+    // A foreign origin is refused for images and the page too, token or not.
+    const img = await request(host.port, { path: `/image/1?token=${host.token}`, headers: { Host, Origin: 'http://127.0.0.1:1' } });
+    expect(img.status).toBe(403);
+  });
+
+  it('answers a broken percent-encoding with 400 and a body over the limit with 413', async () => {
+    const { host, rpc } = await setup();
+    const headers = { Host: `127.0.0.1:${host.port}`, 'X-Loupe-Token': host.token };
+    for (const p of ['/%E0%A4%A', '/%zz', '/image/%ff']) {
+      const r = await request(host.port, { path: p, headers });
+      expect(r.status, p).toBe(400);
+      expect(r.body.toString()).toMatch(/percent-encoding/);
+    }
+    const big = await rpc('app:info', { pad: 'x'.repeat(33 * 1024 * 1024) });
+    expect(big.status).toBe(413);
+    expect(big.body.toString()).toMatch(/over 33554432 bytes/);
+    // The host is still there.
+    expect((await rpc('app:info', {})).status).toBe(200);
+  });
 });

@@ -65,22 +65,37 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const pathname = decodedPath(url);
+    if (pathname === null) return send(res, 400, 'text/plain; charset=utf-8', 'Bad percent-encoding in the address');
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       return send(res, 403, 'text/plain; charset=utf-8', 'Forbidden host');
     }
-    const given = url.searchParams.get('token') ?? headerToken(req) ?? cookieToken(req);
+    const isRpc = url.pathname.startsWith('/rpc/');
+    // The contract takes the token only from its header: a cookie or an address is
+    // sent by the browser on another page's behalf too; the header never is.
+    const given = isRpc ? headerToken(req) : (url.searchParams.get('token') ?? headerToken(req) ?? cookieToken(req));
     if (!given || !safeEqual(given, token)) return send(res, 401, 'text/plain; charset=utf-8', 'Missing or wrong token');
+    const foreign = foreignRequest(req, port);
+    if (foreign) return send(res, 403, 'text/plain; charset=utf-8', foreign);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
 
     if (url.pathname.startsWith('/rpc/')) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'Use POST');
-      const method = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+      // A cross-origin page cannot send this type without a preflight, which is never answered.
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        return send(res, 415, 'text/plain; charset=utf-8', 'Content-Type must be application/json');
+      }
+      const method = pathname.slice('/rpc/'.length);
       let payload: unknown;
       try {
         const body = await readBody(req);
+        if (body === null) {
+          res.setHeader('Connection', 'close');
+          return send(res, 413, 'text/plain; charset=utf-8', `Request body over ${MAX_BODY} bytes`);
+        }
         payload = body.length ? JSON.parse(body.toString('utf8')) : {};
       } catch (err) {
         return json(res, { ok: false, error: { code: 'bad_request', message: `Request body is not JSON: ${messageOf(err)}` } });
@@ -94,7 +109,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       req.on('close', () => streams.delete(res));
       return;
     }
-    const route = parseImageRoute(url.pathname);
+    const route = parseImageRoute(pathname);
     if (route) {
       try {
         const img = await serveImage(opts.session.project, route.id, route.kind);
@@ -106,11 +121,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         return send(res, status, 'text/plain; charset=utf-8', messageOf(err));
       }
     }
-    return serveStatic(url, res);
+    return serveStatic(pathname, res);
   }
 
-  function serveStatic(url: URL, res: http.ServerResponse): void {
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  function serveStatic(pathname: string, res: http.ServerResponse): void {
+    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = path.resolve(staticRoot, rel);
     let real: string;
     try {
@@ -146,6 +161,29 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 }
 
+/** The address's path, percent-decoded; null when its encoding is broken. */
+function decodedPath(url: URL): string | null {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a request comes from another site, or null when it is the host's own page
+ * (or not from a page at all, as a script's request is). A page on another
+ * port of 127.0.0.1 is another origin: its requests name it in `Origin`, and
+ * browsers mark them `Sec-Fetch-Site: same-site` or `cross-site`.
+ */
+function foreignRequest(req: http.IncomingMessage, port: number): string | null {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return `Forbidden origin ${origin}`;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Forbidden ${site} request`;
+  return null;
+}
+
 function headerToken(req: http.IncomingMessage): string | undefined {
   const h = req.headers['x-loupe-token'];
   return typeof h === 'string' ? h : undefined;
@@ -162,18 +200,20 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The request body, or null when it is over MAX_BODY (the rest is read and dropped, so the answer reaches the client). */
+function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+      req.resume();
+      return resolve(null);
+    }
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
+      if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -82,12 +82,16 @@ describe('parseDataYaml', () => {
     ['duplicate name in a block list', 'names:\n  - a\n  - b\n  - a\n', 4, /'a' is used by both 0 and 2/],
     ['empty name', "names:\n  0: a\n  1: ''\n", 3, /class 1 has an empty name/],
     ['duplicate key', 'names: [a]\nnames: [b]\n', 2, /given twice/],
-    ['unterminated quote', "names:\n  0: 'car\n", 2, /unterminated/],
-    ['unclosed flow', 'names: [a, b\n', 1, /never closed/],
-    ['unclosed flow over lines', 'names: [a, b,\n  c, d\nval: v\n', 1, /never closed/],
-    ['stray indented line', '  0: car\n', 1, /belongs to no key/],
-    ['not key value', 'names: [a]\njust words\n', 2, /expected 'key: value'/],
-    ['mixed block', 'names:\n  - a\n  1: b\n', 3, /expected a '- item'/],
+    ['unterminated quote', "names:\n  0: 'car\n", 3, /YAML syntax error at line 3, column 1: Missing closing 'quote/],
+    ['unclosed flow', 'names: [a, b\n', 2, /YAML syntax error at line 2, column 1: .*end with a \]/],
+    ['unclosed flow over lines', 'names: [a, b,\n  c, d\nval: v\n', 3, /YAML syntax error at line 3, column 1: .*end with a \]/],
+    // The Ultralytics-style mapping with a broken flow list inside used to import a class named "[crack".
+    ['unclosed flow inside a mapping', 'names: {0: scratch, 1: [crack}\n', 1, /YAML syntax error at line 1, column 30: .*end with a \]/],
+    ['an indented mapping of no names', '  0: car\n', 1, /no 'names'/],
+    ['not key value', 'names: [a]\njust words\n', 2, /YAML syntax error at line 2, column 1: Implicit map keys need to be followed by map values/],
+    ['a list item that is a list', 'names:\n  - a\n  - [b, c]\n', 3, /each item of 'names' must be a single value/],
+    ['not a mapping at the top', '- a\n- b\n', 1, /expected 'key: value' lines at the top level/],
+    ['mixed block', 'names:\n  - a\n  1: b\n', 3, /YAML syntax error at line 3, column 1: All mapping items must start at the same column/],
     ['path as a list', 'path: [a, b]\nnames: [a]\n', 1, /'path' must be one folder/],
     ['split as a mapping', 'names: [a]\ntrain:\n  a: b\n', 2, /'train' must be a path or a list/],
   ];
@@ -95,6 +99,7 @@ describe('parseDataYaml', () => {
     const err = await yamlError(() => parseDataYaml(text));
     expect(err.line).toBe(line);
     expect(err.message).toMatch(reason);
+    if (/syntax error/.test(err.message)) expect(err.column).toBeGreaterThan(0);
   });
 });
 

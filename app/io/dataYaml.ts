@@ -1,15 +1,15 @@
 /**
- * The subset of YAML an Ultralytics dataset file uses: top-level `path`,
+ * An Ultralytics dataset file, read with the `yaml` package: top-level `path`,
  * `train`, `val`, `test` (a string or a list), `names` (a list or an
- * `{index: name}` mapping, block or flow style, a flow collection possibly
- * continued on indented lines) and `nc`. Other keys, with any indented block
- * under them (e.g. a `download:` script), are ignored.
+ * `{index: name}` mapping) and `nc`. Other keys (e.g. a `download:` script)
+ * are ignored.
  *
  * `resolveDataYaml` then finds the folders those entries name, the way
  * Ultralytics does where Loupe can know it (see there).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Scalar } from 'yaml';
 import { formatOfPath } from '../images/formats.ts';
 
 /** A data.yaml that cannot be read, with the 1-based line it failed on. */
@@ -17,6 +17,8 @@ export class DataYamlError extends Error {
   constructor(
     readonly line: number,
     reason: string,
+    /** The 1-based column of a syntax error. */
+    readonly column?: number,
   ) {
     super(reason);
     this.name = 'DataYamlError';
@@ -43,134 +45,59 @@ export interface DataYaml {
 type Item = { text: string; line: number };
 type Value = { kind: 'scalar'; text: string } | { kind: 'list'; items: Item[] } | { kind: 'map'; entries: (Item & { key: string })[] };
 
-/** Remove a trailing `# comment` that is outside quotes. */
-function stripComment(line: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"') i++;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
+/** The 1-based line and column of an offset in the text. */
+type Where = (offset: number) => { line: number; col: number };
+
+/** A scalar's text as written for plain values (so `1.0` stays "1.0" and `yes` "yes"); `~` and empty are ''. */
+function scalarText(node: unknown, where: Where, what: string): string {
+  if (!isScalar(node)) {
+    const at = (node as { range?: [number] } | null)?.range?.[0];
+    throw new DataYamlError(at === undefined ? 1 : where(at).line, `${what} must be a single value, not a list or mapping`);
   }
-  return line;
+  if (node.value === null) return '';
+  if (typeof node.value === 'string') return node.value;
+  return (node as Scalar & { source?: string }).source ?? String(node.value);
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', '0': '\0' };
-
-/** A scalar: single-quoted ('' is a quote), double-quoted with escapes, or bare. */
-function scalar(raw: string, line: number): string {
-  const s = raw.trim();
-  if (s.startsWith("'")) {
-    if (s.length < 2 || !s.endsWith("'")) throw new DataYamlError(line, `unterminated quoted value ${s}`);
-    return s.slice(1, -1).replace(/''/g, "'");
-  }
-  if (s.startsWith('"')) {
-    if (s.length < 2 || !s.endsWith('"')) throw new DataYamlError(line, `unterminated quoted value ${s}`);
-    return s.slice(1, -1).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-      if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
-      if (!(e in ESCAPES)) throw new DataYamlError(line, `unknown escape \\${e} in ${s}`);
-      return ESCAPES[e];
-    });
-  }
-  return s;
-}
-
-/** Split a flow collection's body on commas outside quotes. */
-function splitFlow(body: string): string[] {
-  const out: string[] = [];
-  let quote: string | null = null;
-  let start = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"') i++;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === ',') {
-      out.push(body.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(body.slice(start));
-  return out.map((x) => x.trim()).filter((x) => x.length > 0);
-}
-
-/** `key: value` with the key possibly quoted; null when the text has no such colon. */
-function keyValue(text: string): [string, string] | null {
-  const m = /^("[^"]*"|'[^']*'|[^:'"]+?)\s*:(?:\s+(.*))?$/.exec(text.trim());
-  return m ? [m[1].replace(/^["']|["']$/g, ''), m[2] ?? ''] : null;
-}
-
-function flowValue(text: string, line: number): Value {
-  const open = text[0];
-  const close = open === '[' ? ']' : '}';
-  if (!text.endsWith(close)) throw new DataYamlError(line, `'${open}' is never closed`);
-  const items = splitFlow(text.slice(1, -1));
-  if (open === '[') return { kind: 'list', items: items.map((x) => ({ text: scalar(x, line), line })) };
-  return {
-    kind: 'map',
-    entries: items.map((x) => {
-      const kv = keyValue(x);
-      if (!kv) throw new DataYamlError(line, `expected 'key: value' in the mapping, found '${x}'`);
-      return { key: kv[0], text: scalar(kv[1], line), line };
-    }),
-  };
-}
-
-/** Parse the text of a data.yaml. */
+/**
+ * Parse the text of a data.yaml with a YAML parser: a syntax error is reported
+ * with its line and column; the keys Loupe reads are checked for their shape.
+ */
 export function parseDataYaml(text: string): DataYaml {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lineCounter = new LineCounter();
+  const body = text.replace(/^\uFEFF/, '');
+  const doc = parseDocument(body, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+  const where: Where = (offset) => lineCounter.linePos(offset);
+  const err = doc.errors[0];
+  if (err) {
+    const { line, col } = err.linePos?.[0] ?? where(err.pos[0]);
+    const reason = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new DataYamlError(line, `YAML syntax error at line ${line}, column ${col}: ${reason}`, col);
+  }
   const values = new Map<Key, { value: Value; line: number }>();
-  for (let i = 0; i < lines.length; i++) {
-    const body = stripComment(lines[i]);
-    if (!body.trim() || body.trim() === '---') continue;
-    if (/^\s/.test(body)) throw new DataYamlError(i + 1, `indented line '${body.trim()}' belongs to no key`);
-    const kv = keyValue(body);
-    if (!kv) throw new DataYamlError(i + 1, `expected 'key: value', found '${body.trim()}'`);
-    const [key, rest] = kv;
-    const line = i + 1;
-    // The indented block under the key (its list items, mapping entries, a flow collection's rest, or a script to skip).
-    let block: Item[] = [];
-    // YAML lets a key's list items start at column 0 ("names:\n- car").
-    while (i + 1 < lines.length && (/^(\s|-(\s|$))/.test(lines[i + 1]) || !stripComment(lines[i + 1]).trim())) {
-      i++;
-      const t = stripComment(lines[i]);
-      if (t.trim()) block.push({ text: t.trim(), line: i + 1 });
-    }
+  if (doc.contents === null) return build(values);
+  if (!isMap(doc.contents)) throw new DataYamlError(where(doc.contents.range?.[0] ?? 0).line, "expected 'key: value' lines at the top level");
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key as Scalar | null;
+    if (!isScalar(keyNode)) continue;
+    const key = String(keyNode.value);
     if (!(KEYS as readonly string[]).includes(key)) continue;
     const k = key as Key;
+    const line = where(keyNode.range?.[0] ?? 0).line;
     if (values.has(k)) throw new DataYamlError(line, `'${k}' is given twice (first on line ${values.get(k)!.line})`);
+    const node = pair.value;
     let value: Value;
-    let inline = rest.trim();
-    const flow = inline.startsWith('[') || inline.startsWith('{');
-    if (flow && block.length) {
-      // A flow collection continued on the following lines (`names: ['a', 'b',\n  'c']`).
-      inline = [inline, ...block.map((b) => b.text)].join(' ');
-      block = [];
-    }
-    if (inline && block.length) throw new DataYamlError(block[0].line, `'${k}' has both a value and an indented block`);
-    if (flow) value = flowValue(inline, line);
-    else if (inline || !block.length) value = { kind: 'scalar', text: scalar(inline, line) };
-    else if (block[0].text.startsWith('-')) {
-      value = {
-        kind: 'list',
-        items: block.map((b) => {
-          if (!b.text.startsWith('-')) throw new DataYamlError(b.line, `expected a '- item' line, found '${b.text}'`);
-          return { text: scalar(b.text.slice(1), b.line), line: b.line };
-        }),
-      };
-    } else {
+    if (isSeq(node)) {
+      value = { kind: 'list', items: node.items.map((it) => ({ text: scalarText(it, where, `each item of '${k}'`), line: where((it as Scalar).range?.[0] ?? 0).line })) };
+    } else if (isMap(node)) {
       value = {
         kind: 'map',
-        entries: block.map((b) => {
-          const e = keyValue(b.text);
-          if (!e) throw new DataYamlError(b.line, `expected 'index: name', found '${b.text}'`);
-          return { key: e[0], text: scalar(e[1], b.line), line: b.line };
+        entries: node.items.map((e) => {
+          const kn = e.key as Scalar;
+          return { key: scalarText(kn, where, `a key of '${k}'`), text: scalarText(e.value, where, `each value of '${k}'`), line: where(kn.range?.[0] ?? 0).line };
         }),
       };
-    }
+    } else value = { kind: 'scalar', text: node == null ? '' : scalarText(node, where, `'${k}'`) };
     values.set(k, { value, line });
   }
   return build(values);

@@ -144,6 +144,16 @@ describe('importLabels: YOLO', () => {
     expect(err.result.problems).toEqual([{ file: path.join(BAD, 'yolo-bad-yaml/data.yaml'), line: 3, reason: "'nc' is 3 but 'names' has 2 classes" }]);
   });
 
+  it('refuses a data.yaml that is not valid YAML with its line and column, creating no class', async () => {
+    const p = newProject();
+    const before = snapshot(p);
+    const err = await refused(importLabels(p, { path: path.join(BAD, 'yolo-invalid-yaml'), format: 'yolo', annotator: 'a', createClasses: true, dryRun: false }));
+    expect(err.result.problems).toHaveLength(1);
+    expect(err.result.problems[0]).toMatchObject({ file: path.join(BAD, 'yolo-invalid-yaml/data.yaml'), line: 3 });
+    expect(err.result.problems[0].reason).toMatch(/^YAML syntax error at line 3, column 30: /);
+    expect(snapshot(p)).toBe(before);
+  });
+
   it('refuses a folder with no class names, a missing path, and a model’s name as annotator', async () => {
     const p = newProject();
     await expect(importLabels(p, { path: tempDir(), format: 'yolo', annotator: 'a', createClasses: true, dryRun: false })).rejects.toThrow(/no data.yaml/);

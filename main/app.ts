@@ -139,7 +139,7 @@ export function startApp(opts: StartOptions): LoupeApp {
       createProtocolHandler({ rendererDir: path.join(appPath, 'dist', 'renderer'), project: () => (session.hasProject ? session.project : null) }),
     );
     Menu.setApplicationMenu(
-      Menu.buildFromTemplate(menuTemplate({ dispatch, dialog, window: () => main, platform: process.platform, version: app.getVersion() })),
+      Menu.buildFromTemplate(menuTemplate({ dispatch, dialog, window: () => main, platform: process.platform, version: app.getVersion(), packaged: app.isPackaged })),
     );
 
     isReady = true;

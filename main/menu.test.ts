@@ -35,7 +35,7 @@ describe('application menu', () => {
     await p.session.close();
     session = new Session('electron');
     win = new FakeBrowserWindow({});
-    deps = { dispatch: createDispatcher(session), dialog: dialog as never, window: () => win as never, platform: 'linux', version: '0.1.0' };
+    deps = { dispatch: createDispatcher(session), dialog: dialog as never, window: () => win as never, platform: 'linux', version: '0.1.0', packaged: false };
   });
   afterEach(async () => {
     await session.close();
@@ -51,6 +51,14 @@ describe('application menu', () => {
     find(t, 'Help', 'About Loupe');
     expect(find(t, 'File', 'Quit').role).toBe('quit');
     expect(find(t, 'View', 'Toggle Developer Tools').role).toBe('toggleDevTools');
+  });
+
+  it('an installed build has no developer tools anywhere in its menu', () => {
+    const t = menuTemplate({ ...deps, packaged: true });
+    const all = (items: Item[]): Item[] => items.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? all(i.submenu as Item[]) : [])]);
+    const items = all(t as Item[]);
+    expect(items.some((i) => i.role === 'toggleDevTools' || /developer/i.test(String(i.label ?? '')))).toBe(false);
+    for (const label of ['Fit to Window', 'Zoom In', 'Zoom Out']) find(t, 'View', label);
   });
 
   it('puts the app menu first on macOS, where Quit lives', () => {

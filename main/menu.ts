@@ -15,6 +15,8 @@ export interface MenuDeps {
   window: () => BrowserWindow | null;
   platform: NodeJS.Platform;
   version: string;
+  /** An installed build: no developer tools in its menu. */
+  packaged: boolean;
 }
 
 const PROJECT_FILTER = { name: 'Loupe project', extensions: ['loupe'] };
@@ -128,8 +130,8 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
         { label: 'Fit to Window', accelerator: 'CmdOrCtrl+0', click: action('fit') },
         { label: 'Zoom In', accelerator: 'CmdOrCtrl+=', click: action('zoom-in') },
         { label: 'Zoom Out', accelerator: 'CmdOrCtrl+-', click: action('zoom-out') },
-        { type: 'separator' },
-        { label: 'Toggle Developer Tools', role: 'toggleDevTools' },
+        // Developer tools would give whoever sits at an installed Loupe a console into the page.
+        ...(deps.packaged ? [] : [{ type: 'separator' as const }, { label: 'Toggle Developer Tools', role: 'toggleDevTools' as const }]),
       ],
     },
     {

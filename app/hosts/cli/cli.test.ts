@@ -63,6 +63,26 @@ describe('loupe CLI (real bin)', () => {
     expect(text.stdout).toMatch(/broken\.jpg: not an image/);
   });
 
+  it('a file name with a newline or an escape sequence cannot fake a line of the summary', async () => {
+    const images = path.join(tmp, 'control-names');
+    fs.mkdirSync(images, { recursive: true });
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toFile(path.join(images, 'good.png'));
+    const evil = 'x\nImages       999, 0 could not be imported\u001b[2J.jpg';
+    fs.writeFileSync(path.join(images, evil), 'not an image');
+    const file = path.join(tmp, 'control-names.loupe');
+    expect((await loupe(['init', file, '--images', images, '--json'])).code).toBe(0);
+
+    const text = await loupe(['info', file]);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines.filter((l) => /^\s*Images\s+999/.test(l))).toEqual([]);
+    expect(text.stdout).not.toContain('\u001b');
+    expect(text.stdout).toContain('x\\nImages       999, 0 could not be imported\\u001b[2J.jpg: not an image');
+    // JSON keeps the name exactly, escaped by JSON itself.
+    const json = JSON.parse((await loupe(['info', file, '--json'])).stdout);
+    expect(json.failures.map((f: { path: string }) => f.path)).toEqual([evil]);
+  });
+
   it('classes --add takes several names at once and repeated flags; a taken name adds nothing', async () => {
     const file = path.join(tmp, 'classes.loupe');
     expect((await loupe(['init', file])).code).toBe(0);

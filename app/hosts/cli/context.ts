@@ -53,7 +53,19 @@ export async function openProject(ctx: CliContext, file: string): Promise<Res<'p
 
 /** Write one line to stdout. */
 export function println(ctx: CliStreams, line = ''): void {
-  ctx.stdout.write(`${line}\n`);
+  ctx.stdout.write(`${printable(line)}\n`);
+}
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A line as it may reach a terminal: control characters (C0, DEL, C1, and the
+ * Unicode line and paragraph separators) written as escapes, so a file name
+ * holding a newline or an escape sequence cannot fake a line of the summary or
+ * restyle the terminal. JSON output needs none of this: it escapes them itself.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Write a value as pretty JSON on stdout. */

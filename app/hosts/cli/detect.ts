@@ -4,7 +4,7 @@ import { LoupeError, messageOf } from '../../domain/errors.ts';
 import { toCocoResults, writeCocoResults, type CocoResult } from '../../inference/cocoResults.ts';
 import type { Detection, DetectorPool } from '../../inference/index.ts';
 import { listImageFiles } from '../../io/walk.ts';
-import { CliError, Interrupted, printJson, println } from './context.ts';
+import { CliError, Interrupted, printable, printJson, println } from './context.ts';
 import { FAILURES_LISTED } from './format.ts';
 import { ProgressLine, progressLine, withCtrlC } from './progress.ts';
 import { JSON_FLAG, type Command } from './spec.ts';
@@ -148,7 +148,7 @@ export const DETECT_COMMAND: Command = {
 
     if (failed.length) {
       ctx.stderr.write(`Could not read ${failed.length} (skipped):\n`);
-      for (const f of failed.slice(0, FAILURES_LISTED)) ctx.stderr.write(`  ${f.file}: ${f.reason}\n`);
+      for (const f of failed.slice(0, FAILURES_LISTED)) ctx.stderr.write(`  ${printable(`${f.file}: ${f.reason}`)}\n`);
       if (failed.length > FAILURES_LISTED) ctx.stderr.write(`  … and ${failed.length - FAILURES_LISTED} more (--json lists them all)\n`);
     }
     const { file, sha256, layout, inputSize, dtype, classes, classesSource } = pool.info;

@@ -2,7 +2,7 @@ import type { Res } from '../../contract/methods.ts';
 import { formatProblem } from '../../io/importLabels.ts';
 import type { ImportLabelsSummary } from '../../services/importLabels.ts';
 import { UsageError, type Parsed } from './args.ts';
-import { call, CliError, Interrupted, openProject, printJson, println, type CliContext } from './context.ts';
+import { call, CliError, Interrupted, openProject, printable, printJson, println, type CliContext } from './context.ts';
 import { FAILURES_LISTED } from './format.ts';
 import { waitForJob } from './progress.ts';
 import { assertFile } from './values.ts';
@@ -38,7 +38,7 @@ function waitFor(ctx: CliContext, job: Job): Promise<Job> {
 }
 
 function printProblems(ctx: CliContext, s: ImportLabelsSummary): void {
-  for (const p of s.problems) ctx.stderr.write(`${formatProblem(p)}\n`);
+  for (const p of s.problems) ctx.stderr.write(`${printable(formatProblem(p))}\n`);
   if (s.problemCount > s.problems.length) ctx.stderr.write(`… and ${s.problemCount - s.problems.length} more problems\n`);
 }
 

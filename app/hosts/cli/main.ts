@@ -3,7 +3,7 @@ import { Session } from '../../services/Session.ts';
 import { createDispatcher } from '../dispatcher.ts';
 import { parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS, type Command } from './commands.ts';
-import { call, CliError, Interrupted, println, type CliContext, type CliStreams } from './context.ts';
+import { call, CliError, Interrupted, printable, println, type CliContext, type CliStreams } from './context.ts';
 
 /** Exit codes: documented in `loupe --help`. */
 export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
@@ -93,7 +93,7 @@ function helpFor(topic: string[]): string {
 
 /** Errors are one line on stderr, so scripts can show them as they are. */
 function fail(streams: CliStreams, message: string): void {
-  streams.stderr.write(`loupe: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  streams.stderr.write(`loupe: ${printable(message.replace(/\s*\n\s*/g, ' '))}\n`);
 }
 
 function rootHelp(): string {

@@ -254,6 +254,9 @@ export const EvaluationReport = z.object({
 /** A per-person setting's name, e.g. review.threshold. */
 export const SettingKey = z.string().regex(/^[a-z0-9._-]{1,100}$/, 'a setting key is 1–100 of a–z, 0–9, dot, dash and underscore');
 
+/** The person a work package is for: a human annotator's name as stored. */
+export const PackageAnnotator = z.string().trim().min(1, 'annotator name is empty').max(100);
+
 /** A person's role: an annotator labels blind on assigned images; the QA lead sees everyone's work and assigns. */
 export const Role = z.enum(['annotator', 'lead']);
 /** A person's name as they type it: trimmed, 1–64 characters. */
@@ -278,9 +281,6 @@ export const AssignSummary = z.object({
   seed: z.int(),
   perPerson: z.array(z.object({ name: z.string(), assigned: z.int(), added: z.int(), kept: z.int() })),
 });
-
-/** The person a work package is for: a human annotator's name as stored. */
-export const PackageAnnotator = z.string().trim().min(1, 'annotator name is empty').max(100);
 
 /** An IoU threshold for agreement: a number in (0, 1]. */
 export const AgreementIoU = z.number().gt(0, 'the IoU threshold must be above 0').max(1, 'the IoU threshold must be at most 1');

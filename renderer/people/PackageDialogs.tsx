@@ -15,6 +15,9 @@ function useEscape(onClose: () => void) {
   }, [onClose]);
 }
 
+/** "1 box", "2 boxes": the noun after a count, in the singular for one. */
+const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
+
 const mb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`);
 
 /** File › Export work package…: one person's images, the model's pre-labels and their own work, in one file to take to another machine. */
@@ -81,7 +84,8 @@ export function ExportPackageDialog({ current, onClose }: { current: string; onC
         <section className="summary" data-testid="package-export-summary">
           <p>
             Wrote {s.annotator}'s package to <code>{s.file}</code> ({mb(s.bytes)}): <strong data-testid="package-images">{s.counts.images}</strong> images,{' '}
-            <strong data-testid="package-boxes">{s.counts.boxes}</strong> of their boxes, {s.counts.predictions} pre-labels, {s.counts.marks} marks
+            <strong data-testid="package-boxes">{s.counts.boxes}</strong> of their {plural(s.counts.boxes, 'box', 'boxes')}, {s.counts.predictions} {plural(s.counts.predictions, 'pre-label')},{' '}
+            {s.counts.marks} {plural(s.counts.marks, 'mark')}
             {s.counts.imageFiles > 0 ? `, ${s.counts.imageFiles} image files` : ''}.
           </p>
           {s.unreadable.length > 0 && (
@@ -134,8 +138,8 @@ export function ImportPackageDialog({ onClose, onImported }: { onClose(): void; 
         <section className="summary" data-testid="package-import-summary">
           <p>
             Imported {s.annotator}'s work on <strong data-testid="package-import-images">{s.images}</strong> images ({s.changed} changed, {s.unchanged} unchanged):{' '}
-            <strong data-testid="package-boxes-added">{s.boxesAdded}</strong> boxes added, {s.boxesRemoved} removed, <strong data-testid="package-marks">{s.marks}</strong> marks,{' '}
-            {s.edits} edits.
+            <strong data-testid="package-boxes-added">{s.boxesAdded}</strong> {plural(s.boxesAdded, 'box', 'boxes')} added, {s.boxesRemoved} removed,{' '}
+            <strong data-testid="package-marks">{s.marks}</strong> {plural(s.marks, 'mark')}, {s.edits} {plural(s.edits, 'edit')}.
           </p>
           {s.unmatched.length > 0 ? (
             <div data-testid="package-unmatched">

@@ -5,6 +5,7 @@ import { printAnnotators, printImportSummary, printInfo, printBoxes, printClasse
 import { ASSIGN_COMMAND } from './assignCommand.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EVALUATE_COMMAND } from './evaluateCommand.ts';
+import { PACKAGE_COMMANDS } from './packageCommand.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
 import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
 import { MODEL_COMMANDS } from './modelCommands.ts';
@@ -181,6 +182,7 @@ export const COMMANDS: Command[] = [
   DETECT_COMMAND,
   EXPORT_COMMAND,
   EVALUATE_COMMAND,
+  ...PACKAGE_COMMANDS,
   ASSIGN_COMMAND,
 ];
 

@@ -108,72 +108,85 @@ export function clustersFromMatches(
     }
   }
   const { u: eu, v: ev, iou: ew } = edges;
+  const ne = eu.length;
   // node numbering follows (person, index), so (u, v) order is (A's id, A's index, B's id, B's index)
-  const edgeOrder = eu.map((_, e) => e).sort((x, y) => ew[y] - ew[x] || eu[x] - eu[y] || ev[x] - ev[y]);
+  const edgeOrder = new Int32Array(ne);
+  for (let e = 0; e < ne; e++) edgeOrder[e] = e;
+  edgeOrder.sort((x, y) => ew[y] - ew[x] || eu[x] - eu[y] || ev[x] - ev[y]);
+  // clusters as linked lists of nodes; a cluster is named by its smallest node
   const clusterOf = new Int32Array(nNodes);
-  const groups: number[][] = [];
+  const next = new Int32Array(nNodes).fill(-1);
+  const tail = new Int32Array(nNodes);
   for (let x = 0; x < nNodes; x++) {
     clusterOf[x] = x;
-    groups.push([x]);
+    tail[x] = x;
   }
-  const boxOf = (x: number): ABox => lists[person[x]][indexOf[x]];
-  for (const e of edgeOrder) {
+  for (let k = 0; k < ne; k++) {
+    const e = edgeOrder[k];
     const cu = clusterOf[eu[e]];
     const cv = clusterOf[ev[e]];
     if (cu === cv) continue;
-    const gu = groups[cu];
-    const gv = groups[cv];
     let ok = true;
-    for (const x of gu) {
-      for (const y of gv) {
-        if (person[x] === person[y] || iou(boxOf(x), boxOf(y)) < t) {
+    for (let x = cu; ok && x !== -1; x = next[x]) {
+      const bx = lists[person[x]][indexOf[x]];
+      for (let y = cv; y !== -1; y = next[y]) {
+        if (person[x] === person[y] || iou(bx, lists[person[y]][indexOf[y]]) < t) {
           ok = false;
           break;
         }
       }
-      if (!ok) break;
     }
     if (!ok) continue;
-    const [keep, drop] = cu < cv ? [cu, cv] : [cv, cu];
-    for (const y of groups[drop]) {
-      groups[keep].push(y);
-      clusterOf[y] = keep;
-    }
-    groups[drop] = [];
+    const keep = cu < cv ? cu : cv;
+    const drop = cu < cv ? cv : cu;
+    for (let y = drop; y !== -1; y = next[y]) clusterOf[y] = keep;
+    next[tail[keep]] = drop;
+    tail[keep] = tail[drop];
   }
   const out: ClusterMember[][] = [];
   for (let c = 0; c < nNodes; c++) {
-    const g = groups[c];
-    if (g.length === 0) continue;
-    // a cluster's slot is the smallest node it ever held, so clusters come out by first member
-    g.sort((x, y) => x - y);
-    out.push(g.map((x) => ({ annotatorId: people[person[x]], index: indexOf[x], box: boxOf(x) })));
+    if (clusterOf[c] !== c) continue;
+    const g: ClusterMember[] = [];
+    for (let x = c; x !== -1; x = next[x]) g.push({ annotatorId: people[person[x]], index: indexOf[x], box: lists[person[x]][indexOf[x]] });
+    // members by annotator id (= node order, people being ascending)
+    if (g.length > 1) g.sort((x, y) => x.annotatorId - y.annotatorId);
+    out.push(g);
   }
   return out;
 }
 
 /** The cluster's class, its votes, and the chosen member, before the quorum. */
 export function resolveCluster(members: readonly ClusterMember[]): { classId: number; votes: number; chosen: ClusterMember } {
-  const tally = new Map<number, number>();
+  const k = members.length;
+  // votes of each member's class; clusters hold one box per person, so k is small
   let best = 0;
-  for (const m of members) {
-    const n = (tally.get(m.box.classId) ?? 0) + 1;
-    tally.set(m.box.classId, n);
-    if (n > best) best = n;
+  let first = -1;
+  let tie = false;
+  for (let i = 0; i < k; i++) {
+    const ci = members[i].box.classId;
+    let n = 0;
+    for (let j = 0; j < k; j++) if (members[j].box.classId === ci) n++;
+    if (n > best) {
+      best = n;
+      first = i;
+      tie = false;
+    } else if (n === best && ci !== members[first].box.classId) tie = true;
   }
-  const tied = [...tally].filter(([, n]) => n === best).map(([c]) => c);
-  let classId = tied[0];
-  if (tied.length > 1) {
+  let classId = members[first].box.classId;
+  if (tie) {
     // the class of the member most like the others (mean IoU), ties to the lowest annotator id
     let bestMean = -1;
-    for (const m of members) {
-      if (!tied.includes(m.box.classId)) continue;
+    for (let i = 0; i < k; i++) {
+      const m = members[i].box;
+      let n = 0;
+      for (let j = 0; j < k; j++) if (members[j].box.classId === m.classId) n++;
+      if (n !== best) continue;
       let s = 0;
-      for (const o of members) if (o !== m) s += iou(m.box, o.box);
-      const mean = s / (members.length - 1);
+      for (let j = 0; j < k; j++) if (j !== i) s += iou(m, members[j].box);
+      const mean = s / (k - 1);
       if (mean > bestMean) {
         bestMean = mean;
-        classId = m.box.classId;
+        classId = m.classId;
       }
     }
   }
@@ -187,7 +200,6 @@ export function resolveCluster(members: readonly ClusterMember[]): { classId: nu
     mw += m.box.w;
     mh += m.box.h;
   }
-  const k = members.length;
   const mean: ABox = { id: -1, classId, x: mx / k, y: my / k, w: mw / k, h: mh / k };
   let chosen = members[0];
   let bestIoU = -1;

@@ -418,6 +418,20 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('session:whoami', {})).toMatchObject({ annotator: { name: 'roundtrip' }, role: 'annotator' });
     expect(await call('session:identify', { name: 'lead', role: 'lead' })).toMatchObject({ annotator: { name: 'lead' }, role: 'lead' });
     expect(await call('assign:run', { annotators: ['importer'], overlap: 1 })).toEqual({ images: 3, seed: 0, perPerson: [{ name: 'importer', assigned: 3, added: 2, kept: 1 }] });
+    // Two people marked the first image done: the lead measures their agreement and resolves it with the importer's labels.
+    const ajob = await call<{ id: string }>('agreement:start', { iou: 0.5 });
+    expect((await session.jobs.wait(ajob.id)).state).toBe('done');
+    expect(await call('agreement:image', { imageId })).toMatchObject({ imageId });
+    expect(await call('consensus:resolve', { imageId, take: { annotator: 'importer' } })).toMatchObject({ boxes: expect.arrayContaining([expect.objectContaining({ x: 1, y: 2, w: 3, h: 4 })]) });
+    // The importer's work package: out, opened as a project elsewhere, and back (nothing changes the second time in).
+    const pkg = path.join(dir, 'importer.loupepkg');
+    const xjob = await call<{ id: string }>('package:export', { annotator: 'importer', out: pkg });
+    expect((await session.jobs.wait(xjob.id)).state).toBe('done');
+    const ojob = await call<{ id: string }>('package:open', { file: pkg, imagesDir: dir, project: path.join(dir, 'importer.loupe') });
+    expect((await session.jobs.wait(ojob.id)).state).toBe('done');
+    expect(fs.existsSync(path.join(dir, 'importer.loupe'))).toBe(true);
+    const ijob = await call<{ id: string }>('package:import', { file: pkg });
+    expect((await session.jobs.wait(ijob.id)).state).toBe('done');
     expect(await call('session:identify', { name: 'roundtrip' })).toMatchObject({ annotator: { name: 'roundtrip' }, role: 'annotator' });
     const preds = path.join(dir, 'preds.json');
     fs.writeFileSync(preds, JSON.stringify([{ image_id: imageId, category_id: car.id, bbox: [1, 2, 3, 4], score: 0.5 }]));
@@ -432,13 +446,13 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('images:list', { where: { key: 'site', value: 'nowhere' } })).toEqual({ total: 0, offset: 0, items: [] });
 
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
+    expect(jobs.map((j) => j.state)).toEqual(Array(12).fill('done'));
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });
     expect(await call('project:close', {})).toEqual({ closed: false });
     const reopened = await call<{ imageCount: number; boxCount: number }>('project:open', { file });
-    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 5 }); // one drawn, three predicted, one imported
+    expect(reopened).toMatchObject({ imageCount: 3, boxCount: 6 }); // one drawn, three predicted, one imported, one resolution
     expect(await call('app:info', {})).toMatchObject({ host: 'test', project: { file } });
 
     expect([...done].sort()).toEqual([...METHOD_NAMES].sort());

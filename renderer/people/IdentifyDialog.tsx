@@ -47,7 +47,6 @@ export function IdentifyDialog({ preselect, role: initialRole, onIdentified, onC
     const el = choice === NEW ? nameInput.current : document.querySelector<HTMLInputElement>(`[data-testid="identify-person-${CSS.escape(people.find((p) => String(p.id) === choice)?.name ?? '')}"]`);
     (el ?? firstRadio.current)?.focus();
     // Only on first showing of the list.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [people]);
 
   useEffect(() => {

@@ -33,7 +33,6 @@ export function ExportPackageDialog({ current, onClose }: { current: string; onC
       setPeople(ps);
       if (!ps.some((p) => p.name === current) && ps[0]) setPerson(ps[0].name);
     }, (e: Error) => job.setError(e.message));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const start = () => {

@@ -26,7 +26,6 @@ export function WhoMenu(p: Props) {
   useEffect(() => {
     if (!p.open) return;
     listPeople().then(setPeople, (e: Error) => p.onError(e.message));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [p.open]);
 
   // Focus the current person's entry when the menu opens; close on a press outside.
@@ -41,7 +40,6 @@ export function WhoMenu(p: Props) {
       clearTimeout(t);
       window.removeEventListener('mousedown', onDown);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [p.open, people]);
 
   const close = () => {

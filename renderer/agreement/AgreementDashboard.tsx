@@ -22,14 +22,13 @@ const CHART_TEXT = { fill: 'var(--text)', fontSize: 12 };
 const GRID = 'var(--line)';
 
 /** The lead's agreement report: run it at an IoU and quorum, then the figures, charts and tables; every chart opens its images. */
-export function AgreementDashboard({ project, onClose }: Props) {
+export function AgreementDashboard({ onClose }: Props) {
   const [iou, setIou] = useState(0.5);
   const [quorum, setQuorum] = useState<number | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
-  const classNames = useMemo(() => new Map(project.classes.map((c) => [c.id, c.name])), [project.classes]);
   const runButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => () => abort.current?.abort(), []);
@@ -50,7 +49,7 @@ export function AgreementDashboard({ project, onClose }: Props) {
       const done = await waitForJob(id, { signal: ac.signal, onUpdate: (j) => !ac.signal.aborted && setJob(j) });
       if (ac.signal.aborted) return;
       setJob(done);
-      if (done.state === 'done') setReport(readReport(done.result, classNames));
+      if (done.state === 'done') setReport(readReport(done.result));
       else if (done.state === 'failed') setError(done.error ?? 'The agreement report failed.');
     } catch (e) {
       if ((e as Error).name !== 'AbortError') setError((e as Error).message);

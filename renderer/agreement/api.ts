@@ -1,29 +1,21 @@
-import type { MethodName } from '../../app/contract/methods.ts';
+import type { Req, Res } from '../../app/contract/methods.ts';
 import { call } from '../api/client.ts';
-
-/**
- * The agreement methods of the contract (agreement:start, agreement:image, consensus:resolve).
- * Replies are read by types.ts, so they go through the untyped path of `call`.
- */
-function callAny(method: string, req: unknown): Promise<unknown> {
-  return call(method as MethodName, req as never) as Promise<unknown>;
-}
 
 /** Start the report job; resolves with its id. */
 export async function startAgreement(iou: number, quorum: number | null): Promise<string> {
-  const job = (await callAny('agreement:start', { iou, ...(quorum ? { quorum } : {}) })) as { id: string };
+  const job = await call('agreement:start', { iou, ...(quorum ? { quorum } : {}) });
   return job.id;
 }
 
 /** One image's people, marks and consensus. */
-export function agreementImage(imageId: number, iou: number, quorum: number | null): Promise<unknown> {
-  return callAny('agreement:image', { imageId, iou, ...(quorum ? { quorum } : {}) });
+export function agreementImage(imageId: number, iou: number, quorum: number | null): Promise<Res<'agreement:image'>> {
+  return call('agreement:image', { imageId, iou, ...(quorum ? { quorum } : {}) });
 }
 
 /** What the lead takes as the image's final labels. */
-export type Take = { annotator: string } | { consensus: { quorum?: number; iou?: number } };
+export type Take = Req<'consensus:resolve'>['take'];
 
 /** Resolve an image: one undoable edit by the current person. */
-export function resolveImage(imageId: number, take: Take): Promise<unknown> {
-  return callAny('consensus:resolve', { imageId, take });
+export function resolveImage(imageId: number, take: Take): Promise<Res<'consensus:resolve'>> {
+  return call('consensus:resolve', { imageId, take });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agreementBins, heatColor, imagesOfPair, personColor, PERSON_COLORS } from './scale.ts';
-import { jaccardAt, readImage, readReport } from './types.ts';
+import { jaccardAt, readReport } from './types.ts';
 
 describe('agreementBins', () => {
   it('puts each image in its tenth, 1.0 in the last bin and 0 in the first', () => {
@@ -46,46 +46,70 @@ describe('colours', () => {
   });
 });
 
+const counts = (matchedSame: number, matchedOther: number, onlyA: number, onlyB: number) => ({ matchedSame, matchedOther, onlyA, onlyB, iouSum: matchedSame * 0.8 });
+const result = {
+  iou: 0.5,
+  quorum: null,
+  images: 2,
+  meanAgreement: 0.75,
+  alpha: 0.6,
+  pairs: [{ a: 1, b: 2, aName: 'ann', bName: 'bo', images: 2, counts: counts(3, 1, 1, 0), f1: 0.67, meanIoU: 0.8 }],
+  perImage: [{ imageId: 7, people: [1, 2], agreement: 0.5, counts: counts(3, 1, 1, 0) }],
+  perClass: {
+    classIds: [1, 2],
+    confusion: [
+      [4, 1, 1],
+      [1, 2, 0],
+      [1, 0, 0],
+    ],
+    jaccard: [
+      { classId: 1, name: 'scratch', jaccard: 0.5 },
+      { classId: 2, name: 'crack', jaccard: null },
+    ],
+  },
+  perPerson: [{ annotatorId: 1, name: 'ann', images: 2, counts: counts(3, 0, 0, 1), f1: 0.86, meanIoU: 0.9 }],
+  annotators: [
+    { id: 1, name: 'ann' },
+    { id: 2, name: 'bo' },
+  ],
+  classes: [
+    { id: 1, name: 'scratch' },
+    { id: 2, name: 'crack' },
+  ],
+  seconds: 0.1,
+};
+
 describe('readReport', () => {
-  it('reads pairs with names and a confusion matrix with its unmatched column', () => {
-    const r = readReport(
-      {
-        iou: 0.5,
-        meanAgreement: 0.75,
-        alpha: 0.6,
-        imagesCounted: 2,
-        annotators: [
-          { id: 1, name: 'ann' },
-          { id: 2, name: 'bo' },
-        ],
-        pairs: [{ a: 1, b: 2, images: 2, counts: { matchedSame: 3, matchedOther: 1, onlyA: 1, onlyB: 0, iouSum: 3.2 }, meanIoU: 0.8, f1: 0.67 }],
-        images: [{ imageId: 7, people: [1, 2], agreement: 0.5 }],
-        classes: { labels: [1, 2, null], matrix: [[4, 1, 1], [1, 2, 0], [1, 0, 0]] },
-      },
-      new Map([[1, 'scratch']]),
-    );
-    expect(r.pairs[0]).toMatchObject({ aName: 'ann', bName: 'bo', matchedSame: 3, onlyA: 1 });
-    expect(r.classes.map((c) => c.name)).toEqual(['scratch', 'class 2']);
-    expect(r.classes[0].jaccard).toBeCloseTo(4 / (6 + 6 - 4));
+  it('reads pairs with names, the figures, and a confusion matrix whose last row and column are unmatched', () => {
+    const r = readReport(result);
+    expect(r.pairs[0]).toMatchObject({ aName: 'ann', bName: 'bo', matchedSame: 3, matchedOther: 1, onlyA: 1, images: 2 });
+    expect(r.imagesCounted).toBe(2);
+    expect(r.classes.map((c) => [c.name, c.jaccard])).toEqual([
+      ['scratch', 0.5],
+      ['crack', null],
+    ]);
+    expect(r.confusion.labels).toEqual([1, 2, null]);
+    expect(r.confusion.matrix).toHaveLength(3);
     expect(r.images[0]).toEqual({ imageId: 7, people: [1, 2], agreement: 0.5 });
+    expect(r.people[0]).toMatchObject({ name: 'ann', f1: 0.86, onlyB: 1 });
   });
-  it('refuses a result that is not a report', () => {
-    expect(() => readReport(null, new Map())).toThrow(/no report/);
+  it('refuses a result that is not a report, naming what is wrong', () => {
+    expect(() => readReport(null)).toThrow(/not a report/);
+    expect(() => readReport({ ...result, perImage: 'x' })).toThrow(/not a report/);
   });
 });
 
 describe('jaccardAt', () => {
-  it('is null for a class with no boxes', () => {
-    expect(jaccardAt([[0, 0], [0, 3]], 0)).toBeNull();
-  });
-});
-
-describe('readImage', () => {
-  it('keeps the known marks only', () => {
-    const v = readImage({ imageId: 1, people: [{ annotatorId: 2, name: 'a', boxes: [] }], marks: [{ boxId: 1, kind: 'missing' }, { boxId: 2, kind: 'weird' }] });
-    expect(v.marks).toEqual([{ boxId: 1, kind: 'missing' }]);
-  });
-  it('refuses a reply without people', () => {
-    expect(() => readImage({ imageId: 1 })).toThrow(/no people/);
+  it('is diag / (row + col − diag), null for a class with no boxes', () => {
+    expect(jaccardAt(result.perClass.confusion, 0)).toBeCloseTo(4 / (6 + 6 - 4));
+    expect(
+      jaccardAt(
+        [
+          [0, 0],
+          [0, 3],
+        ],
+        0,
+      ),
+    ).toBeNull();
   });
 });

@@ -1,8 +1,10 @@
+import { AgreementResult } from '../../app/contract/jobResults.ts';
+import type { Res } from '../../app/contract/methods.ts';
+
 /**
- * The agreement report and the per-image disagreement view as the renderer reads them.
- * They follow the agreed contract (agreement:start's result, agreement:image's reply);
- * `readReport` and `readImage` accept the shapes leniently so a field added by the core
- * does not break the view, and refuse a reply that lacks what the view needs.
+ * The agreement report and the per-image disagreement view as the dashboard and the canvas
+ * draw them, read from agreement:start's result (checked against its contract schema) and
+ * agreement:image's reply.
  */
 
 export interface Counts {
@@ -75,63 +77,29 @@ export interface ImageView {
   agreement: number | null;
   marks: { boxId: number; kind: MarkKind }[];
   consensus: { box: Omit<ImageBox, 'id'>; votes: number }[];
-}
-
-type J = Record<string, unknown>;
-const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-function counts(o: J): Counts {
-  const c = isObj(o.counts) ? o.counts : o;
-  return { matchedSame: num(c.matchedSame), matchedOther: num(c.matchedOther), onlyA: num(c.onlyA), onlyB: num(c.onlyB), iouSum: num(c.iouSum) };
-}
-
-/** A name for an annotator id from the report's own name table, else `#id`. */
-function namer(r: J): (id: number, given?: unknown) => string {
-  const names = new Map<number, string>();
-  for (const a of arr(r.annotators)) if (isObj(a)) names.set(num(a.id ?? a.annotatorId), String(a.name));
-  if (isObj(r.names)) for (const [k, v] of Object.entries(r.names)) names.set(Number(k), String(v));
-  return (id, given) => (typeof given === 'string' && given ? given : (names.get(id) ?? `#${id}`));
+  /** The lead resolved the image already. */
+  resolved: boolean;
 }
 
 /** The job's result as the dashboard draws it; throws when it is not an agreement report. */
-export function readReport(value: unknown, classNames: ReadonlyMap<number, string>): Report {
-  if (!isObj(value)) throw new Error('The agreement job gave no report.');
-  const name = namer(value);
-  const pairs = arr(value.pairs)
-    .filter(isObj)
-    .map((p): PairRow => {
-      const a = num(p.a ?? p.annotatorA ?? p.aId);
-      const b = num(p.b ?? p.annotatorB ?? p.bId);
-      return { a, b, aName: name(a, p.aName ?? p.nameA), bName: name(b, p.bName ?? p.nameB), images: num(p.images), meanIoU: numOrNull(p.meanIoU), f1: num(p.f1), ...counts(p) };
-    });
-  const people = arr(value.people ?? value.persons ?? value.perPerson)
-    .filter(isObj)
-    .map((p): PersonRow => {
-      const id = num(p.annotatorId ?? p.id);
-      return { annotatorId: id, name: name(id, p.name), images: num(p.images), meanIoU: numOrNull(p.meanIoU), f1: num(p.f1), ...counts(p) };
-    });
-  const images = arr(value.images ?? value.perImage)
-    .filter(isObj)
-    .map((i): ImageRow => ({ imageId: num(i.imageId), people: arr(i.people).map((x) => num(isObj(x) ? (x.annotatorId ?? x.id) : x)), agreement: num(i.agreement) }));
-  const cls = isObj(value.classes) ? value.classes : isObj(value.perClass) ? value.perClass : {};
-  const labels = arr(cls.labels ?? cls.classIds).map((x) => (x === null || x === 'unmatched' ? null : num(x)));
-  const matrix = arr(cls.matrix ?? cls.confusion).map((row) => arr(row).map((x) => num(x)));
-  const jac = arr(cls.jaccard);
-  const classes: ClassRow[] = labels.flatMap((id, i) => (id === null ? [] : [{ classId: id, name: classNames.get(id) ?? `class ${id}`, jaccard: numOrNull(jac[i]) ?? jaccardAt(matrix, i) }]));
+export function readReport(value: unknown): Report {
+  const parsed = AgreementResult.safeParse(value);
+  if (!parsed.success) throw new Error(`The agreement job's result is not a report: ${parsed.error.issues[0]?.message ?? 'unreadable'}.`);
+  const r = parsed.data;
+  const names = new Map(r.perClass.jaccard.map((j) => [j.classId, j.name]));
+  for (const c of r.classes) if (!names.has(c.id)) names.set(c.id, c.name);
   return {
-    iou: num(value.iou ?? value.t, 0.5),
-    quorum: numOrNull(value.quorum),
-    meanAgreement: numOrNull(value.meanAgreement ?? value.meanImageAgreement),
-    alpha: numOrNull(value.alpha ?? value.krippendorffAlpha),
-    imagesCounted: num(value.imagesCounted ?? value.imageCount, images.length),
-    pairs,
-    people,
-    images,
-    classes,
-    confusion: { labels, matrix },
+    iou: r.iou,
+    quorum: r.quorum,
+    meanAgreement: r.meanAgreement,
+    alpha: r.alpha,
+    imagesCounted: r.images,
+    pairs: r.pairs.map((p) => ({ a: p.a, b: p.b, aName: p.aName, bName: p.bName, images: p.images, meanIoU: p.meanIoU, f1: p.f1, ...p.counts })),
+    people: r.perPerson.map((p) => ({ annotatorId: p.annotatorId, name: p.name, images: p.images, meanIoU: p.meanIoU, f1: p.f1, ...p.counts })),
+    images: r.perImage.map((i) => ({ imageId: i.imageId, people: i.people, agreement: i.agreement })),
+    classes: r.perClass.jaccard.map((j) => ({ classId: j.classId, name: j.name, jaccard: j.jaccard })),
+    // The matrix's last row and column are "unmatched".
+    confusion: { labels: [...r.perClass.classIds, null], matrix: r.perClass.confusion },
   };
 }
 
@@ -145,25 +113,13 @@ export function jaccardAt(m: readonly (readonly number[])[], i: number): number 
 }
 
 /** agreement:image's reply as the canvas decorates it. */
-export function readImage(value: unknown): ImageView {
-  if (!isObj(value) || !Array.isArray(value.people)) throw new Error('agreement:image gave no people for this image.');
-  const box = (b: unknown): ImageBox => {
-    const o = isObj(b) ? b : {};
-    return { id: num(o.id), classId: num(o.classId), x: num(o.x), y: num(o.y), w: num(o.w), h: num(o.h) };
-  };
+export function readImage(v: Res<'agreement:image'>): ImageView {
   return {
-    imageId: num(value.imageId),
-    people: value.people.filter(isObj).map((p) => ({ annotatorId: num(p.annotatorId ?? p.id), name: String(p.name ?? `#${num(p.annotatorId)}`), boxes: arr(p.boxes).map(box) })),
-    agreement: numOrNull(value.agreement),
-    marks: arr(value.marks)
-      .filter(isObj)
-      .filter((m) => m.kind === 'missing' || m.kind === 'class_conflict' || m.kind === 'low_iou')
-      .map((m) => ({ boxId: num(m.boxId), kind: m.kind as MarkKind })),
-    consensus: arr(value.consensus)
-      .filter(isObj)
-      .map((c) => {
-        const { id: _id, ...b } = box(c.box);
-        return { box: { ...b, classId: num(isObj(c.box) ? (c.box.classId ?? c.classId) : c.classId) }, votes: num(c.votes) };
-      }),
+    imageId: v.imageId,
+    people: v.people.map((p) => ({ annotatorId: p.annotatorId, name: p.name, boxes: p.boxes.map((b) => ({ id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h })) })),
+    agreement: v.agreement,
+    marks: v.marks,
+    consensus: v.consensus.map((c) => ({ box: c.box, votes: c.votes })),
+    resolved: v.resolved,
   };
 }

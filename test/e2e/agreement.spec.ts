@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, H, teamProject, W } from './agreementFixture.ts';
-import { cliBoxes, dragImage, ROOT } from './helpers.ts';
+import { dragImage, ROOT } from './helpers.ts';
 import { startWebHost } from './webHost.ts';
 
 /**
@@ -24,6 +24,16 @@ async function rpc<T = unknown>(host: Host, method: string, req: unknown): Promi
   const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
   if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
   return body.value as T;
+}
+
+type SBox = { author: string; kind: string; classId: number; x: number; y: number; w: number; h: number };
+
+/** The image's boxes by author, as the current person may see them (the lead: everyone's). */
+async function boxesOf(host: Host, imageId: number): Promise<SBox[]> {
+  const people = await rpc<{ id: number; name: string; kind: string }[]>(host, 'annotators:list', {});
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const r = await rpc<{ boxes: { annotatorId: number; modelRunId: number | null; classId: number; x: number; y: number; w: number; h: number }[] }>(host, 'boxes:list', { imageId });
+  return r.boxes.filter((b) => b.modelRunId === null).map((b) => ({ author: byId.get(b.annotatorId)?.name ?? '?', kind: byId.get(b.annotatorId)?.kind ?? '?', classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h }));
 }
 
 /** Work as this person from now on, and show the app as they see it. */
@@ -109,16 +119,18 @@ test('two people label one image blind; the lead resolves it in the disagreement
   await expect(page.getByTestId('box-count')).toHaveText('0 boxes');
   await drawBox(page, '1', { x: 84, y: 64, w: 158, h: 118 }); // agrees with ana's first
   await drawBox(page, '1', a2); // the same place as ana's second, another class
-  await page.keyboard.press('Control+Enter');
   await expect(page.getByTestId('box-count')).toHaveText('2 boxes');
+  await page.keyboard.press('Control+Enter');
 
-  const stored = cliBoxes(project, img);
+  // The lead sees both people's work.
+  await workAs(page, host, 'lee', 'lead');
+  const imageId = (await rpc<{ items: { id: number; path: string }[] }>(host, 'images:list', { offset: 0, limit: 10 })).items.find((i) => i.path === img)!.id;
+  const stored = await boxesOf(host, imageId);
   const anaBoxes = stored.filter((b) => b.author === 'ana');
   expect(anaBoxes).toHaveLength(2);
   expect(stored.filter((b) => b.author === 'bo')).toHaveLength(2);
 
-  // The lead: the report counts the one image both did.
-  await workAs(page, host, 'lee', 'lead');
+  // The report counts the one image both did.
   await runReport(page);
   await expect(page.getByTestId('fig-images')).toHaveText('1');
   await expect(page.getByTestId('pair-ana-bo')).toContainText('1'); // one matched with the same class
@@ -144,16 +156,16 @@ test('two people label one image blind; the lead resolves it in the disagreement
   expect(n).toBeGreaterThan(0);
   await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press(`Alt+${n}`);
-  const consensusBoxes = () => cliBoxes(project, img).filter((b) => b.author !== 'ana' && b.author !== 'bo');
-  await expect.poll(() => consensusBoxes().length).toBe(2);
-  const asAna = (bs: { class: string; x: number; y: number; w: number; h: number }[]) => bs.map((b) => `${b.class} ${b.x} ${b.y} ${b.w} ${b.h}`).sort();
-  expect(asAna(consensusBoxes())).toEqual(asAna(anaBoxes));
+  const consensusBoxes = async () => (await boxesOf(host, imageId)).filter((b) => b.kind === 'consensus');
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(2);
+  const key = (bs: SBox[]) => bs.map((b) => `${b.classId} ${b.x} ${b.y} ${b.w} ${b.h}`).sort();
+  expect(key(await consensusBoxes())).toEqual(key(anaBoxes));
 
   // Undo takes the resolution back; the consensus key resolves again.
   await page.keyboard.press('Control+z');
-  await expect.poll(() => consensusBoxes().length).toBe(0);
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(0);
   await page.keyboard.press(`Alt+${n}`);
-  await expect.poll(() => consensusBoxes().length).toBe(2);
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(2);
 
   // The YOLO export holds the resolved boxes as the image's final labels.
   const out = path.join(dir, 'yolo');
@@ -162,9 +174,9 @@ test('two people label one image blind; the lead resolves it in the disagreement
   const labelFile = ['train', 'val'].map((s) => path.join(out, 'labels', s, img.replace(/\.jpg$/, '.txt'))).find((f) => fs.existsSync(f));
   expect(labelFile, 'the resolved image is exported').toBeTruthy();
   const lines = fs.readFileSync(labelFile!, 'utf8').trim().split('\n').sort();
-  const expected = anaBoxes
-    .map((b) => `${CLASSES.indexOf(b.class as (typeof CLASSES)[number])} ${(b.x + b.w / 2) / W} ${(b.y + b.h / 2) / H} ${b.w / W} ${b.h / H}`)
-    .sort();
+  const info = await rpc<{ classes: { id: number; name: string }[] }>(host, 'project:info', {});
+  const yoloClass = (id: number) => CLASSES.indexOf(info.classes.find((c) => c.id === id)!.name as (typeof CLASSES)[number]);
+  const expected = anaBoxes.map((b) => `${yoloClass(b.classId)} ${(b.x + b.w / 2) / W} ${(b.y + b.h / 2) / H} ${b.w / W} ${b.h / H}`).sort();
   expect(lines.map((l) => l.split(' ').map(Number))).toEqual(expected.map((l) => l.split(' ').map(Number)).map((r) => r.map((v) => expect.closeTo(v, 6))));
 });
 
@@ -199,7 +211,16 @@ test('the dashboard on a three-person project: figures, charts with data, and cl
   for (let i = 0; i < count && !opened; i++) {
     const box = await bars.nth(i).boundingBox();
     if (!box || box.height < 2) continue;
-    const label = (await page.getByTestId('chart-histogram').locator('.recharts-cartesian-axis-tick-value').nth(i).textContent()) ?? '';
+    // The range under this bar: the axis tick nearest its centre (empty bins draw no rectangle, so the nth tick need not be this bar's).
+    const ticks = page.getByTestId('chart-histogram').locator('.recharts-cartesian-axis-tick-value');
+    let label = '';
+    let nearest = Infinity;
+    for (let t = 0; t < (await ticks.count()); t++) {
+      const tb = await ticks.nth(t).boundingBox();
+      if (!tb) continue;
+      const d = Math.abs(tb.x + tb.width / 2 - (box.x + box.width / 2));
+      if (d < nearest) [nearest, label] = [d, (await ticks.nth(t).textContent()) ?? ''];
+    }
     const [lo, hi] = label.split('–').map(Number);
     await bars.nth(i).click();
     await expect(page.getByTestId('disagreement')).toBeVisible();

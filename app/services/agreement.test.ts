@@ -234,7 +234,7 @@ describe('consensus:resolve', () => {
     expect(planLabels(p.db, [img], 'final').skipped.get(img)).toBe('unresolved');
     const r = await call<{ undo: number; redo: number; diff: { added: unknown[] } }>('consensus:resolve', { imageId: img, take: { annotator: 'cy' } });
     expect([r.undo, r.redo, r.diff.added.length]).toEqual([1, 0, 3]);
-    const cyBoxes = w.byImage.get(img)!.get(w.cy)!.map(({ id, ...b }) => b);
+    const cyBoxes = w.byImage.get(img)!.get(w.cy)!.map(({ id: _id, ...b }) => b);
     expect(consensusBoxes(p, img)).toEqual(cyBoxes);
     const author = agreementRepo(p.db).consensusAuthor()!;
     expect(author.kind).toBe('consensus');
@@ -257,7 +257,7 @@ describe('consensus:resolve', () => {
 
     // resolving again replaces the resolution, and undo goes back to the first one
     await call('consensus:resolve', { imageId: img, take: { annotator: 'ana' } });
-    expect(consensusBoxes(p, img)).toEqual(w.byImage.get(img)!.get(w.ana)!.map(({ id, ...b }) => b));
+    expect(consensusBoxes(p, img)).toEqual(w.byImage.get(img)!.get(w.ana)!.map(({ id: _id, ...b }) => b));
     await call('edits:undo', { imageId: img });
     expect(consensusBoxes(p, img)).toEqual(cyBoxes);
     expect(p.assignments.get(img, author.id)).toBe('done');
@@ -305,7 +305,7 @@ describe('consensus merge of the project', () => {
     const { p, call } = await setup();
     const w = threePeople(p);
     await call('consensus:resolve', { imageId: w.imgs[0], take: { annotator: 'bo' } });
-    const boBoxes = w.byImage.get(w.imgs[0])!.get(w.bo)!.map(({ id, ...b }) => b);
+    const boBoxes = w.byImage.get(w.imgs[0])!.get(w.bo)!.map(({ id: _id, ...b }) => b);
     const first = mergeAll(p, {});
     expect(first).toMatchObject({ shared: 3, merged: 2, alreadyResolved: 1 });
     expect(consensusBoxes(p, w.imgs[0])).toEqual(boBoxes);

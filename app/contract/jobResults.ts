@@ -144,3 +144,22 @@ export const AgreementResult = z.object({
   seconds: z.number(),
 });
 export type AgreementResult = z.infer<typeof AgreementResult>;
+
+/** The result of a `consensus:merge` job. */
+export const MergeResult = z.object({
+  /** Images two or more people marked done. */
+  shared: z.int(),
+  /** Of those, the ones merged by this job. */
+  merged: z.int(),
+  /** Left alone: the consensus author already had boxes or a done mark there (a lead's resolution or an earlier merge). */
+  alreadyResolved: z.int(),
+  /** Consensus boxes written. */
+  boxes: z.int(),
+  iou: z.number(),
+  /** The quorum given, or null when each image used the default (half its people, rounded up). */
+  quorum: z.int().nullable(),
+  /** The consensus author's name. */
+  consensus: z.string(),
+  seconds: z.number(),
+});
+export type MergeResult = z.infer<typeof MergeResult>;

@@ -141,6 +141,8 @@ export const METHODS = {
   'agreement:image': { request: z.strictObject({ imageId: S.Id, iou: S.AgreementIoU.default(0.5), quorum: S.Quorum.optional() }), reply: S.AgreementImage },
   /** Resolve an image (lead only): one person's labels or the consensus become its final labels, as one undoable edit. */
   'consensus:resolve': { request: z.strictObject({ imageId: S.Id, take: S.ConsensusTake }), reply: S.EditResult },
+  /** Merge every image two or more people marked done and nobody resolved into the consensus (lead only); the job's result is a MergeResult. */
+  'consensus:merge': { request: z.strictObject({ iou: S.AgreementIoU.default(0.5), quorum: S.Quorum.optional() }), reply: S.JobInfo },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

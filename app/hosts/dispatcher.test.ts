@@ -180,6 +180,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'agreement:start': [{ iou: 0 }, { iou: 1.5 }, { iou: 'a' }, { quorum: 0 }, { quorum: 1.5 }, { iou: 0.5, people: 2 }],
   'agreement:image': [{}, { imageId: 0 }, { imageId: 1, iou: 0 }, { imageId: 1, iou: 2 }, { imageId: 1, quorum: 0 }, { imageId: 1, all: true }],
   'consensus:resolve': [{}, { imageId: 1 }, { imageId: 1, take: {} }, { imageId: 1, take: { annotator: '' } }, { imageId: 1, take: { consensus: { quorum: 0 } } }, { imageId: 1, take: { consensus: { iou: 0 } } }, { imageId: 1, take: { annotator: 'ana', consensus: {} } }],
+  'consensus:merge': [{ iou: 0 }, { iou: 1.5 }, { quorum: 0 }, { quorum: 2.5 }, { iou: 0.5, force: true }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -223,6 +224,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'agreement:start': {},
   'agreement:image': { imageId: 1 },
   'consensus:resolve': { imageId: 1, take: { annotator: 'ana' } },
+  'consensus:merge': {},
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'package:open', 'jobs:list', 'jobs:cancel'];
@@ -423,6 +425,8 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect((await session.jobs.wait(ajob.id)).state).toBe('done');
     expect(await call('agreement:image', { imageId })).toMatchObject({ imageId });
     expect(await call('consensus:resolve', { imageId, take: { annotator: 'importer' } })).toMatchObject({ boxes: expect.arrayContaining([expect.objectContaining({ x: 1, y: 2, w: 3, h: 4 })]) });
+    const mjob = await call<{ id: string }>('consensus:merge', {});
+    expect((await session.jobs.wait(mjob.id)).result).toMatchObject({ shared: 1, merged: 0, alreadyResolved: 1 });
     // The importer's work package: out, opened as a project elsewhere, and back (nothing changes the second time in).
     const pkg = path.join(dir, 'importer.loupepkg');
     const xjob = await call<{ id: string }>('package:export', { annotator: 'importer', out: pkg });
@@ -446,7 +450,7 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('images:list', { where: { key: 'site', value: 'nowhere' } })).toEqual({ total: 0, offset: 0, items: [] });
 
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(Array(12).fill('done'));
+    expect(jobs.map((j) => j.state)).toEqual(Array(13).fill('done'));
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

@@ -6,7 +6,7 @@ import { AgreementAccumulator, type ABox } from '../metrics/agreement/index.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { planLabels } from './finalLabels.ts';
-import { mergeAll } from './resolve.ts';
+import { mergeAllJob } from './consensusMerge.ts';
 
 type Rect = [number, number, number, number];
 
@@ -302,35 +302,90 @@ describe('consensus:resolve', () => {
 
 describe('consensus merge of the project', () => {
   it('merges unresolved images, never overwrites a resolution, and is idempotent', async () => {
-    const { p, call } = await setup();
+    const { s, p, call } = await setup();
     const w = threePeople(p);
     await call('consensus:resolve', { imageId: w.imgs[0], take: { annotator: 'bo' } });
     const boBoxes = w.byImage.get(w.imgs[0])!.get(w.bo)!.map(({ id: _id, ...b }) => b);
-    const first = mergeAll(p, {});
-    expect(first).toMatchObject({ shared: 3, merged: 2, alreadyResolved: 1 });
+    const merge = async (req: unknown) => {
+      const job = await call<{ id: string }>('consensus:merge', req);
+      const info = await s.jobs.wait(job.id);
+      expect(info.error).toBeNull();
+      return info.result;
+    };
+    expect(await merge({})).toMatchObject({ shared: 3, merged: 2, alreadyResolved: 1, iou: 0.5, quorum: null, consensus: 'consensus' });
     expect(consensusBoxes(p, w.imgs[0])).toEqual(boBoxes);
     const a = agreementRepo(p.db).consensusAuthor()!;
     expect(p.assignments.get(w.imgs[1], a.id)).toBe('done');
     expect(p.assignments.get(w.imgs[3], a.id)).toBe('done');
     expect(p.assignments.get(w.imgs[2], a.id)).toBeUndefined();
     const snap = snapshot(p);
-    expect(mergeAll(p, {})).toMatchObject({ shared: 3, merged: 0, alreadyResolved: 3 });
+    expect(await merge({ iou: 0.7, quorum: 2 })).toMatchObject({ shared: 3, merged: 0, alreadyResolved: 3, boxes: 0, iou: 0.7, quorum: 2 });
     expect(snapshot(p)).toBe(snap);
     // each merged image is an undoable edit
     await call('edits:undo', { imageId: w.imgs[1] });
     expect(p.assignments.get(w.imgs[1], a.id)).toBeUndefined();
   });
 
-  it('refuses a non-lead and bad parameters', async () => {
-    const { p, call } = await setup();
+  it('cancelled between images leaves each image merged whole or untouched, and a second run finishes the same as one run', async () => {
+    const build = async () => {
+      const { p } = await setup();
+      const car = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });
+      const people = ['ana', 'bo', 'cy'].map((n) => p.annotators.ensure(n, 'human').id);
+      for (let i = 0; i < 12; i++) {
+        const img = addImageRow(p);
+        people.forEach((who, k) => {
+          draw(p, img, who, car, [10 + k, 10, 50, 50]);
+          if (k !== i % 3) draw(p, img, who, car, [200, 200 + k, 40, 40]);
+          done(p, img, who);
+        });
+      }
+      return p;
+    };
+    const once = await build();
+    const full = await mergeAllJob(once, {});
+    expect(full.merged).toBe(12);
+
+    const p = await build();
+    const ctl = new AbortController();
+    let slices = 0;
+    const progress = () => {
+      if (++slices === 5) ctl.abort();
+    };
+    // sliceMs 0: one image per transaction, so the cancel lands after a known number of images
+    await expect(mergeAllJob(p, {}, { signal: ctl.signal, progress }, { sliceMs: 0 })).rejects.toThrow(/cancelled after 4 of 12 images/);
+    const a = agreementRepo(p.db).consensusAuthor()!;
+    const mergedIds = p.images.allIds().filter((id) => p.assignments.get(id, a.id) === 'done');
+    expect(mergedIds).toHaveLength(4);
+    for (const id of p.images.allIds()) expect(p.boxes.forImage(id, a.id).length > 0).toBe(mergedIds.includes(id));
+    const rest = await mergeAllJob(p, {});
+    expect(rest).toMatchObject({ merged: 8, alreadyResolved: 4 });
+    const consensusOf = (q: Project) => {
+      const c = agreementRepo(q.db).consensusAuthor()!;
+      return q.images.allIds().map((id) => q.boxes.forImage(id, c.id).map((b) => [b.classId, b.x, b.y, b.w, b.h]));
+    };
+    expect(consensusOf(p)).toEqual(consensusOf(once));
+  });
+
+  it('refuses a non-lead, bad parameters and a project with no shared done work, changing nothing', async () => {
+    const { p, call, fail } = await setup();
+    const lone = addImageRow(p);
+    const ana = p.annotators.ensure('ana', 'human').id;
+    done(p, lone, ana);
+    const e0 = await fail('consensus:merge', {});
+    expect(e0.message).toMatch(/No image has done work from two or more people/);
     threePeople(p);
     const before = snapshot(p);
-    expect(() => mergeAll(p, { iou: 0 })).toThrow(/IoU threshold/);
-    expect(() => mergeAll(p, { quorum: 0 })).toThrow(/quorum/);
+    expect((await fail('consensus:merge', { iou: 0 })).code).toBe('bad_request');
+    expect((await fail('consensus:merge', { iou: 1.5 })).code).toBe('bad_request');
+    expect((await fail('consensus:merge', { quorum: 0 })).code).toBe('bad_request');
+    await expect(mergeAllJob(p, { iou: 0 })).rejects.toThrow(/IoU threshold/);
+    expect(snapshot(p)).toBe(before);
     await call('session:identify', { name: 'ana', role: 'annotator' });
-    expect(() => mergeAll(p, {})).toThrow(/Only the lead/);
+    const asAnnotator = snapshot(p);
+    const e = await fail('consensus:merge', {});
+    expect(e.code).toBe('forbidden');
+    expect(e.message).toMatch(/Only the lead/);
     expect(agreementRepo(p.db).consensusAuthor()).toBeUndefined();
-    expect(snapshot(p).length).toBeGreaterThan(0);
-    void before;
+    expect(snapshot(p)).toBe(asAnnotator);
   });
 });

@@ -3,6 +3,7 @@ import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
 import { checkEvaluation, runEvaluation } from './evaluate.ts';
 import { agreementImage, checkAgreement, runAgreement } from './agreement.ts';
+import { checkMerge, mergeAllJob } from './consensusMerge.ts';
 import { resolveImage } from './resolve.ts';
 import { startExport } from './export.ts';
 import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
@@ -166,6 +167,11 @@ export const HANDLERS: Handlers = {
   },
   'agreement:image': (s, req) => agreementImage(s.project, req),
   'consensus:resolve': (s, req) => resolveImage(s.project, req),
+  'consensus:merge': (s, req) => {
+    const project = s.project;
+    const { shared } = checkMerge(project, req);
+    return s.jobs.start('consensus', `Consensus of ${shared} images at IoU ${req.iou}`, (ctx) => mergeAllJob(project, req, ctx));
+  },
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

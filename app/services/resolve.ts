@@ -45,7 +45,7 @@ export function ensureConsensusAuthor(project: Project): AnnotatorRow {
 }
 
 /** Only the lead resolves images. */
-function checkLead(project: Project): void {
+export function checkLead(project: Project): void {
   if (project.role !== 'lead') {
     throw new LoupeError('forbidden', `Only the lead resolves images; ${project.annotator.name} works as an annotator. Switch to the lead role first.`);
   }
@@ -83,7 +83,7 @@ function chosenBoxes(project: Project, imageId: number, take: ParsedReq<'consens
  * Replace the consensus author's boxes on an image with `chosen` and mark it done for
  * them, recorded as one edit of the current person; inside a transaction.
  */
-function writeResolution(project: Project, imageId: number, author: AnnotatorRow, chosen: { box: ABox; classId: number; source: number }[], resolution: Resolution): AuthoredDiff {
+export function writeResolution(project: Project, imageId: number, author: AnnotatorRow, chosen: { box: ABox; classId: number; source: number }[], resolution: Resolution): AuthoredDiff {
   const at = now();
   const removed: (BoxState & { sourceBoxId?: number })[] = [];
   for (const b of project.boxes.forImage(imageId, author.id)) {
@@ -185,60 +185,4 @@ export function applyAuthoredDiff(project: Project, imageId: number, d: Authored
   }
   agreementRepo(project.db).restoreStatus(imageId, d.author, direction === 'undo' ? d.status.before : d.status.after, now());
   return plainDiff(step);
-}
-
-/** What `loupe consensus` did. */
-export interface MergeSummary {
-  /** Images two or more people marked done. */
-  shared: number;
-  /** Of those, the ones merged now. */
-  merged: number;
-  /** Left alone: the consensus author already had boxes or a done mark there (a lead's resolution or an earlier merge). */
-  alreadyResolved: number;
-  boxes: number;
-  iou: number;
-  quorum: number | null;
-  consensus: string;
-}
-
-/**
- * Merge every image two or more people marked done and nobody resolved into the
- * consensus author's boxes and done mark, each image one undoable edit of the current
- * person (the lead). An image the consensus author already has boxes or a done mark on is
- * never touched, so running it again changes nothing. Lead only.
- */
-export function mergeAll(project: Project, opts: { iou?: number; quorum?: number }, ctx?: Pick<JobContext, 'signal' | 'progress'>): MergeSummary {
-  checkLead(project);
-  const iou = opts.iou ?? 0.5;
-  checkThreshold(iou);
-  if (opts.quorum !== undefined) checkQuorum(opts.quorum);
-  const repo = agreementRepo(project.db);
-  const shared = repo.countShared();
-  if (shared === 0) {
-    throw new LoupeError('bad_request', 'No image has done work from two or more people, so there is nothing to merge; nothing was written.');
-  }
-  const author = repo.consensusAuthor();
-  const resolved = author ? repo.resolvedImages(author.id) : new Set<number>();
-  // Read first (one pass), then write: a connection cannot write while it iterates.
-  const todo: { imageId: number; byPerson: Map<number, ABox[]> }[] = [];
-  let alreadyResolved = 0;
-  for (const img of repo.sharedImages()) {
-    if (resolved.has(img.imageId)) alreadyResolved++;
-    else todo.push(img);
-  }
-  let boxes = 0;
-  project.db.transaction(() => {
-    const who = author ?? ensureConsensusAuthor(project);
-    for (let k = 0; k < todo.length; k++) {
-      if (ctx?.signal?.aborted) throw new LoupeError('cancelled', 'Consensus merge cancelled; nothing was written.');
-      const { imageId, byPerson } = todo[k];
-      const quorum = opts.quorum ?? defaultQuorum(byPerson.size);
-      const merged = consensusMerge(byPerson, iou, quorum);
-      boxes += merged.length;
-      writeResolution(project, imageId, who, merged.map((c) => ({ box: c.box, classId: c.classId, source: c.box.id })), { by: 'consensus', iou, quorum });
-      if (k % 1000 === 999) ctx?.progress(k + 1, todo.length);
-    }
-  })();
-  const name = (author ?? repo.consensusAuthor())?.name ?? CONSENSUS_NAME;
-  return { shared, merged: todo.length, alreadyResolved, boxes, iou, quorum: opts.quorum ?? null, consensus: name };
 }

@@ -74,6 +74,20 @@ export class AgreementRepo {
     return this.sCountMulti.get()!;
   }
 
+  /** The ids of the images two or more people marked done, ascending. */
+  sharedImageIds(): number[] {
+    return this.write('sharedIds', `${MULTI} ORDER BY image_id`).pluck().all() as number[];
+  }
+
+  /** True when the consensus author has boxes on the image or marked it done (it is resolved). */
+  isResolved(imageId: number, consensusId: number): boolean {
+    return (
+      this.write('isResolved', `SELECT EXISTS (SELECT 1 FROM boxes WHERE image_id = ? AND annotator_id = ?) OR EXISTS (SELECT 1 FROM assignments WHERE image_id = ? AND annotator_id = ? AND status = 'done')`)
+        .pluck()
+        .get(imageId, consensusId, imageId, consensusId) === 1
+    );
+  }
+
   /** Every image two or more people marked done, in id order, with each person's boxes there. */
   *sharedImages(): Generator<PeopleOnImage> {
     let cur: PeopleOnImage | null = null;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ImportSummary } from '../../io/importFolder.ts';
 import { allPages, call, CliError, openProject, printJson, println } from './context.ts';
 import { printAnnotators, printImportSummary, printInfo, printBoxes, printClasses } from './format.ts';
+import { AGREEMENT_COMMAND, CONSENSUS_COMMAND } from './agreementCommands.ts';
 import { ASSIGN_COMMAND } from './assignCommand.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EVALUATE_COMMAND } from './evaluateCommand.ts';
@@ -184,6 +185,8 @@ export const COMMANDS: Command[] = [
   EVALUATE_COMMAND,
   ...PACKAGE_COMMANDS,
   ASSIGN_COMMAND,
+  AGREEMENT_COMMAND,
+  CONSENSUS_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */

@@ -1,10 +1,8 @@
+import type { ReadOnlyWorkerData } from '../jobs/readOnlyWorker.ts';
 import type { SliceReport } from './slices.ts';
 
 /** What an evaluation worker is started with: where the project is and what to compare. */
-export interface EvalWorkerData {
-  file: string;
-  /** better-sqlite3's native binding when the host runs another runtime (Electron). */
-  nativeBinding?: string;
+export interface EvalWorkerData extends ReadOnlyWorkerData {
   runId: number;
   /** The reference annotator, or null for the final labels. */
   referenceId: number | null;
@@ -18,8 +16,3 @@ export interface EvalWorkerResult {
   reviewed: number;
   evaluated: number;
 }
-
-export type FromEvalWorker =
-  | { type: 'progress'; done: number; total: number; message?: string }
-  | { type: 'done'; result: EvalWorkerResult }
-  | { type: 'error'; code: string | null; message: string };

@@ -165,6 +165,6 @@ export function agreementImage(project: Project, req: { imageId: number; iou: nu
     pairs,
     marks: disagreementMarks(byPerson, req.iou),
     consensus: consensus.map((c) => ({ box: { x: c.box.x, y: c.box.y, w: c.box.w, h: c.box.h, classId: c.classId }, votes: c.votes, members: c.members })),
-    resolved: author ? repo.resolvedImages(author.id).has(req.imageId) : false,
+    resolved: author ? repo.isResolved(req.imageId, author.id) : false,
   };
 }

@@ -5,7 +5,9 @@ import type { MethodName, Req, Res } from '../app/contract/methods.ts';
 import { createDispatcher, type Dispatch } from '../app/hosts/dispatcher.ts';
 import type { ImportSummary } from '../app/io/importFolder.ts';
 import { Session } from '../app/services/Session.ts';
-import { generateDemo, type DemoManifest } from '../resources/demo/generate.ts';
+import { DEMO_PEOPLE, noisyBoxes, pickSlice } from '../resources/demo/annotators.ts';
+import { generateDemo, type DemoEntry, type DemoManifest } from '../resources/demo/generate.ts';
+import type { GtBox } from '../resources/demo/scene.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -14,7 +16,7 @@ export const DEMO_DIR = path.join(ROOT, '.demo');
 export const DEMO_SEED = 20260312;
 export const DEMO_COUNT = 200;
 /** Bump when what the demo holds changes, so an older demo is rebuilt on the next start. */
-export const DEMO_VERSION = '3';
+export const DEMO_VERSION = '4';
 /** The annotator the generator's true boxes are imported as, so the model can be measured against them. */
 export const DEMO_REFERENCE = 'reference';
 /** The bundled model whose predictions the demo ships with. */
@@ -39,7 +41,10 @@ export interface BuildOptions {
 /**
  * Make sure the demo project exists and return its absolute path. The first run
  * renders the images, creates the project through the dispatcher, adds the
- * classes and stores each image's metadata; later runs only return the path.
+ * classes and stores each image's metadata, imports the true boxes as the reference
+ * annotator on every image and two more people's noisy labels on a seeded slice
+ * (resources/demo/annotators.ts), and runs the agreement report once so the
+ * dashboard and the agreement order have data; later runs only return the path.
  * The project is built under a temporary name and renamed when complete, so an
  * interrupted run never leaves a half-made demo behind.
  */
@@ -77,6 +82,13 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
     await storeMetadata(session, d, manifest);
     log('Importing the true boxes as the reference labels…');
     await importReference(session, d, manifest, dir);
+    const slice = pickSlice(seed, manifest.images).map((i) => manifest.images[i]);
+    log(`Importing ${DEMO_PEOPLE.join(' and ')}'s labels on ${slice.length} shared images and measuring agreement…`);
+    for (const person of DEMO_PEOPLE) {
+      await importCoco(session, d, manifest, slice, person, (e) => noisyBoxes(seed, person, e), dir);
+    }
+    const agreement = await session.jobs.wait((await call(d, 'agreement:start', {})).id);
+    if (agreement.state !== 'done') throw new Error(`demo agreement ${agreement.state}: ${agreement.error ?? agreement.message}`);
     if (fs.existsSync(DEMO_MODEL)) {
       log('Running the demo model over the images…');
       const model = await call(d, 'models:add', { file: DEMO_MODEL, name: 'demo-detector' });
@@ -138,23 +150,40 @@ async function storeMetadata(session: Session, d: Dispatch, manifest: DemoManife
  * import it as the reference annotator through the usual label import, so the
  * demo can show the model's misses slice by slice.
  */
-async function importReference(session: Session, d: Dispatch, manifest: DemoManifest, dir: string): Promise<void> {
-  const file = path.join(dir, `reference-${process.pid}.json`);
+function importReference(session: Session, d: Dispatch, manifest: DemoManifest, dir: string): Promise<void> {
+  return importCoco(session, d, manifest, manifest.images, DEMO_REFERENCE, (e) => e.boxes, dir);
+}
+
+/**
+ * Write `entries` with `boxesOf` each as a COCO file and import it as `annotator`
+ * through the usual label import, which marks every listed image done by them
+ * (an image they drew nothing on included).
+ */
+async function importCoco(
+  session: Session,
+  d: Dispatch,
+  manifest: DemoManifest,
+  entries: readonly DemoEntry[],
+  annotator: string,
+  boxesOf: (e: DemoEntry) => readonly GtBox[],
+  dir: string,
+): Promise<void> {
+  const file = path.join(dir, `${annotator}-${process.pid}.json`);
   const categories = manifest.classes.map((name, i) => ({ id: i + 1, name }));
   const catId = new Map(manifest.classes.map((name, i) => [name, i + 1] as const));
   let annId = 0;
   const coco = {
-    images: manifest.images.map((e, i) => ({ id: i + 1, file_name: e.file, width: e.width, height: e.height })),
-    annotations: manifest.images.flatMap((e, i) =>
-      e.boxes.map((b) => ({ id: ++annId, image_id: i + 1, category_id: catId.get(b.class)!, bbox: [b.x, b.y, b.w, b.h], area: b.w * b.h, iscrowd: 0 })),
+    images: entries.map((e, i) => ({ id: i + 1, file_name: e.file, width: e.width, height: e.height })),
+    annotations: entries.flatMap((e, i) =>
+      boxesOf(e).map((b) => ({ id: ++annId, image_id: i + 1, category_id: catId.get(b.class)!, bbox: [b.x, b.y, b.w, b.h], area: b.w * b.h, iscrowd: 0 })),
     ),
     categories,
   };
   fs.writeFileSync(file, JSON.stringify(coco));
   try {
-    const job = await call(d, 'labels:import', { path: file, format: 'coco', annotator: DEMO_REFERENCE });
+    const job = await call(d, 'labels:import', { path: file, format: 'coco', annotator });
     const done = await session.jobs.wait(job.id);
-    if (done.state !== 'done') throw new Error(`demo reference import ${done.state}: ${done.error ?? done.message}`);
+    if (done.state !== 'done') throw new Error(`demo ${annotator} import ${done.state}: ${done.error ?? done.message}`);
   } finally {
     fs.rmSync(file, { force: true });
   }

@@ -8,6 +8,7 @@ import { ConfusionHeatmap } from './ConfusionHeatmap.tsx';
 import { openReview, type ReviewTarget } from './reviewTarget.ts';
 import { agreementBins, fixed3, imagesOfPair, pct } from './scale.ts';
 import { readReport, type Report } from './types.ts';
+import { useDialogFocus } from './useDialogFocus.ts';
 import { useKeyPick } from './useKeyPick.ts';
 
 type Job = Res<'jobs:list'>[number];
@@ -19,17 +20,26 @@ interface Props {
 }
 
 const CHART_TEXT = { fill: 'var(--text)', fontSize: 12 };
+const AXIS_TITLE = { fill: 'var(--muted)', fontSize: 12 };
 const GRID = 'var(--line)';
 
+/** The last report run in this window, shown again when the dashboard is reopened. */
+let lastRun: { file: string; iou: number; quorum: number | null; report: Report; at: Date } | null = null;
+
 /** The lead's agreement report: run it at an IoU and quorum, then the figures, charts and tables; every chart opens its images. */
-export function AgreementDashboard({ onClose }: Props) {
-  const [iou, setIou] = useState(0.5);
-  const [quorum, setQuorum] = useState<number | null>(null);
+export function AgreementDashboard({ project, onClose }: Props) {
+  // A report of another project (opened in the same window since) is not shown.
+  const kept = lastRun?.file === project.file ? lastRun : null;
+  const [iou, setIou] = useState(kept?.iou ?? 0.5);
+  const [quorum, setQuorum] = useState<number | null>(kept?.quorum ?? null);
   const [job, setJob] = useState<Job | null>(null);
-  const [report, setReport] = useState<Report | null>(null);
+  const [report, setReport] = useState<Report | null>(kept?.report ?? null);
+  const [reportAt, setReportAt] = useState<Date | null>(kept?.at ?? null);
   const [error, setError] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
   const runButton = useRef<HTMLButtonElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
+  const focus = useDialogFocus(dialog);
 
   useEffect(() => () => abort.current?.abort(), []);
   useEffect(() => runButton.current?.focus(), []);
@@ -49,7 +59,13 @@ export function AgreementDashboard({ onClose }: Props) {
       const done = await waitForJob(id, { signal: ac.signal, onUpdate: (j) => !ac.signal.aborted && setJob(j) });
       if (ac.signal.aborted) return;
       setJob(done);
-      if (done.state === 'done') setReport(readReport(done.result));
+      if (done.state === 'done') {
+        const r = readReport(done.result);
+        setReport(r);
+        const at = new Date();
+        setReportAt(at);
+        lastRun = { file: project.file, iou, quorum, report: r, at };
+      }
       else if (done.state === 'failed') setError(done.error ?? 'The agreement report failed.');
     } catch (e) {
       if ((e as Error).name !== 'AbortError') setError((e as Error).message);
@@ -58,6 +74,8 @@ export function AgreementDashboard({ onClose }: Props) {
   const cancel = () => job && void call('jobs:cancel', { id: job.id });
 
   const go = (t: ReviewTarget) => {
+    // The review goes on at the canvas: the keys step and resolve from there.
+    focus.returnTo(() => document.querySelector<HTMLElement>('.center .canvas[tabindex]'));
     openReview(t);
     onClose();
   };
@@ -66,13 +84,12 @@ export function AgreementDashboard({ onClose }: Props) {
     <div
       className="modal-backdrop agreement-backdrop"
       onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.stopPropagation();
-          onClose();
-        } else e.stopPropagation();
+        e.stopPropagation();
+        if (e.key === 'Escape') onClose();
+        else focus.onKeyDown(e);
       }}
     >
-      <div className="agreement-dash" role="dialog" aria-label="Agreement" data-testid="agreement-dashboard">
+      <div ref={dialog} className="agreement-dash" role="dialog" aria-modal="true" aria-label="Agreement" data-testid="agreement-dashboard">
         <header className="agreement-head">
           <h2>Agreement between people</h2>
           <label>
@@ -118,6 +135,11 @@ export function AgreementDashboard({ onClose }: Props) {
             </span>
           )}
           {job?.state === 'cancelled' && <span className="muted">Cancelled.</span>}
+          {report && reportAt && !running && (
+            <span className="muted" data-testid="agreement-when" title="Run it again after more work is done or resolved">
+              as of {reportAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+            </span>
+          )}
           <span className="spacer" />
           <button type="button" onClick={onClose} aria-label="Close" data-testid="agreement-close">
             ×
@@ -174,11 +196,11 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
       <section className="agreement-card" data-testid="chart-classes" aria-label="Agreement per class; arrow keys pick a class, Enter opens it" {...classKeys.props}>
         <h3>Agreement per class (Jaccard)</h3>
         <p className="muted hint">Click a class: the disagreement queue, worst first, filtered to images with it.</p>
-        <ResponsiveContainer width="100%" height={Math.max(120, 28 * classData.length + 40)}>
-          <BarChart accessibilityLayer={false} data={classData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+        <ResponsiveContainer width="100%" height={Math.max(140, 28 * classData.length + 60)}>
+          <BarChart accessibilityLayer={false} data={classData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 18 }}>
             <CartesianGrid stroke={GRID} horizontal={false} />
-            <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} />
-            <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} />
+            <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} label={{ value: 'Jaccard: boxes both gave the class ÷ boxes either gave it', position: 'bottom', offset: 2, ...AXIS_TITLE }} />
+            <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} label={{ value: 'class', angle: -90, position: 'insideLeft', ...AXIS_TITLE }} />
             <Tooltip formatter={(v) => pct(Number(v))} contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
             <Bar dataKey="value" name="Jaccard" fill="var(--accent)" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickClass(i)}>
               {classData.map((_, i) => (
@@ -192,11 +214,11 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
       <section className="agreement-card" data-testid="chart-people" aria-label="Each person against the consensus; arrow keys pick a person, Enter opens their images" {...personKeys.props}>
         <h3>Each person against the consensus (F1)</h3>
         <p className="muted hint">Click a person: the images they did, worst agreement first.</p>
-        <ResponsiveContainer width="100%" height={Math.max(120, 28 * personData.length + 40)}>
-          <BarChart accessibilityLayer={false} data={personData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+        <ResponsiveContainer width="100%" height={Math.max(140, 28 * personData.length + 60)}>
+          <BarChart accessibilityLayer={false} data={personData} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 18 }}>
             <CartesianGrid stroke={GRID} horizontal={false} />
-            <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} />
-            <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} />
+            <XAxis type="number" domain={[0, 1]} tick={CHART_TEXT} stroke={GRID} label={{ value: "F1 of the person's boxes against the consensus", position: 'bottom', offset: 2, ...AXIS_TITLE }} />
+            <YAxis type="category" dataKey="name" width={110} tick={CHART_TEXT} stroke={GRID} label={{ value: 'person', angle: -90, position: 'insideLeft', ...AXIS_TITLE }} />
             <Tooltip formatter={(v) => pct(Number(v))} contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
             <Bar dataKey="value" name="F1" fill="var(--ok)" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickPerson(i)}>
               {personData.map((_, i) => (
@@ -210,11 +232,11 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
       <section className="agreement-card" data-testid="chart-histogram" aria-label="Image agreement; arrow keys pick a range, Enter opens its images" {...binKeys.props}>
         <h3>Image agreement</h3>
         <p className="muted hint">Images per agreement range; click a bar to review them.</p>
-        <ResponsiveContainer width="100%" height={190}>
-          <BarChart accessibilityLayer={false} data={binData} margin={{ left: 0, right: 12, top: 4, bottom: 4 }}>
+        <ResponsiveContainer width="100%" height={210}>
+          <BarChart accessibilityLayer={false} data={binData} margin={{ left: 8, right: 12, top: 4, bottom: 18 }}>
             <CartesianGrid stroke={GRID} vertical={false} />
-            <XAxis dataKey="name" tick={{ ...CHART_TEXT, fontSize: 11 }} stroke={GRID} interval={0} />
-            <YAxis allowDecimals={false} tick={CHART_TEXT} stroke={GRID} width={36} />
+            <XAxis dataKey="name" tick={{ ...CHART_TEXT, fontSize: 11 }} stroke={GRID} interval={0} label={{ value: "image agreement (mean of the pairs' F1)", position: 'bottom', offset: 2, ...AXIS_TITLE }} />
+            <YAxis allowDecimals={false} tick={CHART_TEXT} stroke={GRID} width={40} label={{ value: 'images', angle: -90, position: 'insideLeft', offset: 4, ...AXIS_TITLE }} />
             <Tooltip contentStyle={tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
             <Bar dataKey="value" name="images" cursor="pointer" isAnimationActive={false} onClick={(_, i) => pickBin(i)}>
               {binData.map((b, i) => (

@@ -18,6 +18,12 @@ export function ConfusionHeatmap({ labels, matrix, names }: Props) {
         <thead>
           <tr>
             <th />
+            <th colSpan={labels.length} scope="colgroup" className="heat-axis">
+              the other person's class
+            </th>
+          </tr>
+          <tr>
+            <th className="heat-axis">one person's class</th>
             {labels.map((l, j) => (
               <th key={j} scope="col" className={l === null ? 'unmatched' : ''}>
                 <span>{name(l)}</span>
@@ -43,10 +49,10 @@ export function ConfusionHeatmap({ labels, matrix, names }: Props) {
           ))}
         </tbody>
       </table>
-      <div className="heat-legend" aria-hidden>
+      <div className="heat-legend" data-testid="heat-legend" aria-hidden>
         <span className="muted">0</span>
         <span className="heat-ramp" style={{ background: `linear-gradient(to right, ${[0.05, 0.25, 0.5, 0.75, 1].map((f) => heatColor(f * f * max, max)).join(', ')})` }} />
-        <span className="muted">{max}</span>
+        <span className="muted">{max} matched boxes (square-root scale)</span>
       </div>
     </div>
   );

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, H, teamProject, W } from './agreementFixture.ts';
-import { dragImage, ROOT } from './helpers.ts';
+import { boxesOf, boxKey, rpc, shots, workAs, type Host } from './agreementHelpers.ts';
+import { dragImage } from './helpers.ts';
 import { startWebHost } from './webHost.ts';
 
 /**
@@ -13,40 +14,6 @@ import { startWebHost } from './webHost.ts';
  * three-person project, its charts, and click-throughs that land on the images behind them.
  */
 test.describe.configure({ mode: 'serial' });
-
-type Host = Awaited<ReturnType<typeof startWebHost>>;
-
-/** Call a contract method on the host as the UI does. */
-async function rpc<T = unknown>(host: Host, method: string, req: unknown): Promise<T> {
-  const u = new URL(host.url);
-  const token = u.searchParams.get('token') ?? '';
-  const res = await fetch(`${u.origin}/rpc/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Loupe-Token': token }, body: JSON.stringify(req) });
-  const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.value as T;
-}
-
-type SBox = { author: string; kind: string; classId: number; x: number; y: number; w: number; h: number };
-
-/** The image's boxes by author, as the current person may see them (the lead: everyone's). */
-async function boxesOf(host: Host, imageId: number): Promise<SBox[]> {
-  const people = await rpc<{ id: number; name: string; kind: string }[]>(host, 'annotators:list', {});
-  const byId = new Map(people.map((p) => [p.id, p]));
-  const r = await rpc<{ boxes: { annotatorId: number; modelRunId: number | null; classId: number; x: number; y: number; w: number; h: number }[] }>(host, 'boxes:list', { imageId });
-  return r.boxes.filter((b) => b.modelRunId === null).map((b) => ({ author: byId.get(b.annotatorId)?.name ?? '?', kind: byId.get(b.annotatorId)?.kind ?? '?', classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h }));
-}
-
-/** Work as this person from now on, and show the app as they see it. */
-async function workAs(page: Page, host: Host, name: string, role: 'annotator' | 'lead') {
-  await rpc(host, 'session:identify', { name, role });
-  await page.goto(host.url);
-  // The identify dialog, when the app asks, offers the remembered person: confirm it.
-  const dialog = page.getByTestId('identify-dialog');
-  await page.waitForTimeout(300);
-  if (await dialog.isVisible()) await page.keyboard.press('Enter');
-  await expect(dialog).toBeHidden();
-  await expect(page.getByTestId('annotator')).toHaveText(name);
-}
 
 async function openRow(page: Page, rel: string) {
   await page.getByTestId(`image-row-${rel}`).click();
@@ -60,18 +27,6 @@ async function drawBox(page: Page, hotkey: string, r: { x: number; y: number; w:
   await page.keyboard.press('b');
   await dragImage(page, { x: r.x, y: r.y }, { x: r.x + r.w, y: r.y + r.h });
   await page.keyboard.press('v');
-}
-
-async function shots(page: Page, name: string) {
-  for (const [w, h] of [
-    [1366, 768],
-    [1920, 1080],
-  ] as const) {
-    await page.setViewportSize({ width: w, height: h });
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(ROOT, `test-results/agreement-${name}-${w}x${h}.png`) });
-  }
-  await page.setViewportSize({ width: 1366, height: 768 });
 }
 
 async function runReport(page: Page) {
@@ -158,8 +113,7 @@ test('two people label one image blind; the lead resolves it in the disagreement
   await page.keyboard.press(`Alt+${n}`);
   const consensusBoxes = async () => (await boxesOf(host, imageId)).filter((b) => b.kind === 'consensus');
   await expect.poll(async () => (await consensusBoxes()).length).toBe(2);
-  const key = (bs: SBox[]) => bs.map((b) => `${b.classId} ${b.x} ${b.y} ${b.w} ${b.h}`).sort();
-  expect(key(await consensusBoxes())).toEqual(key(anaBoxes));
+  expect(boxKey(await consensusBoxes())).toEqual(boxKey(anaBoxes));
 
   // Undo takes the resolution back; the consensus key resolves again.
   await page.keyboard.press('Control+z');

@@ -2,7 +2,6 @@ import type { ParsedReq } from '../contract/methods.ts';
 import type { BoxState, NewBox } from '../domain/box.ts';
 import { invertDiff, type BoxDiff } from '../domain/diff.ts';
 import { LoupeError } from '../domain/errors.ts';
-import type { JobContext } from '../jobs/JobRunner.ts';
 import { consensusMerge, defaultQuorum, type ABox } from '../metrics/agreement/index.ts';
 import { checkQuorum } from '../metrics/agreement/consensus.ts';
 import { checkThreshold } from '../metrics/agreement/match.ts';

@@ -116,7 +116,8 @@ test('opening a project asks who is working: a new name, then the remembered one
   // A blank name is refused in words, and nothing is stored.
   await page.getByTestId('identify-person-new').check();
   await page.getByTestId('identify-name').fill('   ');
-  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('identify-name')).toHaveValue('   ');
+  await page.getByTestId('identify-name').press('Enter');
   await expect(page.getByTestId('identify-error')).toHaveText('Type your name, or pick yourself from the list.');
   await page.getByTestId('identify-name').fill('alice');
   await expect(page.getByTestId('identify-role-annotator')).toBeChecked();

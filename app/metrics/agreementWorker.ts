@@ -15,7 +15,7 @@ readOnlyWorker<AgreementWorkerData, AgreementReport>((db, job, progress) => {
   db.exec('BEGIN');
   const total = repo.countShared();
   const every = Math.max(1, job.progressEvery ?? 500);
-  progress(0, total, `comparing ${total} images`);
+  progress(0, total, `comparing ${total} image${total === 1 ? '' : 's'}`);
   const acc = new AgreementAccumulator(job.iou, job.quorum === undefined ? undefined : { quorum: job.quorum });
   let done = 0;
   for (const { imageId, byPerson } of repo.sharedImages()) {

@@ -161,7 +161,7 @@ export const HANDLERS: Handlers = {
     const project = s.project;
     const { images } = checkAgreement(project, req);
     const ev = s.inference.evaluateWorkerFile;
-    return s.jobs.start('agreement', `Agreement on ${images} images at IoU ${req.iou}`, (ctx) =>
+    return s.jobs.start('agreement', `Agreement on ${images} image${images === 1 ? '' : 's'} at IoU ${req.iou}`, (ctx) =>
       runAgreement(project, req, ctx, { workerFile: ev && new URL('./agreementWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
     );
   },
@@ -170,7 +170,7 @@ export const HANDLERS: Handlers = {
   'consensus:merge': (s, req) => {
     const project = s.project;
     const { shared } = checkMerge(project, req);
-    return s.jobs.start('consensus', `Consensus of ${shared} images at IoU ${req.iou}`, (ctx) => mergeAllJob(project, req, ctx));
+    return s.jobs.start('consensus', `Consensus of ${shared} image${shared === 1 ? '' : 's'} at IoU ${req.iou}`, (ctx) => mergeAllJob(project, req, ctx));
   },
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),

@@ -61,7 +61,7 @@ export function QueuePanel(p: Props) {
           <option value="file">file order</option>
           <option value="score">least sure first</option>
           <option value="priority">flag priority</option>
-          <option value="agreement">worst agreement first</option>
+          <option value="agreement">worst agreement</option>
         </select>
         <select aria-label="Status" data-testid="filter-status" value={statusIndex} onChange={(e) => set({ status: STATUS_CHOICES[Number(e.target.value)].value ?? undefined })}>
           {STATUS_CHOICES.map((c, i) => (

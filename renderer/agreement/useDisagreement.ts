@@ -57,15 +57,29 @@ export function useDisagreement(o: Options): Disagreement {
   current.current = o.imageId;
   const opts = useRef(o);
   opts.current = o;
+  // The view being loaded, so that a key pressed before it arrives waits for it.
+  const pending = useRef<{ id: number; load: Promise<ImageView | null> } | null>(null);
+  const viewRef = useRef<ImageView | null>(null);
+  viewRef.current = view;
 
   useEffect(() => {
-    setView(null);
+    // A refresh of the same image (after an undo, say) keeps the view it has until the new one
+    // arrives, so a key pressed meanwhile still acts; another image clears it.
+    setView((v) => (v && v.imageId === o.imageId && o.active ? v : null));
     setError(null);
     if (!o.active || o.imageId === null) return;
     const id = o.imageId;
     setLoading(true);
-    agreementImage(id, o.iou, quorum)
-      .then((v) => current.current === id && setView(readImage(v)))
+    const load = agreementImage(id, o.iou, quorum).then((v) => {
+      const read = readImage(v);
+      if (current.current === id) {
+        viewRef.current = read;
+        setView(read);
+      }
+      return read;
+    });
+    pending.current = { id, load: load.catch(() => null) };
+    load
       .catch((e: Error) => current.current === id && setError(e.message))
       .finally(() => current.current === id && setLoading(false));
   }, [o.active, o.imageId, o.iou, quorum, version]);
@@ -106,13 +120,17 @@ export function useDisagreement(o: Options): Disagreement {
   const take = useCallback(
     async (n: number | 'consensus') => {
       const id = current.current;
-      if (id === null || !view || view.imageId !== id) return false;
+      if (id === null) return false;
+      let shown = viewRef.current;
+      if ((!shown || shown.imageId !== id) && pending.current?.id === id) shown = await pending.current.load;
+      if (!shown || shown.imageId !== id || current.current !== id) return false;
+      const people = shown.people;
       let t: Take;
       if (n === 'consensus') t = { consensus: { iou: opts.current.iou, ...(quorum ? { quorum } : {}) } };
       else {
-        const person = legend[n - 1];
+        const person = people[n - 1];
         if (!person) {
-          opts.current.onMessage(`No person ${n} on this image: it has ${legend.length}.`);
+          opts.current.onMessage(`No person ${n} on this image: it has ${people.length}.`);
           return false;
         }
         t = { annotator: person.name };
@@ -131,7 +149,7 @@ export function useDisagreement(o: Options): Disagreement {
         setBusy(false);
       }
     },
-    [view, legend, quorum],
+    [quorum],
   );
 
   const refresh = useCallback(() => setVersion((v) => v + 1), []);

@@ -110,6 +110,8 @@ export const ImageItem = z.object({
 export const EditResult = z.object({
   diff: BoxDiff,
   boxes: z.array(ReviewBox),
+  /** Whose boxes the person edits on the image now: their own, or for the lead on a resolved image its final labels. */
+  annotatorId: Id,
   undo: z.int(),
   redo: z.int(),
 });

@@ -279,6 +279,62 @@ describe('consensus:resolve', () => {
     expect(planLabels(p.db, [img], 'final').sources.has(img)).toBe(true);
   });
 
+  it('lets the lead correct a resolution: edits of a resolved image go to its final labels, each undoable; unresolved, they are the lead\'s own', async () => {
+    const { p, call, fail } = await setup();
+    const w = threePeople(p);
+    const img = w.imgs[0];
+    type Reply = { annotatorId: number; undo: number; redo: number; boxes: { id: number; annotatorId: number; classId: number; x: number }[]; diff: { added: { id: number }[] } };
+    const before = await call<Reply>('boxes:list', { imageId: img });
+    expect(before.annotatorId).toBe(p.annotator.id);
+
+    const r = await call<Reply>('consensus:resolve', { imageId: img, take: { annotator: 'ana' } });
+    const author = agreementRepo(p.db).consensusAuthor()!;
+    expect(r.annotatorId).toBe(author.id);
+    expect((await call<Reply>('boxes:list', { imageId: img })).annotatorId).toBe(author.id);
+    const taken = p.boxes.forImage(img, author.id);
+    expect(taken).toHaveLength(2);
+    const bus = taken.find((b) => b.classId === w.bus)!;
+    const pick = (b: typeof bus) => ({ id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h });
+
+    // Reclassify the taken bus as a car, delete nothing, draw the box cy found and ana missed.
+    const e1 = await call<Reply>('boxes:apply', { imageId: img, diff: { added: [], updated: [[pick(bus), { ...pick(bus), classId: w.car }]], removed: [] } });
+    const e2 = await call<Reply>('boxes:apply', { imageId: img, diff: { added: [{ classId: w.car, x: 500, y: 20, w: 40, h: 40 }], updated: [], removed: [] } });
+    expect([e1.annotatorId, e2.annotatorId, e2.undo]).toEqual([author.id, author.id, 3]);
+    const finals = () => consensusBoxes(p, img).map((b) => [b.classId, b.x, b.y, b.w, b.h]).sort();
+    expect(finals()).toEqual([[w.car, 10, 10, 100, 100], [w.car, 300, 300, 50, 50], [w.car, 500, 20, 40, 40]].sort());
+    // the export takes the corrected labels, still resolved; ana's own boxes are untouched
+    expect(planLabels(p.db, [img], 'final').sources.get(img)).toEqual({ annotatorId: author.id, runId: null });
+    expect(p.assignments.get(img, author.id)).toBe('done');
+    expect(p.boxes.forImage(img, w.ana).map((b) => b.classId).sort()).toEqual([w.car, w.bus].sort());
+    // both are the lead's edits and name the final labels' author
+    const edit = p.edits.lastApplied(img, p.annotator.id)!;
+    expect(edit.diff).toMatchObject({ author: author.id, finalLabels: true });
+    // another person's box is still refused
+    const anaBox = p.boxes.forImage(img, w.ana)[0];
+    expect((await fail('boxes:apply', { imageId: img, diff: { added: [], updated: [], removed: [pick(anaBox)] } })).code).toBe('forbidden');
+
+    // undo walks back the two corrections, then the resolution; redo forward again
+    await call('edits:undo', { imageId: img });
+    await call('edits:undo', { imageId: img });
+    expect(finals()).toEqual([[w.car, 10, 10, 100, 100], [w.bus, 300, 300, 50, 50]].sort());
+    const u3 = await call<Reply>('edits:undo', { imageId: img });
+    expect(consensusBoxes(p, img)).toEqual([]);
+    expect(u3.annotatorId).toBe(p.annotator.id);
+    for (let k = 0; k < 3; k++) await call('edits:redo', { imageId: img });
+    expect(finals()).toEqual([[w.car, 10, 10, 100, 100], [w.car, 300, 300, 50, 50], [w.car, 500, 20, 40, 40]].sort());
+
+    // on an image nobody resolved, the lead's boxes are the lead's own work
+    const other = w.imgs[1];
+    const own = await call<Reply>('boxes:apply', { imageId: other, diff: { added: [{ classId: w.car, x: 1, y: 1, w: 9, h: 9 }], updated: [], removed: [] } });
+    expect(own.annotatorId).toBe(p.annotator.id);
+    expect(p.boxes.get(own.diff.added[0].id)!.annotatorId).toBe(p.annotator.id);
+    expect(consensusBoxes(p, other)).toEqual([]);
+
+    // an annotator on the resolved image edits only their own boxes
+    await call('session:identify', { name: 'ana', role: 'annotator' });
+    expect((await call<Reply>('boxes:list', { imageId: img })).annotatorId).toBe(w.ana);
+  });
+
   it('refuses a non-lead, an unknown person, an image with one person done, an unknown image; nothing changes', async () => {
     const { p, call, fail } = await setup();
     const w = threePeople(p);

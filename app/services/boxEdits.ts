@@ -1,29 +1,60 @@
 import { clampRect, type Box, type BoxState, type NewBox, type Rect } from '../domain/box.ts';
 import { invertDiff, isEmptyDiff, type BoxDiff } from '../domain/diff.ts';
 import { LoupeError } from '../domain/errors.ts';
+import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { isBlind, visibleToMe } from './people.ts';
 import { reviewBoxes } from './review.ts';
 import { applyAuthoredDiff, isAuthoredDiff } from './resolve.ts';
 
-/** What the UI needs after an edit: the image's boxes and how far undo and redo reach. */
+/** What the UI needs after an edit: the image's boxes, whose boxes are edited there, and how far undo and redo reach. */
 export interface EditResult {
   diff: BoxDiff;
   boxes: (Box & { rejected: boolean })[];
+  annotatorId: number;
   undo: number;
   redo: number;
 }
 
+/**
+ * A lead's edit of a resolved image's final labels: a plain diff of the consensus author's
+ * boxes, kept in the lead's history. Its undo and redo check and apply it to that author.
+ */
+export interface FinalLabelsEdit extends BoxDiff {
+  author: number;
+  finalLabels: true;
+}
+
+function isFinalLabelsEdit(d: BoxDiff): d is FinalLabelsEdit {
+  return (d as Partial<FinalLabelsEdit>).finalLabels === true && typeof (d as Partial<FinalLabelsEdit>).author === 'number';
+}
+
 const now = () => new Date().toISOString();
+
+/**
+ * Whose boxes the current person edits on an image: their own, except for the lead on a
+ * resolved image, who edits its final labels (the consensus author's boxes). So a lead who
+ * took one person's labels or the consensus can then correct them, and the correction is
+ * what the export takes.
+ */
+export function editingAuthor(project: Project, imageId: number): number {
+  if (project.role !== 'lead') return project.annotator.id;
+  const repo = agreementRepo(project.db);
+  const consensus = repo.consensusAuthor();
+  return consensus && repo.isResolved(imageId, consensus.id) ? consensus.id : project.annotator.id;
+}
 
 /** Apply a person's edit to one image in one transaction and record it for undo. */
 export function applyEdit(project: Project, imageId: number, diff: BoxDiff): EditResult {
   return project.db.transaction(() => {
-    const stored = applyDiff(project, imageId, diff);
+    const author = editingAuthor(project, imageId);
+    const stored = applyDiff(project, imageId, diff, { author });
     if (!isEmptyDiff(stored)) {
-      project.edits.recordEdit(imageId, project.annotator.id, stored, now());
+      const own = author === project.annotator.id;
+      const recorded: BoxDiff | FinalLabelsEdit = own ? stored : { ...stored, author, finalLabels: true };
+      project.edits.recordEdit(imageId, project.annotator.id, recorded, now());
       // The first edit starts this person's review of the image.
-      project.assignments.start(imageId, project.annotator.id, now());
+      if (own) project.assignments.start(imageId, project.annotator.id, now());
     }
     return result(project, imageId, stored);
   })();
@@ -34,7 +65,12 @@ export function undoEdit(project: Project, imageId: number): EditResult {
   return project.db.transaction(() => {
     const edit = project.edits.lastApplied(imageId, project.annotator.id);
     if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
-    const applied = isAuthoredDiff(edit.diff) ? applyAuthoredDiff(project, imageId, edit.diff, 'undo') : applyDiff(project, imageId, invertDiff(edit.diff), { exactIds: true });
+    const d = edit.diff;
+    const applied = isFinalLabelsEdit(d)
+      ? applyDiff(project, imageId, invertDiff(d), { exactIds: true, author: d.author })
+      : isAuthoredDiff(d)
+        ? applyAuthoredDiff(project, imageId, d, 'undo')
+        : applyDiff(project, imageId, invertDiff(d), { exactIds: true });
     project.edits.mark(edit, 'undo', applied, now());
     return result(project, imageId, applied);
   })();
@@ -45,7 +81,12 @@ export function redoEdit(project: Project, imageId: number): EditResult {
   return project.db.transaction(() => {
     const edit = project.edits.firstUndone(imageId, project.annotator.id);
     if (!edit) return result(project, imageId, { added: [], updated: [], removed: [] });
-    const applied = isAuthoredDiff(edit.diff) ? applyAuthoredDiff(project, imageId, edit.diff, 'redo') : applyDiff(project, imageId, edit.diff, { exactIds: true });
+    const d = edit.diff;
+    const applied = isFinalLabelsEdit(d)
+      ? applyDiff(project, imageId, d, { exactIds: true, author: d.author })
+      : isAuthoredDiff(d)
+        ? applyAuthoredDiff(project, imageId, d, 'redo')
+        : applyDiff(project, imageId, d, { exactIds: true });
     project.edits.mark(edit, 'redo', applied, now());
     return result(project, imageId, applied);
   })();
@@ -53,19 +94,20 @@ export function redoEdit(project: Project, imageId: number): EditResult {
 
 function result(project: Project, imageId: number, diff: BoxDiff): EditResult {
   const depth = project.edits.depth(imageId, project.annotator.id);
-  return { diff, boxes: reviewBoxes(project, imageId), undo: depth.undo, redo: depth.redo };
+  return { diff, boxes: reviewBoxes(project, imageId), annotatorId: editingAuthor(project, imageId), undo: depth.undo, redo: depth.redo };
 }
 
 /**
- * Check and apply a diff to the current annotator's boxes; must run inside a
- * transaction. Boxes are clamped to the image; a box with no area left, an
+ * Check and apply a diff to one author's boxes (the current person's unless `author` says
+ * otherwise; rejections stay the current person's); must run inside a transaction. Boxes are clamped to the image; a box with no area left, an
  * unknown class, or a `before` that no longer matches the store throws and the
  * transaction rolls back. Returns the diff as stored (clamped, ids assigned).
  */
-function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exactIds?: boolean } = {}): BoxDiff {
+function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exactIds?: boolean; author?: number } = {}): BoxDiff {
   const image = project.images.get(imageId);
   if (!image) throw new LoupeError('not_found', `Image ${imageId} is not in this project.`);
-  const author = project.annotator.id;
+  const author = opts.author ?? project.annotator.id;
+  const reviewer = project.annotator.id;
   const fit = (r: Rect, what: string): Rect => {
     const c = clampRect(r, image.width, image.height);
     if (!c) throw new LoupeError('invalid_box', `${what} has no area inside the ${image.width}×${image.height} image.`);
@@ -92,13 +134,13 @@ function applyDiff(project: Project, imageId: number, diff: BoxDiff, opts: { exa
   };
   for (const id of new Set(diff.rejected ?? [])) {
     prediction(id, 'Reject');
-    if (project.review.isRejected(id, author)) throw new LoupeError('conflict', `Reject: prediction ${id} is already rejected; reload the image.`);
-    project.review.reject(id, author);
+    if (project.review.isRejected(id, reviewer)) throw new LoupeError('conflict', `Reject: prediction ${id} is already rejected; reload the image.`);
+    project.review.reject(id, reviewer);
     (out.rejected ??= []).push(id);
   }
   for (const id of new Set(diff.restored ?? [])) {
     prediction(id, 'Restore');
-    if (project.review.restore(id, author) === 0) throw new LoupeError('conflict', `Restore: prediction ${id} is not rejected; reload the image.`);
+    if (project.review.restore(id, reviewer) === 0) throw new LoupeError('conflict', `Restore: prediction ${id} is not rejected; reload the image.`);
     (out.restored ??= []).push(id);
   }
   for (const b of diff.removed) {

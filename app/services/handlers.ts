@@ -6,7 +6,7 @@ import { agreementImage, checkAgreement, runAgreement } from './agreement.ts';
 import { checkMerge, mergeAllJob } from './consensusMerge.ts';
 import { resolveImage } from './resolve.ts';
 import { startExport } from './export.ts';
-import { applyEdit, redoEdit, undoEdit } from './boxEdits.ts';
+import { applyEdit, editingAuthor, redoEdit, undoEdit } from './boxEdits.ts';
 import { createClass, deleteClass, updateClass } from './classes.ts';
 import { importLabels, importPredictions } from './importLabels.ts';
 import { addModel, modelPath, pickModel, setClassMap, view as modelView } from './models.ts';
@@ -113,7 +113,7 @@ export const HANDLERS: Handlers = {
     const p = s.project;
     if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);
     const depth = p.edits.depth(req.imageId, p.annotator.id);
-    return { boxes: reviewBoxes(p, req.imageId), annotatorId: p.annotator.id, ...depth };
+    return { boxes: reviewBoxes(p, req.imageId), annotatorId: editingAuthor(p, req.imageId), ...depth };
   },
   'boxes:apply': (s, req) => applyEdit(s.project, req.imageId, req.diff),
   'edits:undo': (s, req) => undoEdit(s.project, req.imageId),

@@ -128,9 +128,10 @@ function pick(b: BoxState): BoxState {
   return { id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h };
 }
 
-function result(project: Project, imageId: number, diff: BoxDiff): EditResult {
+function result(project: Project, imageId: number, diff: AuthoredDiff): EditResult {
   const depth = project.edits.depth(imageId, project.annotator.id);
-  return { diff: plainDiff(diff), boxes: reviewBoxes(project, imageId), undo: depth.undo, redo: depth.redo };
+  // Resolved now, so the lead's next edits there go to the final labels.
+  return { diff: plainDiff(diff), boxes: reviewBoxes(project, imageId), annotatorId: diff.author, undo: depth.undo, redo: depth.redo };
 }
 
 /**

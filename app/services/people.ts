@@ -91,16 +91,19 @@ export function visibleBoxCount(p: Project, imageId: number, all: number): numbe
 }
 
 /**
- * The queue's filters as the current person may use them. An annotator with assigned
- * images works through those only (assignedTo); filtering by another person's work
- * (annotatorId) would show where that person labelled, so it is refused for them.
+ * The queue's filters as the current person may use them. An annotator's class filter
+ * looks at the boxes they may see (blindFor). An annotator with assigned images works
+ * through those only (assignedTo); filtering by another person's work (annotatorId)
+ * would show where that person labelled, so it is refused for them.
  */
 export function queueFilterFor(p: Project, f: QueueFilter): QueueFilter {
-  if (p.role !== 'annotator' || !p.assignments.hasAssignments(p.annotator.id)) return f;
+  if (p.role !== 'annotator') return f;
+  const blind: QueueFilter = { ...f, blindFor: p.annotator.id };
+  if (!p.assignments.hasAssignments(p.annotator.id)) return blind;
   if (f.annotatorId !== undefined && f.annotatorId !== p.annotator.id) {
     throw new LoupeError('forbidden', "An annotator's queue filters by their own work only; switch to the lead role to filter by another person.");
   }
-  return { ...f, assignedTo: p.annotator.id };
+  return { ...blind, assignedTo: p.annotator.id };
 }
 
 /** The project's annotators with their counts and how many images are assigned to each. */

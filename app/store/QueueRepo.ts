@@ -12,7 +12,7 @@ export interface QueueFilter {
   status?: AssignmentStatus[];
   /** A flag with this reason. */
   flag?: string;
-  /** Some box of this class, by anyone. */
+  /** Some box of this class, by anyone (with `blindFor`, by anyone that person may see). */
   classId?: number;
   /** Some model prediction scored in [min, max]. */
   score?: { min: number; max: number };
@@ -24,6 +24,12 @@ export interface QueueFilter {
   assignedTo?: number;
   /** Only images at least this many people (humans) marked done. */
   minDone?: number;
+  /**
+   * An annotator labelling blind: on an image a lead assigned to anyone, the class
+   * filter looks only at this person's boxes and the model's predictions, the boxes
+   * they may see there; on other images at everyone's. Not given for the lead.
+   */
+  blindFor?: number;
 }
 
 type Row = ImageRow & { boxCount: number };
@@ -128,11 +134,18 @@ export class QueueRepo {
     if (f.classId !== undefined) {
       params.classId = f.classId;
       const set = this.sClassRows.get(f.classId, this.setLimit)! < this.setLimit;
-      shape.push(`class:${set}`);
+      const blind = f.blindFor !== undefined;
+      shape.push(`class:${set}:${blind}`);
+      // Blind: a box counts when it is the person's, a prediction, or on an image nobody was assigned.
+      if (blind) params.viewer = f.blindFor;
+      const seen = blind
+        ? ` AND (b.annotator_id = @viewer OR b.model_run_id IS NOT NULL
+            OR NOT EXISTS (SELECT 1 FROM assignments s WHERE s.image_id = b.image_id AND s.assigned_at IS NOT NULL))`
+        : '';
       parts.push((id) =>
         set
-          ? `+${id} IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId)`
-          : `EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = ${id})`,
+          ? `+${id} IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId${seen})`
+          : `EXISTS (SELECT 1 FROM boxes b WHERE b.class_id = @classId AND b.image_id = ${id}${seen})`,
       );
     }
     if (f.score) {

@@ -40,6 +40,20 @@ export interface PackageHeader {
   body: { bytes: number; sha256: string };
 }
 
+/**
+ * Write all of `buf` at `position`. Every write names its offset: the header is
+ * written at 0 and the body after it, so a write at the file's current position
+ * (which a positioned write does not move) would land on the header. A write may
+ * take fewer bytes than asked; the rest follows.
+ */
+async function writeAt(fh: fs.FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    if (bytesWritten === 0) throw new LoupeError('io', `Writing the package stopped at byte ${position + done}: the disk took none of the remaining ${buf.length - done} bytes.`);
+    done += bytesWritten;
+  }
+}
+
 /** Writes a package at a temporary name beside `file`; `finish` fills the header, syncs and renames it into place. */
 export class PackageWriter {
   private readonly hash = crypto.createHash('sha256');
@@ -63,7 +77,7 @@ export class PackageWriter {
     const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`);
     const fh = await fs.open(temp, 'wx');
     try {
-      await fh.write(Buffer.alloc(HEADER_BYTES, 0x20), 0, HEADER_BYTES, 0);
+      await writeAt(fh, Buffer.alloc(HEADER_BYTES, 0x20), 0);
     } catch (err) {
       await fh.close();
       await fs.rm(temp, { force: true });
@@ -97,7 +111,7 @@ export class PackageWriter {
     const buf = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.fh.write(buf, 0, buf.length, HEADER_BYTES + this.flushed);
+    await writeAt(this.fh, buf, HEADER_BYTES + this.flushed);
     this.flushed += buf.length;
   }
 
@@ -115,7 +129,7 @@ export class PackageWriter {
     const head = Buffer.alloc(HEADER_BYTES, 0x20);
     text.copy(head);
     head[HEADER_BYTES - 1] = 0x0a;
-    await this.fh.write(head, 0, HEADER_BYTES, 0);
+    await writeAt(this.fh, head, 0);
     await this.fh.sync();
     await this.fh.close();
     await fs.rename(this.temp, this.target);

@@ -1,12 +1,22 @@
-// Take the README screenshot: the demo project in the browser host, one frame with its predictions.
-//   node scripts/screenshot.mjs [out.png]   (needs Chromium, like the end-to-end tests)
+// Take the README screenshots: the demo project in the browser host, one frame with its predictions;
+// with --agreement, the QA lead's agreement dashboard on a copy of the demo project.
+//   node scripts/screenshot.mjs [--agreement] [out.png]   (needs Chromium, like the end-to-end tests)
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureDemo, ensureRenderer, ROOT } from './lib.mjs';
 
-const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'docs/screenshot.png'));
-const project = ensureDemo();
+const args = process.argv.slice(2);
+const agreement = args.includes('--agreement');
+const outArg = args.find((a) => !a.startsWith('--'));
+const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : 'docs/screenshot.png'));
+const demo = ensureDemo();
+// The lead's identity is remembered in the project, so the dashboard is taken on a copy.
+const tmp = agreement ? fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-shot-')) : null;
+const project = tmp ? path.join(tmp, 'demo.loupe') : demo;
+if (tmp) fs.copyFileSync(demo, project);
 ensureRenderer();
 const host = spawn(process.execPath, ['--import', 'tsx', 'app/hosts/web/main.ts', '--project', project], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 try {
@@ -21,17 +31,36 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
   const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-  await page.goto(url);
-  await page.getByTestId('image-list').evaluate((el) => {
-    el.scrollTop = 116 * 64;
-  });
-  await page.getByTestId(`image-row-${process.env.FRAME ?? 'frame_0122.jpg'}`).click();
-  await page.waitForSelector('[data-ready=true]');
-  await page.getByTestId('evaluation-overall').waitFor({ timeout: 60_000 });
-  await page.waitForTimeout(300);
+  if (agreement) {
+    const u = new URL(url);
+    const res = await fetch(`${u.origin}/rpc/session:identify`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Loupe-Token': u.searchParams.get('token') ?? '' },
+      body: JSON.stringify({ name: 'lead', role: 'lead' }),
+    });
+    if (!(await res.json()).ok) throw new Error('could not work as the lead');
+    await page.goto(url);
+    const who = page.getByTestId('identify-dialog');
+    await page.waitForTimeout(500);
+    if (await who.isVisible()) await page.keyboard.press('Enter');
+    await page.getByTestId('agreement-open').click();
+    await page.getByTestId('agreement-run').click();
+    await page.getByTestId('agreement-report').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+  } else {
+    await page.goto(url);
+    await page.getByTestId('image-list').evaluate((el) => {
+      el.scrollTop = 116 * 64;
+    });
+    await page.getByTestId(`image-row-${process.env.FRAME ?? 'frame_0122.jpg'}`).click();
+    await page.waitForSelector('[data-ready=true]');
+    await page.getByTestId('evaluation-overall').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(300);
+  }
   await page.screenshot({ path: out });
   await browser.close();
   console.log(out);
 } finally {
   host.kill();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@ import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 import { startAgreement } from './api.ts';
 import { ConfusionHeatmap } from './ConfusionHeatmap.tsx';
+import { MergeAction } from './MergeAction.tsx';
 import { openReview, type ReviewTarget } from './reviewTarget.ts';
 import { agreementBins, fixed3, imagesOfPair, pct } from './scale.ts';
 import { readReport, type Report } from './types.ts';
@@ -36,6 +37,7 @@ export function AgreementDashboard({ project, onClose }: Props) {
   const [report, setReport] = useState<Report | null>(kept?.report ?? null);
   const [reportAt, setReportAt] = useState<Date | null>(kept?.at ?? null);
   const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState(false);
   const abort = useRef<AbortController | null>(null);
   const runButton = useRef<HTMLButtonElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
@@ -62,6 +64,7 @@ export function AgreementDashboard({ project, onClose }: Props) {
       if (done.state === 'done') {
         const r = readReport(done.result);
         setReport(r);
+        setStale(false);
         const at = new Date();
         setReportAt(at);
         lastRun = { file: project.file, iou, quorum, report: r, at };
@@ -138,8 +141,10 @@ export function AgreementDashboard({ project, onClose }: Props) {
           {report && reportAt && !running && (
             <span className="muted" data-testid="agreement-when" title="Run it again after more work is done or resolved">
               as of {reportAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+              {stale && ', before the merge: run it again to see the consensus'}
             </span>
           )}
+          <MergeAction iou={iou} quorum={quorum} valid={iouValid && quorumValid} onMerged={() => setStale(true)} />
           <span className="spacer" />
           <button type="button" onClick={onClose} aria-label="Close" data-testid="agreement-close">
             ×
@@ -191,6 +196,46 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
         <Figure label="images counted" value={String(r.imagesCounted)} testId="fig-images" hint="images with two or more people's done work" />
         <Figure label="people" value={String(r.people.length)} testId="fig-people" />
         <Figure label="IoU threshold" value={r.iou.toFixed(2)} testId="fig-iou" />
+      </section>
+
+      <section className="agreement-card agreement-wide" data-testid="pairs">
+        <h3>Pairs of people</h3>
+        <table className="agreement-table">
+          <thead>
+            <tr>
+              <th>A</th>
+              <th>B</th>
+              <th title="images both did">images</th>
+              <th title="matched, same class">same</th>
+              <th title="matched, other class">other class</th>
+              <th>only A</th>
+              <th>only B</th>
+              <th>mean IoU</th>
+              <th>F1</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.pairs.map((p) => (
+              <tr
+                key={`${p.a}-${p.b}`}
+                tabIndex={0}
+                data-testid={`pair-${p.aName}-${p.bName}`}
+                onClick={() => go({ kind: 'images', ids: imagesOfPair(r.images, p.a, p.b), label: `${p.aName} and ${p.bName}` })}
+                onKeyDown={(e) => e.key === 'Enter' && go({ kind: 'images', ids: imagesOfPair(r.images, p.a, p.b), label: `${p.aName} and ${p.bName}` })}
+              >
+                <td>{p.aName}</td>
+                <td>{p.bName}</td>
+                <td className="num">{p.images}</td>
+                <td className="num">{p.matchedSame}</td>
+                <td className="num">{p.matchedOther}</td>
+                <td className="num">{p.onlyA}</td>
+                <td className="num">{p.onlyB}</td>
+                <td className="num">{fixed3(p.meanIoU)}</td>
+                <td className="num">{pct(p.f1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </section>
 
       <section className="agreement-card" data-testid="chart-classes" aria-label="Agreement per class; arrow keys pick a class, Enter opens it" {...classKeys.props}>
@@ -253,45 +298,6 @@ function ReportView({ report: r, go }: { report: Report; go(t: ReviewTarget): vo
         <ConfusionHeatmap labels={r.confusion.labels} matrix={r.confusion.matrix} names={new Map(r.classes.map((c) => [c.classId, c.name]))} />
       </section>
 
-      <section className="agreement-card agreement-wide" data-testid="pairs">
-        <h3>Pairs of people</h3>
-        <table className="agreement-table">
-          <thead>
-            <tr>
-              <th>A</th>
-              <th>B</th>
-              <th title="images both did">images</th>
-              <th title="matched, same class">same</th>
-              <th title="matched, other class">other class</th>
-              <th>only A</th>
-              <th>only B</th>
-              <th>mean IoU</th>
-              <th>F1</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.pairs.map((p) => (
-              <tr
-                key={`${p.a}-${p.b}`}
-                tabIndex={0}
-                data-testid={`pair-${p.aName}-${p.bName}`}
-                onClick={() => go({ kind: 'images', ids: imagesOfPair(r.images, p.a, p.b), label: `${p.aName} and ${p.bName}` })}
-                onKeyDown={(e) => e.key === 'Enter' && go({ kind: 'images', ids: imagesOfPair(r.images, p.a, p.b), label: `${p.aName} and ${p.bName}` })}
-              >
-                <td>{p.aName}</td>
-                <td>{p.bName}</td>
-                <td className="num">{p.images}</td>
-                <td className="num">{p.matchedSame}</td>
-                <td className="num">{p.matchedOther}</td>
-                <td className="num">{p.onlyA}</td>
-                <td className="num">{p.onlyB}</td>
-                <td className="num">{fixed3(p.meanIoU)}</td>
-                <td className="num">{pct(p.f1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import './agreement.css';
 import type { Disagreement } from './useDisagreement.ts';
 import type { ReviewTarget } from './reviewTarget.ts';
 import { pct } from './scale.ts';
+import { plural } from '../plural.ts';
 
 interface Props {
   d: Disagreement;
@@ -15,7 +16,6 @@ interface Props {
   onLeave(): void;
 }
 
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Beside the canvas in the disagreement review: who labelled the image (the legend), what disagrees, and the resolution. */
 export function DisagreementPanel({ d, target, position, keyOf, onPrev, onNext, onLeave }: Props) {

@@ -1,5 +1,5 @@
 /** The agreement dashboard and the disagreement review, for the top bar and the workspace. */
-export { AgreementEntry, roleOf } from './AgreementEntry.tsx';
+export { AgreementEntry, openAgreementDashboard, roleOf } from './AgreementEntry.tsx';
 export { DisagreementPanel } from './DisagreementPanel.tsx';
 export { useDisagreement, type Disagreement } from './useDisagreement.ts';
 export { openReview, onReview, currentReview, type ReviewTarget } from './reviewTarget.ts';

@@ -19,9 +19,19 @@ export function useDialogFocus(dialog: RefObject<HTMLElement | null>) {
 
   useEffect(
     () => () => {
-      const to = redirect.current?.() ?? opener.current;
-      // After React has removed the dialog, so the focus is not taken back by its unmount.
-      if (to?.isConnected) setTimeout(() => to.focus(), 0);
+      const find = redirect.current;
+      const fallback = opener.current;
+      // After React has removed the dialog, so the focus is not taken back by its unmount. The
+      // place the dialog sent the person to may appear a moment later (the canvas, once the
+      // image opens), so it is looked for a few times before the opener takes the focus.
+      let tries = 0;
+      const attempt = () => {
+        const to = find?.();
+        if (to?.isConnected) return to.focus();
+        if (find && ++tries < 40) return void setTimeout(attempt, 50);
+        if (fallback?.isConnected) fallback.focus();
+      };
+      setTimeout(attempt, 0);
     },
     [],
   );

@@ -4,6 +4,7 @@ import { ImportLabelsSummary } from '../../app/contract/jobResults.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 import { Modal } from './Modal.tsx';
+import { plural } from '../plural.ts';
 
 type Kind = 'labels-yolo' | 'labels-coco' | 'predictions-coco-results' | 'predictions-ultralytics-txt';
 type Problem = ImportLabelsSummary['problems'][number];
@@ -25,7 +26,6 @@ function problemText(p: Problem): string {
   return `${where}: ${p.reason}`;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Whose labels these are: an existing person picked from the list, or a new

@@ -108,6 +108,7 @@ const SPECS = [
   // so the braces step through disagreements and Alt with a digit takes a person's labels.
   { id: 'agreement.next', label: 'Next disagreement', group: 'Disagreement', defaults: ['}'] },
   { id: 'agreement.prev', label: 'Previous disagreement', group: 'Disagreement', defaults: ['{'] },
+  { id: 'agreement.open', label: 'Agreement dashboard (QA lead)', group: 'Disagreement', defaults: ['Alt+A'] },
   { id: 'agreement.consensus', label: 'Take the consensus', group: 'Disagreement', defaults: ['Alt+C'] },
   ...([1, 2, 3, 4, 5, 6, 7, 8, 9] as const).map((n) => ({ id: `agreement.take${n}` as const, label: `Take person ${n}'s labels`, group: 'Disagreement' as const, defaults: [`Alt+${n}`] })),
 ] as const satisfies readonly ActionSpec[];

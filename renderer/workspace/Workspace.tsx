@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULTS } from '../../app/contract/defaults.ts';
 import type { Res } from '../../app/contract/methods.ts';
-import { DisagreementPanel, useReviewMode } from '../agreement/index.ts';
+import { DisagreementPanel, openAgreementDashboard, useReviewMode } from '../agreement/index.ts';
 import { call, imageUrl } from '../api/client.ts';
 import { CanvasView, type CanvasHandle, type CanvasOp, type Tool } from '../canvas/CanvasView.tsx';
 import type { Point, View } from '../canvas/coords.ts';
@@ -192,6 +192,7 @@ export function Workspace(p: Props) {
     'view.settings': () => p.onDialog('settings'),
     'session.switch': () => p.onWho?.(),
     'assign.open': () => p.role === 'lead' && p.onDialog('assign'),
+    'agreement.open': () => p.role === 'lead' && openAgreementDashboard(),
     'history.undo': () => void edits.undoEdit(),
     'history.redo': () => void edits.redoEdit(),
   };

@@ -121,6 +121,20 @@ test('two people label one image blind; the lead resolves it in the disagreement
   await page.keyboard.press(`Alt+${n}`);
   await expect.poll(async () => (await consensusBoxes()).length).toBe(2);
 
+  // The lead corrects the resolution: a box drawn now joins the final labels, ana's own stay
+  // hers, and undo and redo walk the correction.
+  await drawBox(page, '3', { x: 420, y: 40, w: 150, h: 100 });
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(3);
+  expect(boxKey((await boxesOf(host, imageId)).filter((b) => b.author === 'ana'))).toEqual(boxKey(anaBoxes));
+  const drawn = (await consensusBoxes()).find((b) => b.x > 400)!;
+  const near = (v: number, want: number) => Math.abs(v - want) <= 2;
+  expect([near(drawn.x, 420), near(drawn.y, 40), near(drawn.w, 150), near(drawn.h, 100)], `drawn at ${JSON.stringify(drawn)}`).toEqual([true, true, true, true]);
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(2);
+  await page.keyboard.press('Control+Shift+z');
+  await expect.poll(async () => (await consensusBoxes()).length).toBe(3);
+  const finals = await consensusBoxes();
+
   // The YOLO export holds the resolved boxes as the image's final labels.
   const out = path.join(dir, 'yolo');
   const job = await rpc<{ id: string }>(host, 'export:start', { format: 'yolo', out, split: [0.5, 0.5], images: 'none' });
@@ -130,7 +144,7 @@ test('two people label one image blind; the lead resolves it in the disagreement
   const lines = fs.readFileSync(labelFile!, 'utf8').trim().split('\n').sort();
   const info = await rpc<{ classes: { id: number; name: string }[] }>(host, 'project:info', {});
   const yoloClass = (id: number) => CLASSES.indexOf(info.classes.find((c) => c.id === id)!.name as (typeof CLASSES)[number]);
-  const expected = anaBoxes.map((b) => `${yoloClass(b.classId)} ${(b.x + b.w / 2) / W} ${(b.y + b.h / 2) / H} ${b.w / W} ${b.h / H}`).sort();
+  const expected = finals.map((b) => `${yoloClass(b.classId)} ${(b.x + b.w / 2) / W} ${(b.y + b.h / 2) / H} ${b.w / W} ${b.h / H}`).sort();
   expect(lines.map((l) => l.split(' ').map(Number))).toEqual(expected.map((l) => l.split(' ').map(Number)).map((r) => r.map((v) => expect.closeTo(v, 6))));
 });
 

@@ -3,7 +3,6 @@
 //   node scripts/screenshot.mjs [--agreement] [out.png]   (needs Chromium, like the end-to-end tests)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureDemo, ensureRenderer, ROOT } from './lib.mjs';
@@ -13,10 +12,11 @@ const agreement = args.includes('--agreement');
 const outArg = args.find((a) => !a.startsWith('--'));
 const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : 'docs/screenshot.png'));
 const demo = ensureDemo();
-// The lead's identity is remembered in the project, so the dashboard is taken on a copy.
-const tmp = agreement ? fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-shot-')) : null;
-const project = tmp ? path.join(tmp, 'demo.loupe') : demo;
-if (tmp) fs.copyFileSync(demo, project);
+// The lead's identity is remembered in the project, so for the dashboard the demo project is
+// kept aside first and put back afterwards.
+const project = demo;
+const kept = agreement ? `${demo}.before-shot` : null;
+if (kept) fs.copyFileSync(demo, kept);
 ensureRenderer();
 const host = spawn(process.execPath, ['--import', 'tsx', 'app/hosts/web/main.ts', '--project', project], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 try {
@@ -62,5 +62,9 @@ try {
   console.log(out);
 } finally {
   host.kill();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (kept) {
+    if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
+    for (const f of [`${demo}-wal`, `${demo}-shm`]) fs.rmSync(f, { force: true });
+    fs.renameSync(kept, demo);
+  }
 }

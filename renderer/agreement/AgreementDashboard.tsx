@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Res } from '../../app/contract/methods.ts';
-import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
 import { startAgreement } from './api.ts';
 import { ConfusionHeatmap } from './ConfusionHeatmap.tsx';
+import { JobProgress } from './JobProgress.tsx';
 import { MergeAction } from './MergeAction.tsx';
 import { openReview, type ReviewTarget } from './reviewTarget.ts';
 import { agreementBins, fixed3, imagesOfPair, pct } from './scale.ts';
@@ -74,7 +74,6 @@ export function AgreementDashboard({ project, onClose }: Props) {
       if ((e as Error).name !== 'AbortError') setError((e as Error).message);
     }
   };
-  const cancel = () => job && void call('jobs:cancel', { id: job.id });
 
   const go = (t: ReviewTarget) => {
     // The review goes on at the canvas: the keys step and resolve from there.
@@ -126,17 +125,7 @@ export function AgreementDashboard({ project, onClose }: Props) {
           <button ref={runButton} type="button" className="primary" disabled={running || !iouValid || !quorumValid} onClick={() => void run()} data-testid="agreement-run">
             {report ? 'Run again' : 'Run report'}
           </button>
-          {job && running && (
-            <span className="agreement-progress" data-testid="agreement-progress">
-              <progress max={Math.max(1, job.total)} value={job.done} />
-              <span className="muted">
-                {job.done}/{job.total} images
-              </span>
-              <button type="button" onClick={cancel} data-testid="agreement-cancel">
-                Cancel
-              </button>
-            </span>
-          )}
+          {job && running && <JobProgress job={job} unit="images" testId="agreement" />}
           {job?.state === 'cancelled' && <span className="muted">Cancelled.</span>}
           {report && reportAt && !running && (
             <span className="muted" data-testid="agreement-when" title="Run it again after more work is done or resolved">

@@ -3,6 +3,7 @@ import { MergeResult } from '../../app/contract/jobResults.ts';
 import type { Res } from '../../app/contract/methods.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
+import { JobProgress } from './JobProgress.tsx';
 import { plural } from '../plural.ts';
 
 type Job = Res<'jobs:list'>[number];
@@ -90,17 +91,7 @@ export function MergeAction({ iou, quorum, valid, onMerged }: Props) {
           </button>
         </span>
       )}
-      {job && running && (
-        <span className="agreement-progress" data-testid="merge-progress">
-          <progress max={Math.max(1, job.total)} value={job.done} />
-          <span className="muted">
-            {job.done}/{job.total} merged
-          </span>
-          <button type="button" onClick={() => void call('jobs:cancel', { id: job.id })} data-testid="merge-cancel">
-            Cancel
-          </button>
-        </span>
-      )}
+      {job && running && <JobProgress job={job} unit="merged" testId="merge" />}
       {summary && !running && (
         <span className="muted" role="status" data-testid="merge-summary">
           {summary}

@@ -1,0 +1,129 @@
+import { PassThrough } from 'node:stream';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { main } from '../../app/hosts/cli/main.ts';
+import { loupe, type Run } from '../../app/hosts/cli/runLoupe.ts';
+
+/**
+ * The kill -9 matrix: real `loupe` processes on real project files, killed with
+ * SIGKILL at a seeded moment after their job starts; then the file is checked
+ * and the job run again to completion in this process.
+ */
+
+/** The seeds every path is killed with: a kill per seed. */
+export const SEEDS = [1, 2, 3];
+
+/** The person the CLI records work as, here and in the killed processes. */
+export const CLI_PERSON = 'lead';
+process.env.LOUPE_ANNOTATOR = CLI_PERSON;
+
+/** mulberry32: a small seeded generator, so a failing seed can be run again. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How a killed run went: the process's end, and whether the SIGKILL was what ended it. */
+export interface Killed extends Run {
+  /** Milliseconds after the job started that the kill was sent. */
+  delayMs: number;
+  /** False when the process finished by itself before the kill was due. */
+  killed: boolean;
+}
+
+/**
+ * Run the real `loupe` bin and SIGKILL it a seeded delay (0 to maxDelayMs) after
+ * its job starts: the `<job label>…` line the CLI prints on stderr once the job runs.
+ */
+export async function killLoupe(args: string[], seed: number, maxDelayMs: number): Promise<Killed> {
+  const delayMs = Math.floor(seeded(seed)() * maxDelayMs);
+  let armed = false;
+  let seen = '';
+  const run = await loupe(args, {
+    env: { LOUPE_ANNOTATOR: CLI_PERSON },
+    onStderr: (chunk, child) => {
+      seen += chunk;
+      if (armed || !seen.includes('…\n')) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    },
+  });
+  if (!armed) throw new Error(`the job never started: exit ${run.code}\n${run.stderr}`);
+  return { ...run, delayMs, killed: run.signal === 'SIGKILL' };
+}
+
+/** Run the CLI in this process (an uninterrupted run, or the run that finishes a killed one); throws unless it exits 0. */
+export async function runLoupe(args: string[]): Promise<string> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await main(['node', 'loupe', ...args], { stdout: out, stderr: err });
+  if (code !== 0) throw new Error(`loupe ${args.join(' ')} exited ${code}:\n${stderr}`);
+  return stdout;
+}
+
+/** `PRAGMA integrity_check` and `foreign_key_check` of a project file after a kill (opening it replays the WAL, as the app does). */
+export function integrity(file: string): { integrity: string; foreignKeyProblems: number } {
+  const db = new Database(file);
+  try {
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const foreignKeyProblems = (db.pragma('foreign_key_check') as unknown[]).length;
+    return { integrity, foreignKeyProblems };
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows of a query on a project file, read-only. */
+export function rows<T = Record<string, unknown>>(file: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** A copy of a closed project file (the WAL is checkpointed on close), for one seed's run. */
+export function copyProject(file: string, to: string): string {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(file, to);
+  return to;
+}
+
+/** Tally of one path's kills, printed as one summary line when the path's tests end. */
+export class Tally {
+  private kills = 0;
+  private midJob = 0;
+  private finished = 0;
+
+  constructor(private readonly name: string) {}
+
+  /** Count one killed run; `mid` says whether the file showed the job part-way done. */
+  add(k: Killed, mid: boolean): void {
+    if (!k.killed) this.finished++;
+    else {
+      this.kills++;
+      if (mid) this.midJob++;
+    }
+  }
+
+  /** The summary line, e.g. `crash safety: image import: 3 kills survived (2 mid-job), 0 finished before the kill`. */
+  line(): string {
+    return `crash safety: ${this.name}: ${this.kills} kills survived (${this.midJob} mid-job), ${this.finished} finished before the kill`;
+  }
+
+  print(): void {
+    process.stdout.write(`${this.line()}\n`);
+  }
+}

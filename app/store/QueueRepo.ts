@@ -85,6 +85,7 @@ export class QueueRepo {
   private readonly sFlagRows;
   private readonly sClassRows;
   private readonly sScoreRows;
+  private readonly sAnyAssigned;
 
   /** `setLimit` is for tests, to force the sets (a huge one) or the per-image tests (0). */
   constructor(
@@ -95,6 +96,7 @@ export class QueueRepo {
     this.sFlags = db.prepare<[number], string>('SELECT DISTINCT reason FROM flags WHERE image_id = ? ORDER BY reason').pluck();
     // How many index entries a filter matches, counted up to the set limit only.
     this.sFlagRows = db.prepare<[string, number], number>('SELECT count(*) FROM (SELECT 1 FROM flags WHERE reason = ? LIMIT ?)').pluck();
+    this.sAnyAssigned = db.prepare<[], number>('SELECT 1 FROM assignments INDEXED BY assignments_assigned WHERE assigned_at IS NOT NULL LIMIT 1').pluck();
     this.sClassRows = db.prepare<[number, number], number>('SELECT count(*) FROM (SELECT 1 FROM boxes WHERE class_id = ? LIMIT ?)').pluck();
     this.sScoreRows = db.prepare<[number, number, number], number>(
       'SELECT count(*) FROM (SELECT 1 FROM boxes WHERE model_run_id IS NOT NULL AND score BETWEEN ? AND ? LIMIT ?)',
@@ -134,9 +136,10 @@ export class QueueRepo {
     if (f.classId !== undefined) {
       params.classId = f.classId;
       const set = this.sClassRows.get(f.classId, this.setLimit)! < this.setLimit;
-      const blind = f.blindFor !== undefined;
+      // Blind only once a lead assigned some image: a box counts when it is the person's, a
+      // prediction, or on an image nobody was assigned (a row lookup per box of the class).
+      const blind = f.blindFor !== undefined && this.sAnyAssigned.get() !== undefined;
       shape.push(`class:${set}:${blind}`);
-      // Blind: a box counts when it is the person's, a prediction, or on an image nobody was assigned.
       if (blind) params.viewer = f.blindFor;
       const seen = blind
         ? ` AND (b.annotator_id = @viewer OR b.model_run_id IS NOT NULL

@@ -18,9 +18,9 @@ export const SEEDS = [1, 2, 3];
 export const CLI_PERSON = 'lead';
 process.env.LOUPE_ANNOTATOR = CLI_PERSON;
 
-/** mulberry32: a small seeded generator, so a failing seed can be run again. */
+/** mulberry32 (seed spread by a golden-ratio multiply first): a small seeded generator, so a failing seed can be run again. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+  let a = Math.imul(seed, 0x9e3779b9) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -59,8 +59,13 @@ export async function killLoupe(args: string[], seed: number, maxDelayMs: number
   return { ...run, delayMs, killed: run.signal === 'SIGKILL' };
 }
 
-/** Run the CLI in this process (an uninterrupted run, or the run that finishes a killed one); throws unless it exits 0. */
-export async function runLoupe(args: string[]): Promise<string> {
+/**
+ * Run the CLI in this process (an uninterrupted run, or the run that finishes a
+ * killed one); throws unless it exits 0. `ms` is how long it took: the killed
+ * runs of a path draw their delay from 0 to about that, so most land mid-job.
+ */
+export async function runLoupe(args: string[]): Promise<{ stdout: string; ms: number }> {
+  const t0 = performance.now();
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -69,7 +74,7 @@ export async function runLoupe(args: string[]): Promise<string> {
   err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const code = await main(['node', 'loupe', ...args], { stdout: out, stderr: err });
   if (code !== 0) throw new Error(`loupe ${args.join(' ')} exited ${code}:\n${stderr}`);
-  return stdout;
+  return { stdout, ms: performance.now() - t0 };
 }
 
 /** `PRAGMA integrity_check` and `foreign_key_check` of a project file after a kill (opening it replays the WAL, as the app does). */
@@ -126,4 +131,34 @@ export class Tally {
   print(): void {
     process.stdout.write(`${this.line()}\n`);
   }
+}
+
+/** Every box of a project by image path, author and class name (ids differ between runs), in one order. */
+export function boxDump(file: string, where = '1'): Record<string, unknown>[] {
+  return rows(
+    file,
+    `SELECT i.path, a.name AS author, c.name AS class, b.x, b.y, b.w, b.h, b.score, b.provenance
+     FROM boxes b JOIN images i ON i.id = b.image_id JOIN annotators a ON a.id = b.annotator_id JOIN classes c ON c.id = b.class_id
+     WHERE ${where} ORDER BY i.path, a.name, b.x, b.y, b.w, b.h, c.name`,
+  );
+}
+
+/** Every done/skipped mark by image path and person. */
+export function markDump(file: string): Record<string, unknown>[] {
+  return rows(
+    file,
+    `SELECT i.path, a.name AS person, s.status, s.origin FROM assignments s JOIN images i ON i.id = s.image_id JOIN annotators a ON a.id = s.annotator_id
+     ORDER BY i.path, a.name`,
+  );
+}
+
+/** Group rows by their `path` field. */
+export function byPath<T extends Record<string, unknown>>(list: T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of list) {
+    const k = String(r.path);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k)!.push(r);
+  }
+  return m;
 }

@@ -13,6 +13,7 @@ let dir: string;
 let images: string;
 let empty: string;
 let reference: unknown[];
+let jobMs: number;
 const tally = new Tally('image import');
 
 beforeAll(async () => {
@@ -22,7 +23,7 @@ beforeAll(async () => {
   empty = path.join(dir, 'empty.loupe');
   Project.create(empty, { annotator: 'lead' }).close();
   const ref = copyProject(empty, path.join(dir, 'reference.loupe'));
-  await runLoupe(['import', ref, '--images', images]);
+  jobMs = (await runLoupe(['import', ref, '--images', images])).ms;
   reference = rows(ref, IMAGE_ROWS);
   expect(reference).toHaveLength(COUNT);
 });
@@ -32,7 +33,7 @@ afterAll(() => tally.print());
 describe('kill -9 during an image import', () => {
   it.each(SEEDS)('seed %i: whole batches only, no failures recorded for unread files; the same import again gives the uninterrupted result', async (seed) => {
     const file = copyProject(empty, path.join(dir, `seed${seed}.loupe`));
-    const k = await killLoupe(['import', file, '--images', images], seed, 700);
+    const k = await killLoupe(['import', file, '--images', images], seed, 0.8 * jobMs);
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
 
     const after = rows(file, IMAGE_ROWS);

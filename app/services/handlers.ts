@@ -170,7 +170,10 @@ export const HANDLERS: Handlers = {
   'consensus:merge': (s, req) => {
     const project = s.project;
     const { shared } = checkMerge(project, req);
-    return s.jobs.start('consensus', `Consensus of ${shared} image${shared === 1 ? '' : 's'} at IoU ${req.iou}`, (ctx) => mergeAllJob(project, req, ctx));
+    const ev = s.inference.evaluateWorkerFile;
+    return s.jobs.start('consensus', `Consensus of ${shared} image${shared === 1 ? '' : 's'} at IoU ${req.iou}`, (ctx) =>
+      mergeAllJob(project, req, ctx, { workerFile: ev && new URL('./mergeWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
+    );
   },
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),

@@ -1,0 +1,185 @@
+import type { Statement } from 'better-sqlite3';
+import type { ABox } from '../metrics/agreement/index.ts';
+import type { PeopleOnImage } from './AgreementRepo.ts';
+import type { Db } from './openDatabase.ts';
+
+/** One consensus box to insert: a new id, the class and place, and the person's box it came from. */
+export interface ResolutionBoxRow {
+  id: number;
+  classId: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  sourceBoxId: number;
+}
+
+/** The largest multi-row INSERT of resolution boxes (9 parameters a row). */
+const CHUNK = 32;
+
+/** Rows per statement when inserting n rows: CHUNK while it fits, then powers of two, so few statements are ever prepared. */
+export function insertChunks(n: number): number[] {
+  const out: number[] = [];
+  while (n >= CHUNK) {
+    out.push(CHUNK);
+    n -= CHUNK;
+  }
+  for (let c = CHUNK >> 1; c >= 1; c >>= 1) {
+    if (n >= c) {
+      out.push(c);
+      n -= c;
+    }
+  }
+  return out;
+}
+
+/**
+ * What the project-wide consensus merge reads and writes besides AgreementRepo: the done
+ * work of several people over a range of images in index order (read by the merge worker
+ * on its read-only connection, and by the host to check an image again), the consensus
+ * author's new boxes in multi-row inserts, a mark that changes whenever anything is
+ * written to the file, and the WAL checkpoint settings the merge changes while it runs.
+ * Read statements are prepared at construction; write statements on first use.
+ */
+export class MergeRepo {
+  private readonly sDone;
+  private readonly sBoxes;
+  private readonly sTotalChanges;
+  private readonly sDataVersion;
+  private readonly writes = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {
+    this.sDone = db
+      .prepare<[number, number], [number, number]>(
+        `SELECT s.image_id, s.annotator_id FROM assignments s JOIN annotators n ON n.id = s.annotator_id
+         WHERE s.image_id BETWEEN ? AND ? AND s.status = 'done' AND n.kind = 'human' ORDER BY s.image_id, s.annotator_id`,
+      )
+      .raw();
+    // boxes_by_image holds (image_id, annotator_id, rowid), so this order needs no sort.
+    this.sBoxes = db
+      .prepare<[number, number], [number, number, number, number, number, number, number, number]>(
+        `SELECT image_id, annotator_id, id, class_id, x, y, w, h FROM boxes INDEXED BY boxes_by_image
+         WHERE image_id BETWEEN ? AND ? AND model_run_id IS NULL ORDER BY image_id, annotator_id, id`,
+      )
+      .raw();
+    this.sTotalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
+    this.sDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
+
+  /**
+   * Every image with id in [lo, hi] that two or more people (humans) marked done, ascending,
+   * with each such person's boxes there in id order (possibly none): the same images and
+   * lists as AgreementRepo.sharedImages and peopleOn, read in two ordered index passes.
+   */
+  *peopleIn(lo: number, hi: number): Generator<PeopleOnImage> {
+    const boxes = this.sBoxes.iterate(lo, hi);
+    let box = boxes.next();
+    let image = -1;
+    let people: number[] = [];
+    const emit = (): PeopleOnImage | null => {
+      // boxes of images before this one, or of people who did not mark it done, are passed over
+      while (!box.done && box.value[0] < image) box = boxes.next();
+      if (people.length < 2) return null;
+      const byPerson = new Map<number, ABox[]>();
+      for (const a of people) {
+        const list: ABox[] = [];
+        while (!box.done && box.value[0] === image && box.value[1] < a) box = boxes.next();
+        while (!box.done && box.value[0] === image && box.value[1] === a) {
+          const [, , id, classId, x, y, w, h] = box.value;
+          list.push({ id, classId, x, y, w, h });
+          box = boxes.next();
+        }
+        byPerson.set(a, list);
+      }
+      return { imageId: image, byPerson };
+    };
+    try {
+      for (const [imageId, annotatorId] of this.sDone.iterate(lo, hi)) {
+        if (imageId !== image) {
+          const out = image === -1 ? null : emit();
+          if (out) yield out;
+          image = imageId;
+          people = [];
+        }
+        people.push(annotatorId);
+      }
+      if (image !== -1) {
+        const out = emit();
+        if (out) yield out;
+      }
+    } finally {
+      boxes.return?.(undefined);
+    }
+  }
+
+  /**
+   * A value that differs after anything was written to the file since it was taken: by
+   * another connection (PRAGMA data_version) or by this one (total_changes(), which the
+   * caller takes again after its own writes).
+   */
+  changeMark(): string {
+    return `${this.sDataVersion.get()!}:${this.sTotalChanges.get()!}`;
+  }
+
+  /** The id the next box gets (what AUTOINCREMENT would give it); inside the write transaction that inserts it. */
+  nextBoxId(): number {
+    const s = this.write(
+      'nextId',
+      `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'boxes'), 0), coalesce((SELECT max(id) FROM boxes), 0)) + 1`,
+    );
+    return s.pluck().get() as number;
+  }
+
+  /** Insert an author's own boxes (provenance accepted, no model run, no score) on an image, with their given ids. */
+  insertResolutionBoxes(imageId: number, annotatorId: number, rows: readonly ResolutionBoxRow[]): void {
+    let at = 0;
+    for (const n of insertChunks(rows.length)) {
+      const params: number[] = [];
+      for (let i = at; i < at + n; i++) {
+        const r = rows[i];
+        params.push(r.id, imageId, annotatorId, r.classId, r.x, r.y, r.w, r.h, r.sourceBoxId);
+      }
+      this.insertStatement(n).run(params);
+      at += n;
+    }
+  }
+
+  /** The connection's automatic checkpoint threshold in pages (0 = off). */
+  autoCheckpoint(): number {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  }
+
+  /** Set the automatic checkpoint threshold of this connection (0 turns it off). */
+  setAutoCheckpoint(pages: number): void {
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(pages))}`);
+  }
+
+  /** Copy what it can of the WAL into the database file without waiting for readers or writers; true when all of it was copied. */
+  checkpointPassive(): boolean {
+    const [r] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return r.busy === 0 && r.log === r.checkpointed;
+  }
+
+  private insertStatement(n: number): Statement {
+    const values = Array.from({ length: n }, () => "(?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 'accepted', ?)").join(', ');
+    return this.write(
+      `insert${n}`,
+      `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES ${values}`,
+    );
+  }
+
+  private write(key: string, sql: string): Statement {
+    let s = this.writes.get(key);
+    if (!s) this.writes.set(key, (s = this.db.prepare(sql)));
+    return s;
+  }
+}
+
+const repos = new WeakMap<Db, MergeRepo>();
+
+/** The MergeRepo of a connection, made once. */
+export function mergeRepo(db: Db): MergeRepo {
+  let r = repos.get(db);
+  if (!r) repos.set(db, (r = new MergeRepo(db)));
+  return r;
+}

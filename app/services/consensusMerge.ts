@@ -41,6 +41,8 @@ export interface MergeTuning {
   sliceMs?: number;
   /** Merges of at least this many images read and cluster in a worker thread (default WORKER_FROM). */
   workerFrom?: number;
+  /** While the worker is behind, the host merges images from the back itself (default true); false waits for the worker. */
+  hostWhileWaiting?: boolean;
   /** The worker module, for hosts that bundle it. */
   workerFile?: URL;
   /** better-sqlite3's native binding when the host runs another runtime (Electron). */
@@ -154,6 +156,9 @@ export async function mergeAllJob(
     while (k < end) {
       if (ctx?.signal?.aborted) {
         throw new LoupeError('cancelled', `Consensus merge cancelled after ${merged} of ${todo.length} images; those are merged (each one undoable edit) and the rest are as they were. Run it again to merge the rest.`);
+      }
+      if (feed && tuning.hostWhileWaiting === false) {
+        while (!feed.ready(todo[k])) await feed.more();
       }
       const front = !feed || feed.ready(todo[k]);
       const until = performance.now() + sliceMs;

@@ -4,7 +4,14 @@
 // the native build needs the Electron headers: both need network access.
 import path from 'node:path';
 import { buildApp } from './build-app.mjs';
-import { ROOT, run } from './lib.mjs';
+import { ROOT, fail, run } from './lib.mjs';
+import { writeNotices } from './third-party-notices.mjs';
 
 await buildApp();
+// The notices list what this build bundles, for the platform it is built on.
+try {
+  writeNotices();
+} catch (err) {
+  fail(`writing THIRD_PARTY_NOTICES.md failed: ${err instanceof Error ? err.message : String(err)}`);
+}
 run(process.execPath, [path.join(ROOT, 'node_modules', 'electron-builder', 'cli.js'), '--config', 'electron-builder.yml', ...process.argv.slice(2)], 'electron-builder');

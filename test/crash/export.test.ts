@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Project } from '../../app/store/Project.ts';
+import { tempDir } from '../unit/fixtures.ts';
+import { yoloImages, writeLabels } from './datasets.ts';
+import { boxDump, integrity, killLoupe, markDump, runLoupe, SEEDS, Tally } from './harness.ts';
+
+const COUNT = 200;
+
+let dir: string;
+let project: string;
+let reference: Record<string, string>;
+let jobMs: number;
+const tally = new Tally('export');
+const args = (out: string, force = false) => ['export', project, '--format', 'yolo', '--out', out, '--images', 'copy', ...(force ? ['--force'] : [])];
+
+/** Every file under a dataset folder with a hash of its bytes; data.yaml's absolute path made relative so two places compare. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const abs = path.join(root, rel);
+    if (!fs.statSync(abs).isFile()) continue;
+    let bytes = fs.readFileSync(abs);
+    if (rel === 'data.yaml') bytes = Buffer.from(bytes.toString('utf8').split(root).join('<out>'));
+    out[rel] = crypto.createHash('sha256').update(bytes).digest('hex');
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  dir = tempDir('loupe-crash-export-');
+  const ds = await yoloImages(path.join(dir, 'ds'), COUNT);
+  writeLabels(ds, COUNT, { seed: 11 });
+  project = path.join(dir, 'project.loupe');
+  Project.create(project, { annotator: 'lead' }).close();
+  await runLoupe(['import', project, '--annotations', ds, '--format', 'yolo', '--annotator', 'alice']);
+  const out = path.join(dir, 'ref', 'dataset');
+  fs.mkdirSync(path.dirname(out));
+  jobMs = (await runLoupe(args(out))).ms;
+  reference = tree(out);
+  expect(Object.keys(reference).filter((f) => f.endsWith('.txt'))).toHaveLength(COUNT);
+});
+
+afterAll(() => tally.print());
+
+describe('kill -9 during an export', () => {
+  it.each(SEEDS)('seed %i: nothing or the whole dataset at --out; the next export sweeps the partial folder and writes the same dataset', async (seed) => {
+    const parent = path.join(dir, `seed${seed}`);
+    const out = path.join(parent, 'dataset');
+    fs.mkdirSync(parent);
+    const labelsBefore = { boxes: boxDump(project), marks: markDump(project) };
+    const k = await killLoupe(args(out), seed, 0.8 * jobMs);
+    // An export only reads the project.
+    expect(integrity(project)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
+    expect({ boxes: boxDump(project), marks: markDump(project) }).toEqual(labelsBefore);
+
+    const complete = fs.existsSync(out);
+    if (complete) expect(tree(out)).toEqual(reference);
+    const hidden = fs.readdirSync(parent).filter((n) => n !== 'dataset');
+    for (const h of hidden) expect(h).toMatch(/^\.dataset\.partial-\d+-/);
+    tally.add(k, !complete);
+
+    const again = JSON.parse((await runLoupe([...args(out, complete), '--json'])).stdout) as { leftovers: { removed: number } };
+    expect(again.leftovers.removed).toBe(hidden.length);
+    expect(fs.readdirSync(parent)).toEqual(['dataset']);
+    expect(tree(out)).toEqual(reference);
+  });
+});

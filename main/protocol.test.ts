@@ -7,7 +7,7 @@ import { makeTempProject, tempDir, writeImage, type TempProject } from './testin
 
 const EXPECTED_CSP =
   "default-src 'self'; img-src 'self' loupe: data: blob:; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 describe('loupe://image and loupe://thumb', () => {
   let p: TempProject;

@@ -137,14 +137,14 @@ export class QueueRepo {
       params.classId = f.classId;
       const set = this.sClassRows.get(f.classId, this.setLimit)! < this.setLimit;
       // Blind only once a lead assigned some image: a box counts when it is the person's, a
-      // prediction, or on an image nobody was assigned (a row lookup per box of the class).
+      // prediction, or on an image nobody was assigned (a row lookup per box of the class). In a
+      // queue of the person's assigned images (assignedTo) every image is blind.
       const blind = f.blindFor !== undefined && this.sAnyAssigned.get() !== undefined;
-      shape.push(`class:${set}:${blind}`);
+      const allBlind = blind && f.assignedTo !== undefined;
+      shape.push(`class:${set}:${blind}:${allBlind}`);
       if (blind) params.viewer = f.blindFor;
-      const seen = blind
-        ? ` AND (b.annotator_id = @viewer OR b.model_run_id IS NOT NULL
-            OR NOT EXISTS (SELECT 1 FROM assignments s WHERE s.image_id = b.image_id AND s.assigned_at IS NOT NULL))`
-        : '';
+      const unassigned = allBlind ? '' : ' OR NOT EXISTS (SELECT 1 FROM assignments s WHERE s.image_id = b.image_id AND s.assigned_at IS NOT NULL)';
+      const seen = blind ? ` AND (b.annotator_id = @viewer OR b.model_run_id IS NOT NULL${unassigned})` : '';
       parts.push((id) =>
         set
           ? `+${id} IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId${seen})`

@@ -1,13 +1,66 @@
 import { runInWorker, type WorkerOptions } from '../jobs/runInWorker.ts';
-import type { AgreementReport } from './agreement/index.ts';
+import { AgreementAccumulator, type AgreementPart, type AgreementReport } from './agreement/index.ts';
 import type { AgreementWorkerData } from './agreementProtocol.ts';
 
-export type AgreementWorkerOptions = WorkerOptions;
+export interface AgreementWorkerOptions extends WorkerOptions {
+  /**
+   * Image ids that split the work over one worker per range (see AgreementRepo.sharedCuts);
+   * none or empty: one worker.
+   */
+  cuts?: readonly number[];
+}
 
 /**
- * Compute the project's agreement report in a worker thread that reads the
- * project file itself (agreementWorker.ts); progress every few hundred images, cancel at once.
+ * Compute the project's agreement report in worker threads that read the project
+ * file themselves (agreementWorker.ts): one, or one per range between `cuts`, whose
+ * parts are merged here into the report one worker would give. Progress every few
+ * hundred images (summed over the workers), cancel at once (every worker stops);
+ * when one worker fails the others are stopped.
  */
-export function agreementInWorker(data: AgreementWorkerData, opts: AgreementWorkerOptions = {}): Promise<AgreementReport> {
-  return runInWorker<AgreementWorkerData, AgreementReport>('Agreement report', new URL('./agreementWorker.ts', import.meta.url), data, opts);
+export async function agreementInWorker(data: AgreementWorkerData, opts: AgreementWorkerOptions = {}): Promise<AgreementReport> {
+  const file = new URL('./agreementWorker.ts', import.meta.url);
+  const cuts = opts.cuts ?? [];
+  if (cuts.length === 0) return runInWorker<AgreementWorkerData, AgreementReport>('Agreement report', file, data, opts);
+  const bounds = [-Infinity, ...cuts, Infinity];
+  const n = bounds.length - 1;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener('abort', onAbort);
+  const done = new Array<number>(n).fill(0);
+  const totals = new Array<number | null>(n).fill(null);
+  let started = false;
+  const progress = (k: number, d: number, total: number) => {
+    done[k] = d;
+    totals[k] = total;
+    // the sum is only shown once every worker has counted its images
+    if (totals.some((x) => x === null)) return;
+    const all = totals.reduce<number>((s, x) => s + x!, 0);
+    const message = started ? '' : `comparing ${all} image${all === 1 ? '' : 's'}`;
+    started = true;
+    opts.progress?.(
+      done.reduce((s, x) => s + x, 0),
+      all,
+      message,
+    );
+  };
+  try {
+    const parts = await Promise.all(
+      bounds.slice(1).map((to, k) =>
+        runInWorker<AgreementWorkerData, AgreementPart>('Agreement report', file, { ...data, range: { from: bounds[k], to } }, {
+          workerFile: opts.workerFile,
+          signal: stop.signal,
+          progress: (d, total) => progress(k, d, total),
+        }).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      ),
+    );
+    const acc = new AgreementAccumulator(data.iou, { quorum: data.quorum });
+    for (const p of parts) acc.merge(p);
+    return acc.report();
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
 }

@@ -6,4 +6,9 @@ export interface AgreementWorkerData extends ReadOnlyWorkerData {
   quorum?: number;
   /** Progress is posted every this many images (default 500). */
   progressEvery?: number;
+  /**
+   * Only the images with from ≤ id < to (±Infinity for an open end); the worker then
+   * gives its AgreementPart for the host to merge instead of the report.
+   */
+  range?: { from: number; to: number };
 }

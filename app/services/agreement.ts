@@ -1,5 +1,6 @@
 import type { AgreementResult } from '../contract/jobResults.ts';
 import type { Res } from '../contract/methods.ts';
+import os from 'node:os';
 import { LoupeError } from '../domain/errors.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
 import {
@@ -24,6 +25,11 @@ export interface AgreementParams {
   iou: number;
   quorum?: number;
 }
+
+/** The report is split over more workers only when each gets at least this many done marks (a worker costs ~0.25 s to start). */
+const MARKS_PER_WORKER = 6000;
+/** At most this many report workers (each holds its range's state and a read connection). */
+const MAX_WORKERS = 4;
 
 /** A matched pair of boxes under this IoU is marked low_iou in the disagreement review. */
 export const LOW_IOU = 0.8;
@@ -60,24 +66,36 @@ export function nameReport(project: Project, r: AgreementReport, seconds: number
   };
 }
 
+/** How a host runs the report: a bundled worker, the native binding, progress spacing, and (for tests) the number of workers. */
+export interface AgreementRunOptions {
+  workerFile?: URL;
+  nativeBinding?: string;
+  progressEvery?: number;
+  /** Split the images over this many workers (default: one per core, up to MAX_WORKERS, when the project is large enough). */
+  workers?: number;
+}
+
 /**
- * The project's agreement report, computed in a worker thread with its own read-only
- * connection; when it finishes (not when cancelled) each image's agreement is written
- * to image_agreement in one transaction, replacing the last report's.
+ * The project's agreement report, computed in worker threads (one per range of images
+ * on a large project, merged exactly) with their own read-only connections; when it
+ * finishes (not when cancelled) each image's agreement is written to image_agreement in
+ * one transaction, replacing the last report's.
  */
 export async function runAgreement(
   project: Project,
   req: AgreementParams,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
-  opts: { workerFile?: URL; nativeBinding?: string; progressEvery?: number } = {},
+  opts: AgreementRunOptions = {},
 ): Promise<AgreementResult> {
   const t0 = performance.now();
+  const repo = agreementRepo(project.db);
+  const cuts =
+    opts.workers === undefined ? repo.sharedCuts(Math.min(os.availableParallelism(), MAX_WORKERS), MARKS_PER_WORKER) : repo.sharedCuts(opts.workers, 1);
   const report = await agreementInWorker(
     { file: project.file, nativeBinding: opts.nativeBinding, iou: req.iou, quorum: req.quorum, progressEvery: opts.progressEvery },
-    { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },
+    { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile, cuts },
   );
   if (report.images === 0) throw new LoupeError('bad_request', 'No image has done work from two or more people any more; nothing was written.');
-  const repo = agreementRepo(project.db);
   const at = new Date().toISOString();
   project.db.transaction(() => repo.replaceImageAgreement(report.perImage.map((r) => ({ imageId: r.imageId, agreement: r.agreement, people: r.people.length })), req.iou, at))();
   return nameReport(project, report, (performance.now() - t0) / 1000);
@@ -88,7 +106,7 @@ export async function agreementReport(
   project: Project,
   req: AgreementParams,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
-  opts: { workerFile?: URL; nativeBinding?: string; progressEvery?: number } = {},
+  opts: AgreementRunOptions = {},
 ): Promise<AgreementResult> {
   checkAgreement(project, req);
   return runAgreement(project, req, ctx, opts);

@@ -39,6 +39,8 @@ export class AgreementRepo {
   private readonly sDoneOn;
   private readonly sBoxesOf;
   private readonly sConsensusAuthor;
+  private readonly sDoneBetween;
+  private readonly sImageBoxes;
   private readonly sResolved;
   private readonly writes = new Map<string, Statement>();
 
@@ -61,6 +63,15 @@ export class AgreementRepo {
     this.sBoxesOf = db.prepare<[number, number], ABox>(
       'SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? AND annotator_id = ? AND model_run_id IS NULL ORDER BY id',
     );
+    this.sDoneBetween = db
+      .prepare<[number, number], [number, number]>(`SELECT image_id, annotator_id FROM (${DONE}) WHERE image_id >= ? AND image_id < ? ORDER BY image_id, annotator_id`)
+      .raw();
+    // boxes_by_image (image_id, annotator_id, rowid) gives the order without a sort
+    this.sImageBoxes = db
+      .prepare<[number], [number, number, number, number, number, number, number]>(
+        'SELECT annotator_id, id, class_id, x, y, w, h FROM boxes INDEXED BY boxes_by_image WHERE image_id = ? AND model_run_id IS NULL ORDER BY annotator_id, id',
+      )
+      .raw();
     this.sConsensusAuthor = db.prepare<[], AnnotatorRow>(`SELECT id, name, kind FROM annotators WHERE kind = 'consensus' ORDER BY id LIMIT 1`);
     this.sResolved = db
       .prepare<[number, number], number>(
@@ -72,6 +83,16 @@ export class AgreementRepo {
   /** How many images two or more people marked done. */
   countShared(): number {
     return this.sCountMulti.get()!;
+  }
+
+  /** How many images with image_id in [from, to) two or more people marked done. */
+  countSharedBetween(from: number, to: number): number {
+    return this.write(
+      'countBetween',
+      `SELECT count(*) FROM (SELECT image_id FROM (${DONE}) WHERE image_id >= ? AND image_id < ? GROUP BY image_id HAVING count(*) >= 2)`,
+    )
+      .pluck()
+      .get(from, to) as number;
   }
 
   /** The ids of the images two or more people marked done, ascending. */
@@ -101,6 +122,47 @@ export class AgreementRepo {
       if (id !== null) list.push({ id, classId: classId!, x: x!, y: y!, w: w!, h: h! });
     }
     if (cur) yield cur;
+  }
+
+  /**
+   * The images with image_id in [from, to) that two or more people marked done, in id
+   * order, each person's boxes in box id order: the same as sharedImages() over that
+   * range. The done marks are read in one pass and each image's boxes with one index
+   * seek, which is much cheaper than sharedImages()'s sorted union; read inside one
+   * transaction for one snapshot.
+   */
+  *sharedImagesBetween(from: number, to: number): Generator<PeopleOnImage> {
+    const done = this.sDoneBetween.all(from, to);
+    for (let i = 0; i < done.length; ) {
+      const imageId = done[i][0];
+      let j = i + 1;
+      while (j < done.length && done[j][0] === imageId) j++;
+      if (j - i >= 2) {
+        const byPerson = new Map<number, ABox[]>();
+        for (let k = i; k < j; k++) byPerson.set(done[k][1], []);
+        for (const [annotatorId, id, classId, x, y, w, h] of this.sImageBoxes.all(imageId)) byPerson.get(annotatorId)?.push({ id, classId, x, y, w, h });
+        yield { imageId, byPerson };
+      }
+      i = j;
+    }
+  }
+
+  /**
+   * Image ids that cut the done marks into ranges of about equal size, as many as
+   * `minPerPart` marks each allow and at most `maxParts`: ascending, one fewer than the
+   * ranges; range k is [cut[k − 1], cut[k]) with the ends open (±Infinity).
+   */
+  sharedCuts(maxParts: number, minPerPart: number): number[] {
+    const n = this.write('doneCount', `SELECT count(*) FROM (${DONE})`).pluck().get() as number;
+    const parts = Math.max(1, Math.min(maxParts, Math.floor(n / minPerPart)));
+    const at = this.write('doneAt', `SELECT image_id FROM (${DONE}) ORDER BY image_id LIMIT 1 OFFSET ?`).pluck();
+    const cuts: number[] = [];
+    for (let k = 1; k < parts; k++) {
+      const id = at.get(Math.floor((n * k) / parts)) as number | undefined;
+      // a cut that repeats the last one (an image with many marks) would only make an empty range
+      if (id !== undefined && (cuts.length === 0 || id > cuts[cuts.length - 1])) cuts.push(id);
+    }
+    return cuts;
   }
 
   /** The people who marked one image done (humans), ascending, with their boxes there. */

@@ -9,17 +9,42 @@
  * value occurs among the pairable values (the expected disagreement is 0).
  */
 
-/** A streaming coincidence matrix over nominal values; memory ∝ distinct values². */
+/** A coincidence matrix as plain data (structured-clone safe), for NominalCoincidence.merge. */
+export interface CoincidencePart {
+  /** The value of each slot, in the order first seen. */
+  values: number[];
+  /** o by slot. */
+  o: number[][];
+  /** Every unit's weight 1/(m − 1) was a power of two, so each cell is an exact sum. */
+  exact: boolean;
+  /** The units with ≥ 2 values in the order added: each one's size, then all values in a row (kept only when recording). */
+  unitSizes: number[];
+  unitValues: number[];
+}
+
+/** A streaming coincidence matrix over nominal values; memory ∝ distinct values² (plus the units, when recording). */
 export class NominalCoincidence {
   private readonly index = new Map<number, number>();
   /** o[c][k] as rows of growing arrays. */
   private readonly o: number[][] = [];
   private readonly counts = new Map<number, number>();
+  private exact = true;
+  private readonly unitSizes: number[] = [];
+  private readonly unitValues: number[] = [];
+
+  /** With `record`, the units are kept so that part() can be merged exactly onto another matrix. */
+  constructor(private readonly record = false) {}
 
   /** Add one unit's values (missing ones already left out); units with < 2 values add nothing. */
   addUnit(values: readonly number[]): void {
     const m = values.length;
     if (m < 2) return;
+    if (this.record) {
+      this.unitSizes.push(m);
+      for (let i = 0; i < m; i++) this.unitValues.push(values[i]);
+    }
+    // 1/(m − 1) is exact only for a power of two; sums of such terms are exact
+    if ((m - 1) & (m - 2)) this.exact = false;
     this.counts.clear();
     for (const v of values) this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
     const w = 1 / (m - 1);
@@ -53,6 +78,35 @@ export class NominalCoincidence {
     for (let c = 0; c < V; c++) for (let k = 0; k < V; k++) if (c !== k) expected += nc[c] * nc[k];
     if (!(expected > 0)) return null;
     return 1 - ((n - 1) * disagree) / expected;
+  }
+
+  /** The matrix and its recorded units as plain data (needs `record`). */
+  part(): CoincidencePart {
+    if (!this.record) throw new Error('NominalCoincidence.part needs a recording matrix');
+    return { values: [...this.index.keys()], o: this.o.map((row) => [...row]), exact: this.exact, unitSizes: [...this.unitSizes], unitValues: [...this.unitValues] };
+  }
+
+  /**
+   * Add another matrix's units after this one's, with the same result, to the last bit,
+   * as adding them here one by one: exact cells are added directly (sums of powers-of-two
+   * fractions are exact in any order); otherwise its units are replayed in order.
+   */
+  merge(p: CoincidencePart): void {
+    if (!(this.exact && p.exact)) {
+      for (let u = 0, at = 0; u < p.unitSizes.length; at += p.unitSizes[u++]) this.addUnit(p.unitValues.slice(at, at + p.unitSizes[u]));
+      return;
+    }
+    // slots in p's first-seen order, as adding its units would create them
+    const slots = p.values.map((v) => this.slot(v));
+    p.o.forEach((row, c) => {
+      row.forEach((x, k) => {
+        if (x !== undefined) this.o[slots[c]][slots[k]] = (this.o[slots[c]][slots[k]] ?? 0) + x;
+      });
+    });
+    if (this.record) {
+      for (const m of p.unitSizes) this.unitSizes.push(m);
+      for (const v of p.unitValues) this.unitValues.push(v);
+    }
   }
 
   private slot(v: number): number {

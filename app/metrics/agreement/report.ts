@@ -1,9 +1,11 @@
 /**
  * The whole-project agreement report, built one image at a time. Memory is
- * proportional to pairs × classes plus one row per image, never to all boxes.
+ * proportional to pairs × classes plus one row per image, never to all boxes
+ * (a mergeable accumulator also keeps one number per image and pair and per
+ * match against the consensus, so that parts add up exactly).
  */
 import { LoupeError } from '../../domain/errors.ts';
-import { NominalCoincidence } from './alpha.ts';
+import { NominalCoincidence, type CoincidencePart } from './alpha.ts';
 import { addCounts, checkPeople, f1, meanIoU, peopleOf, zeroCounts, type PairCounts } from './counts.ts';
 import { checkQuorum, clustersFromMatches, defaultQuorum, nodeOffsets, pushMatches, resolveCluster, type MatchEdges } from './consensus.ts';
 import { aIoU, aToB, bToA, checkBoxes, checkThreshold, solvePair, type ABox } from './match.ts';
@@ -60,25 +62,47 @@ export interface AgreementReport {
   perPerson: { annotatorId: number; images: number; counts: PairCounts; f1: number; meanIoU: number | null }[];
 }
 
+/**
+ * An accumulator's state as plain data (structured-clone safe): what merge() adds onto
+ * another. The float sums are kept as their terms in the order added, so that a merge
+ * sums them in the same order as one accumulator over all the images would.
+ */
+export interface AgreementPart {
+  iou: number;
+  quorum: number | null;
+  rows: ImageRow[];
+  /** Per pair: its counts and each image's Σ IoU, in the order added. */
+  pairs: { a: number; b: number; images: number; counts: PairCounts; iouSums: number[] }[];
+  /** Per person against the consensus: the counts and each match's IoU, in the order added. */
+  persons: { annotatorId: number; images: number; counts: PairCounts; ious: number[] }[];
+  /** Confusion cells (class, class or unmatched, count), each orientation its own cell. */
+  confusion: [number, number, number][];
+  coincidence: CoincidencePart;
+}
+
 const UNMATCHED = -1;
 
 /** Streams images (addImage) into a project agreement report (report). */
 export class AgreementAccumulator {
   private readonly t: number;
   private readonly quorum: number | undefined;
-  private readonly pairTotals = new Map<string, { a: number; b: number; images: number; counts: PairCounts }>();
+  private readonly pairTotals = new Map<string, { a: number; b: number; images: number; counts: PairCounts; iouSums: number[] }>();
   private readonly rows: ImageRow[] = [];
   private readonly seen = new Set<number>();
   private readonly confusion = new Map<number, Map<number, number>>();
-  private readonly persons = new Map<number, { images: number; counts: PairCounts }>();
-  private readonly coincidence = new NominalCoincidence();
+  private readonly persons = new Map<number, { images: number; counts: PairCounts; ious: number[] }>();
+  private readonly coincidence: NominalCoincidence;
+  private readonly mergeable: boolean;
   private agreementSum = 0;
 
-  constructor(t: number, opts?: { quorum?: number }) {
+  /** With `mergeable`, part() gives the state for merge() into another accumulator. */
+  constructor(t: number, opts?: { quorum?: number; mergeable?: boolean }) {
     checkThreshold(t);
     if (opts?.quorum !== undefined) checkQuorum(opts.quorum);
     this.t = t;
     this.quorum = opts?.quorum;
+    this.mergeable = opts?.mergeable ?? false;
+    this.coincidence = new NominalCoincidence(this.mergeable);
   }
 
   /** Add one image (at least two people; each image once) and return its agreement. */
@@ -127,11 +151,12 @@ export class AgreementAccumulator {
         const key = `${people[p]}:${people[q]}`;
         let tot = this.pairTotals.get(key);
         if (!tot) {
-          tot = { a: people[p], b: people[q], images: 0, counts: zeroCounts() };
+          tot = { a: people[p], b: people[q], images: 0, counts: zeroCounts(), iouSums: [] };
           this.pairTotals.set(key, tot);
         }
         tot.images++;
         addCounts(tot.counts, c);
+        if (this.mergeable) tot.iouSums.push(c.iouSum);
       }
     }
     // the consensus of this image from everyone, and each person against it
@@ -147,7 +172,7 @@ export class AgreementAccumulator {
       solvePair(mine, consensus, t);
       let st = this.persons.get(people[p]);
       if (!st) {
-        st = { images: 0, counts: zeroCounts() };
+        st = { images: 0, counts: zeroCounts(), ious: [] };
         this.persons.set(people[p], st);
       }
       st.images++;
@@ -159,6 +184,7 @@ export class AgreementAccumulator {
           if (mine[i].classId === consensus[k].classId) c.matchedSame++;
           else c.matchedOther++;
           c.iouSum += aIoU[i];
+          if (this.mergeable) st.ious.push(aIoU[i]);
         }
       }
       for (let k = 0; k < consensus.length; k++) if (bToA[k] === -1) c.onlyB++;
@@ -211,18 +237,85 @@ export class AgreementAccumulator {
     };
   }
 
+  /** The state so far as plain data, for merge() (needs `mergeable`). */
+  part(): AgreementPart {
+    if (!this.mergeable) throw new LoupeError('internal', 'Only an agreement accumulator made mergeable gives its part.');
+    const confusion: [number, number, number][] = [];
+    for (const [c, row] of this.confusion) for (const [k, n] of row) confusion.push([c, k, n]);
+    return {
+      iou: this.t,
+      quorum: this.quorum ?? null,
+      rows: this.rows.map((r) => ({ ...r, people: [...r.people], counts: { ...r.counts } })),
+      pairs: [...this.pairTotals.values()].map((p) => ({ a: p.a, b: p.b, images: p.images, counts: { ...p.counts }, iouSums: [...p.iouSums] })),
+      persons: [...this.persons].map(([annotatorId, s]) => ({ annotatorId, images: s.images, counts: { ...s.counts }, ious: [...s.ious] })),
+      confusion,
+      coincidence: this.coincidence.part(),
+    };
+  }
+
+  /**
+   * Add another accumulator's images (its part) after the ones added here. The report is
+   * then identical, to the last bit, to one accumulator given all the images in that
+   * order: integer counts are added, float sums continue over the part's terms in order.
+   * Refuses a part with another threshold or quorum, or an image already added, changing nothing.
+   */
+  merge(part: AgreementPart): void {
+    if (part.iou !== this.t || part.quorum !== (this.quorum ?? null)) {
+      throw new LoupeError('bad_request', `An agreement part at IoU ${part.iou} and quorum ${part.quorum} cannot join a report at IoU ${this.t} and quorum ${this.quorum ?? null}.`);
+    }
+    for (const r of part.rows) if (this.seen.has(r.imageId)) throw new LoupeError('bad_request', `Image ${r.imageId} was already added to the agreement report.`);
+    for (const r of part.rows) {
+      this.seen.add(r.imageId);
+      this.rows.push({ ...r, people: [...r.people], counts: { ...r.counts } });
+      this.agreementSum += r.agreement;
+    }
+    for (const p of part.pairs) {
+      const key = `${p.a}:${p.b}`;
+      let tot = this.pairTotals.get(key);
+      if (!tot) {
+        tot = { a: p.a, b: p.b, images: 0, counts: zeroCounts(), iouSums: [] };
+        this.pairTotals.set(key, tot);
+      }
+      tot.images += p.images;
+      addInts(tot.counts, p.counts);
+      for (const v of p.iouSums) tot.counts.iouSum += v;
+      if (this.mergeable) for (const v of p.iouSums) tot.iouSums.push(v);
+    }
+    for (const p of part.persons) {
+      let st = this.persons.get(p.annotatorId);
+      if (!st) {
+        st = { images: 0, counts: zeroCounts(), ious: [] };
+        this.persons.set(p.annotatorId, st);
+      }
+      st.images += p.images;
+      addInts(st.counts, p.counts);
+      for (const v of p.ious) st.counts.iouSum += v;
+      if (this.mergeable) for (const v of p.ious) st.ious.push(v);
+    }
+    for (const [c, k, n] of part.confusion) this.add(c, k, n);
+    this.coincidence.merge(part.coincidence);
+  }
+
   /** Count (c, k) and (k, c): the matrix is symmetric. */
   private bump(c: number, k: number): void {
     this.add(c, k);
     this.add(k, c);
   }
 
-  private add(c: number, k: number): void {
+  private add(c: number, k: number, n = 1): void {
     let row = this.confusion.get(c);
     if (!row) {
       row = new Map();
       this.confusion.set(c, row);
     }
-    row.set(k, (row.get(k) ?? 0) + 1);
+    row.set(k, (row.get(k) ?? 0) + n);
   }
+}
+
+/** Add the integer counts of c into `into` (in place), leaving its Σ IoU alone. */
+function addInts(into: PairCounts, c: PairCounts): void {
+  into.matchedSame += c.matchedSame;
+  into.matchedOther += c.matchedOther;
+  into.onlyA += c.onlyA;
+  into.onlyB += c.onlyB;
 }

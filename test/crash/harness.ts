@@ -40,9 +40,10 @@ export interface Killed extends Run {
 
 /**
  * Run the real `loupe` bin and SIGKILL it a seeded delay (0 to maxDelayMs) after
- * its job starts: the `<job label>…` line the CLI prints on stderr once the job runs.
+ * its job starts: the `<job label>…` line the CLI prints on stderr once the job
+ * runs, or the first stderr text matching `startedWhen` (e.g. its first progress line).
  */
-export async function killLoupe(args: string[], seed: number, maxDelayMs: number): Promise<Killed> {
+export async function killLoupe(args: string[], seed: number, maxDelayMs: number, startedWhen: RegExp = /…\n/): Promise<Killed> {
   const delayMs = Math.floor(seeded(seed)() * maxDelayMs);
   let armed = false;
   let seen = '';
@@ -50,7 +51,7 @@ export async function killLoupe(args: string[], seed: number, maxDelayMs: number
     env: { LOUPE_ANNOTATOR: CLI_PERSON },
     onStderr: (chunk, child) => {
       seen += chunk;
-      if (armed || !seen.includes('…\n')) return;
+      if (armed || !startedWhen.test(seen)) return;
       armed = true;
       setTimeout(() => child.kill('SIGKILL'), delayMs);
     },

@@ -7,8 +7,9 @@
  * It also keeps the write-ahead log from growing without end: the host turns its automatic
  * checkpoints off while it merges (a checkpoint inside one of its commits would hold its
  * event loop), so this worker copies the log into the database file with passive
- * checkpoints on a second connection (they change no content and never wait for the host),
- * between its batches and after its read, until the host says it is done.
+ * checkpoints on a second connection (they change no content and never wait for the host)
+ * once its read is done (while it reads they would slow it, and could not copy the frames
+ * written after its snapshot anyway), until the host says it is done.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -46,7 +47,7 @@ function checkpointer(repo: MergeRepo): (force?: boolean) => boolean {
 }
 
 /** Read and cluster every image of job.imageIds, posting batches; returns how many images were posted. */
-function readAndCluster(checkpoint: () => boolean): number {
+function readAndCluster(): number {
   const db = new Database(job.file, { readonly: true, fileMustExist: true, nativeBinding: job.nativeBinding });
   try {
     db.pragma('busy_timeout = 5000');
@@ -84,7 +85,6 @@ function readAndCluster(checkpoint: () => boolean): number {
       db.exec('COMMIT');
       while (k < ids.length && ids[k] <= hi) k++;
       flush();
-      checkpoint();
     }
     return posted;
   } finally {
@@ -109,7 +109,7 @@ try {
   const db = new Database(job.file, { fileMustExist: true, nativeBinding: job.nativeBinding });
   try {
     const checkpoint = checkpointer(new MergeRepo(db));
-    const images = readAndCluster(checkpoint);
+    const images = readAndCluster();
     post({ type: 'read', images });
     checkpointUntilFinished(db, checkpoint);
   } catch (err) {

@@ -64,7 +64,7 @@ export interface MergeStats {
 /** Below this many images the worker's start costs more than it saves. */
 const WORKER_FROM = 200;
 /** How many images the host reads in one query when it reads them itself. */
-const RECHECK_AHEAD = 64;
+const RECHECK_AHEAD = 16;
 
 /**
  * Merge every image two or more people marked done and nobody resolved into the
@@ -93,15 +93,24 @@ export async function mergeAllJob(
   tuning: MergeTuning = {},
 ): Promise<MergeResult> {
   const t0 = performance.now();
+  await yieldToHost();
   const { shared } = checkMerge(project, opts);
   const iou = opts.iou ?? 0.5;
   const repo = agreementRepo(project.db);
   const merges = mergeRepo(project.db);
   const stats = tuning.stats ?? { fromWorker: 0, checked: 0, onHost: 0 };
-  // Taken before anything is read, so any write after it shows in the next check.
+  // Each of the queries that find the images to merge can take tens of milliseconds on a
+  // large project, so the host is served between them. The mark is taken before the reads
+  // it covers, so any write after it shows in the next check.
+  await yieldToHost();
   let mark = merges.changeMark();
   const first = repo.consensusAuthor();
   const resolvedBefore = first ? repo.resolvedImages(first.id) : new Set<number>();
+  if (first) {
+    await yieldToHost();
+    // A write while the host was served could have resolved more images: then every image is checked in its slice.
+    if (merges.changeMark() !== mark) mark = '';
+  }
   const todo = repo.sharedImageIds().filter((id) => !resolvedBefore.has(id));
   let author: AnnotatorRow | undefined = first;
   let merged = 0;

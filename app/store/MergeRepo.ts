@@ -161,11 +161,11 @@ export class MergeRepo {
   }
 
   private insertStatement(n: number): Statement {
+    const key = `insert${n}`;
+    const s = this.writes.get(key);
+    if (s) return s;
     const values = Array.from({ length: n }, () => "(?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 'accepted', ?)").join(', ');
-    return this.write(
-      `insert${n}`,
-      `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES ${values}`,
-    );
+    return this.write(key, `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES ${values}`);
   }
 
   private write(key: string, sql: string): Statement {

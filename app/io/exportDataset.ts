@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { SplitName } from './exportSplit.ts';
+import { safeRelativePath } from './safePaths.ts';
 
 /** One image as a dataset writer sees it. */
 export interface DatasetImage {
@@ -68,8 +69,10 @@ export function clampBox<B extends { x: number; y: number; w: number; h: number 
  * (a.jpg, a.png) get the extension in the name (a_png.png), since YOLO would
  * give both the label file a.txt.
  */
-export function datasetNames(images: readonly { id: number; rootId: number; path: string }[]): Map<number, string> {
+export function datasetNames(stored: readonly { id: number; rootId: number; path: string }[]): Map<number, string> {
   const stem = (p: string) => p.slice(0, p.length - path.posix.extname(p).length).toLowerCase();
+  // Whatever a stored path says (.., absolute, drive letters, backslashes), the name stays inside the dataset.
+  const images = stored.map((img) => ({ id: img.id, rootId: img.rootId, path: safeRelativePath(img.path) }));
   const roots = new Map<string, Set<number>>();
   for (const img of images) {
     const k = stem(img.path);
@@ -90,6 +93,16 @@ export function datasetNames(images: readonly { id: number; rootId: number; path
     if (seen.get(stem(name))! > 1) {
       const ext = path.posix.extname(name);
       names.set(img.id, `${name.slice(0, name.length - ext.length)}_${ext.slice(1)}${ext}`);
+    }
+  }
+  // Paths that differ only in what sanitising replaced (a:b.png, a_b.png) still
+  // meet here: each such image gets its id in the name.
+  const count = new Map<string, number>();
+  for (const name of names.values()) count.set(stem(name), (count.get(stem(name)) ?? 0) + 1);
+  for (const [id, name] of names) {
+    if (count.get(stem(name))! > 1) {
+      const ext = path.posix.extname(name);
+      names.set(id, `${name.slice(0, name.length - ext.length)}-${id}${ext}`);
     }
   }
   return names;

@@ -312,11 +312,18 @@ async function placeImages(project: Project, kept: readonly Candidate[], assigne
     const name = names.get(c.id)!;
     const img: DatasetImage = { id: c.id, name, width: c.width!, height: c.height!, split };
     if (o.images !== 'none') {
+      const root = roots.get(c.rootId)!;
+      const src = path.join(root, c.path);
+      if (!isInside(src, root) || c.path.includes('\0')) {
+        o.skip('unsafe_path', 'its stored path leads outside its image folder or holds a NUL', c);
+        await o.step(1);
+        continue;
+      }
       const dest = path.join(o.tmp, 'images', split, ...name.split('/'));
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       o.beforeWrite?.();
       try {
-        if (placeImage(path.join(roots.get(c.rootId)!, c.path), dest, o.images).fellBack) linkFallbacks++;
+        if (placeImage(src, dest, o.images).fellBack) linkFallbacks++;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         o.skip('image_missing', 'the image file is no longer on disk', c);

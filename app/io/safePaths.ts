@@ -2,7 +2,6 @@ import path from 'node:path';
 
 // Characters no Windows file name may hold, and the control characters (NUL
 // among them) no file system takes well.
-// eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u001f<>:"|?*]/g;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 

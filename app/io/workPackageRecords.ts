@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LoupeError } from '../domain/errors.ts';
+import { pathEscape } from './safePaths.ts';
 
 /**
  * The records of a work package body, one JSON line each, in this order:
@@ -28,7 +29,14 @@ export const MarkRec = z.strictObject({ status: z.enum(['todo', 'in_progress', '
 export const ImageRec = z.strictObject({
   t: z.literal('image'),
   id: Id,
-  path: z.string().min(1),
+  // Opening a package writes its images at these paths: none may leave the folder.
+  path: z
+    .string()
+    .min(1)
+    .superRefine((rel, ctx) => {
+      const why = pathEscape(rel);
+      if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(rel)} is not a path inside the image folder: ${why}` });
+    }),
   width: z.int().positive(),
   height: z.int().positive(),
   orientation: z.int(),

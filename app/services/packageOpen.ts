@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PackageOpenSummary } from '../contract/jobResults.ts';
 import { LoupeError } from '../domain/errors.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
+import { isInside } from '../io/safePaths.ts';
 import { listImageFiles } from '../io/walk.ts';
 import { readFrames, readHeader } from '../io/workPackageFile.ts';
 import { imageGroups, type ClassRec, type ImageGroup } from '../io/workPackageRecords.ts';
@@ -40,10 +41,19 @@ class ImageFinder {
   }
 }
 
-/** Write an image from the package into the folder, never over an existing file. */
+/**
+ * Write an image from the package into the folder, never over an existing file
+ * and never through a symlink in the folder that leads out of it.
+ */
 async function writeImage(dir: string, rel: string, data: Buffer): Promise<boolean> {
   const file = path.join(dir, rel);
   if (await fs.stat(file).catch(() => null)) return false;
+  const root = await fs.realpath(dir);
+  let existing = path.dirname(file);
+  while (!(await fs.stat(existing).catch(() => null)) && existing !== path.dirname(existing)) existing = path.dirname(existing);
+  if (!isInside(root, await fs.realpath(existing))) {
+    throw new LoupeError('bad_request', `The package's image ${rel} would be written outside ${dir}: ${existing} leads out of it through a link; nothing was written.`);
+  }
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${crypto.randomBytes(4).toString('hex')}.partial`;
   await fs.writeFile(temp, data, { flush: true });

@@ -17,10 +17,14 @@ export function brief(v: unknown, max = 60): string {
 
 export type Bbox = [x: number, y: number, w: number, h: number];
 
-/** A COCO `bbox` [x, y, w, h] in pixels, or why it is not one. */
-export function readBbox(v: unknown): Bbox | string {
+/**
+ * A COCO `bbox` [x, y, w, h] in pixels, or why it is not one. Boxes to store need an area;
+ * with `allowEmpty` (evaluation files, as pycocotools reads them) a zero width or height is
+ * taken, a negative one still refused.
+ */
+export function readBbox(v: unknown, opts: { allowEmpty?: boolean } = {}): Bbox | string {
   if (!Array.isArray(v) || v.length !== 4 || !v.every(isNum)) return `bbox must be 4 numbers [x, y, w, h], found ${brief(v)}`;
-  if (v[2] <= 0 || v[3] <= 0) return `bbox size ${v[2]}×${v[3]} is not positive`;
+  if (opts.allowEmpty ? v[2] < 0 || v[3] < 0 : v[2] <= 0 || v[3] <= 0) return `bbox size ${v[2]}×${v[3]} is ${opts.allowEmpty ? 'negative' : 'not positive'}`;
   return v as Bbox;
 }
 

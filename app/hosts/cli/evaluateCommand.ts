@@ -3,7 +3,8 @@ import type { EvaluationReport } from '../../contract/schemas.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
 import { UsageError } from './args.ts';
 import { waitForJob } from './progress.ts';
-import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
+import { evaluateFiles } from './evaluateFiles.ts';
+import { JSON_FLAG, type Command } from './spec.ts';
 import { positiveInt } from './values.ts';
 
 type Report = z.infer<typeof EvaluationReport>;
@@ -47,19 +48,30 @@ function printReport(out: CliStreams, r: Report): void {
 export const EVALUATE_COMMAND: Command = {
   name: 'evaluate',
   summary: "Measure a model run against a person's labels, overall and per metadata slice",
-  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--json]',
+  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
   details:
-    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given).",
-  positionals: PROJECT,
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
+  positionals: [{ name: 'PROJECT', required: false }],
   flags: {
     reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference' },
     final: { kind: 'boolean', help: 'Take the final labels as the reference (consensus, else the one person done)' },
     run: { kind: 'string', value: 'ID', help: 'Model run to evaluate (an error lists the runs)' },
     model: { kind: 'string', value: 'NAME', help: 'Evaluate the latest run of this model' },
+    gt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO instances file (the ground truth)' },
+    dt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO results file (the detections)' },
     json: JSON_FLAG,
   },
   async run(ctx, a) {
-    await openProject(ctx, a.positionals.PROJECT!);
+    const gt = a.flags.gt as string | undefined;
+    const dt = a.flags.dt as string | undefined;
+    if (gt !== undefined || dt !== undefined) {
+      if (gt === undefined || dt === undefined) throw new UsageError('give both --gt and --dt', 'evaluate');
+      if (a.positionals.PROJECT !== undefined) throw new UsageError('--gt and --dt evaluate files without a project; leave out PROJECT', 'evaluate');
+      for (const f of ['reference', 'final', 'run', 'model']) if (a.flags[f] !== undefined) throw new UsageError(`--${f} needs a PROJECT, not --gt and --dt`, 'evaluate');
+      return evaluateFiles(ctx, gt, dt, !!a.flags.json);
+    }
+    if (a.positionals.PROJECT === undefined) throw new UsageError('give PROJECT, or --gt and --dt', 'evaluate');
+    await openProject(ctx, a.positionals.PROJECT);
     const runId = await pickRun(ctx, a.flags);
     if ((a.flags.reference === undefined) === !a.flags.final) throw new UsageError('give --reference NAME or --final', 'evaluate');
     let referenceId: number | undefined;

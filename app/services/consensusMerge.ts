@@ -195,7 +195,7 @@ export async function mergeAllJob(
   } finally {
     if (feed) {
       feed.stop();
-      merges.setAutoCheckpoint(autoCheckpoint);
+      if (project.db.open) merges.setAutoCheckpoint(autoCheckpoint);
     }
   }
   return {

@@ -47,21 +47,24 @@ describe('MergeRepo', () => {
   });
 
   it('inserts resolution boxes with their ids in chunks that add up', () => {
-    for (const n of [0, 1, 5, 31, 32, 33, 100]) expect(insertChunks(n).reduce((a, b) => a + b, 0)).toBe(n);
+    for (const n of [0, 1, 5, 63, 64, 65, 200]) {
+      expect(insertChunks(n).reduce((a, b) => a + b, 0)).toBe(n);
+      expect(insertChunks(n).every((c) => c >= 1 && c <= 64)).toBe(true);
+    }
     const p = newProject();
     const car = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });
     const who = p.annotators.ensure('consensus', 'consensus').id;
     const img = addImageRow(p);
     const repo = mergeRepo(p.db);
     const first = repo.nextBoxId();
-    const rows = Array.from({ length: 45 }, (_, i) => ({ id: first + i, classId: car, x: i, y: 2, w: 3, h: 4, sourceBoxId: 1000 + i }));
+    const rows = Array.from({ length: 70 }, (_, i) => ({ id: first + i, classId: car, x: i, y: 2, w: 3, h: 4, sourceBoxId: 1000 + i }));
     p.db.transaction(() => repo.insertResolutionBoxes(img, who, rows))();
     expect(p.boxes.forImage(img, who).map((b) => [b.id, b.x, b.sourceBoxId, b.provenance, b.modelRunId, b.score])).toEqual(
       rows.map((r) => [r.id, r.x, r.sourceBoxId, 'accepted', null, null]),
     );
-    expect(repo.nextBoxId()).toBe(first + 45);
+    expect(repo.nextBoxId()).toBe(first + 70);
     // a deleted last box's id is not given again (AUTOINCREMENT)
-    p.boxes.delete(first + 44);
-    expect(repo.nextBoxId()).toBe(first + 45);
+    p.boxes.delete(first + 69);
+    expect(repo.nextBoxId()).toBe(first + 70);
   });
 });

@@ -15,21 +15,13 @@ export interface ResolutionBoxRow {
 }
 
 /** The largest multi-row INSERT of resolution boxes (9 parameters a row). */
-const CHUNK = 32;
+const CHUNK = 64;
 
-/** Rows per statement when inserting n rows: CHUNK while it fits, then powers of two, so few statements are ever prepared. */
+/** Rows per statement when inserting n rows: CHUNK while more remain, then the rest in one (at most CHUNK statements are ever prepared). */
 export function insertChunks(n: number): number[] {
   const out: number[] = [];
-  while (n >= CHUNK) {
-    out.push(CHUNK);
-    n -= CHUNK;
-  }
-  for (let c = CHUNK >> 1; c >= 1; c >>= 1) {
-    if (n >= c) {
-      out.push(c);
-      n -= c;
-    }
-  }
+  for (; n > CHUNK; n -= CHUNK) out.push(CHUNK);
+  if (n > 0) out.push(n);
   return out;
 }
 
@@ -70,45 +62,34 @@ export class MergeRepo {
    * Every image with id in [lo, hi] that two or more people (humans) marked done, ascending,
    * with each such person's boxes there in id order (possibly none): the same images and
    * lists as AgreementRepo.sharedImages and peopleOn, read in two ordered index passes.
+   * Call it inside a transaction, so both passes read the same snapshot.
    */
   *peopleIn(lo: number, hi: number): Generator<PeopleOnImage> {
-    const boxes = this.sBoxes.iterate(lo, hi);
-    let box = boxes.next();
-    let image = -1;
-    let people: number[] = [];
-    const emit = (): PeopleOnImage | null => {
-      // boxes of images before this one, or of people who did not mark it done, are passed over
-      while (!box.done && box.value[0] < image) box = boxes.next();
-      if (people.length < 2) return null;
-      const byPerson = new Map<number, ABox[]>();
-      for (const a of people) {
-        const list: ABox[] = [];
-        while (!box.done && box.value[0] === image && box.value[1] < a) box = boxes.next();
-        while (!box.done && box.value[0] === image && box.value[1] === a) {
-          const [, , id, classId, x, y, w, h] = box.value;
-          list.push({ id, classId, x, y, w, h });
-          box = boxes.next();
+    // Both lists are read whole (faster than row by row), so callers keep ranges short.
+    const done = this.sDone.all(lo, hi);
+    const rows = this.sBoxes.all(lo, hi);
+    let r = 0;
+    for (let d = 0; d < done.length; ) {
+      const image = done[d][0];
+      let e = d;
+      while (e < done.length && done[e][0] === image) e++;
+      if (e - d >= 2) {
+        // boxes of earlier images, or of people who did not mark this one done, are passed over
+        while (r < rows.length && rows[r][0] < image) r++;
+        const byPerson = new Map<number, ABox[]>();
+        for (let i = d; i < e; i++) {
+          const a = done[i][1];
+          const list: ABox[] = [];
+          while (r < rows.length && rows[r][0] === image && rows[r][1] < a) r++;
+          for (; r < rows.length && rows[r][0] === image && rows[r][1] === a; r++) {
+            const [, , id, classId, x, y, w, h] = rows[r];
+            list.push({ id, classId, x, y, w, h });
+          }
+          byPerson.set(a, list);
         }
-        byPerson.set(a, list);
+        yield { imageId: image, byPerson };
       }
-      return { imageId: image, byPerson };
-    };
-    try {
-      for (const [imageId, annotatorId] of this.sDone.iterate(lo, hi)) {
-        if (imageId !== image) {
-          const out = image === -1 ? null : emit();
-          if (out) yield out;
-          image = imageId;
-          people = [];
-        }
-        people.push(annotatorId);
-      }
-      if (image !== -1) {
-        const out = emit();
-        if (out) yield out;
-      }
-    } finally {
-      boxes.return?.(undefined);
+      d = e;
     }
   }
 

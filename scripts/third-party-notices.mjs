@@ -54,10 +54,11 @@ export function productionPackageDirs(root = ROOT) {
   const dirs = new Set();
   const walk = (deps) => {
     for (const d of Object.values(deps ?? {})) {
-      if (d.path && fs.existsSync(path.join(d.path, 'package.json')) && !dirs.has(d.path)) {
-        dirs.add(d.path);
-        walk(d.dependencies);
-      }
+      // A missing optional dependency (another platform's binary) has no folder.
+      if (!d.path || !fs.existsSync(path.join(d.path, 'package.json'))) continue;
+      dirs.add(d.path);
+      // A deduped entry carries no dependencies; its full entry, elsewhere in the tree, does.
+      walk(d.dependencies);
     }
   };
   walk(JSON.parse(out).dependencies);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProtocolHandler } from './protocol.ts';
 import { CSP } from './security.ts';
+import { ROUTE_TRICKS, storedTricks, storeImagePath } from '../test/unit/pathTricks.ts';
 import { makeTempProject, tempDir, writeImage, type TempProject } from './testing/tempProject.ts';
 
 const EXPECTED_CSP =
@@ -172,5 +173,49 @@ describe('loupe://app', () => {
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
     expect((await get('loupe://app/index.html', 'POST')).status).toBe(405);
+  });
+});
+
+describe("loupe://image serves only the open project's registered files", () => {
+  let p: TempProject;
+  let handle: (r: Request) => Promise<Response>;
+  let outside: string;
+  let secret: Buffer;
+
+  beforeAll(async () => {
+    p = await makeTempProject();
+    handle = createProtocolHandler({ rendererDir: tempDir(), project: () => p.session.project });
+    outside = path.join(p.dir, 'outside.jpg');
+    await writeImage(outside, 'jpeg', 8, 8, 3);
+    secret = fs.readFileSync(outside);
+  });
+  afterAll(async () => {
+    await p.cleanup();
+  });
+
+  for (const route of ROUTE_TRICKS) {
+    it(`refuses the address loupe://${route}`, async () => {
+      const res = await handle(new Request(`loupe://${route}`));
+      expect([400, 403, 404]).toContain(res.status);
+      expect(await res.text()).not.toMatch(/root:|JFIF/);
+    });
+  }
+
+  it('refuses each stored path trick with 403 or 404, and serves the image again once its path is put back', async () => {
+    const id = p.ids['a.jpg'];
+    for (const t of storedTricks(p.dir, p.imagesDir, outside)) {
+      t.setup?.();
+      const restore = storeImagePath(p.session.project, id, t.stored);
+      try {
+        for (const kind of ['image', 'thumb']) {
+          const res = await handle(new Request(`loupe://${kind}/${id}`));
+          expect([403, 404], `${t.name} (${kind})`).toContain(res.status);
+          expect(Buffer.from(await res.arrayBuffer()).equals(secret), t.name).toBe(false);
+        }
+      } finally {
+        restore();
+      }
+      expect((await handle(new Request(`loupe://image/${id}`))).status, t.name).toBe(200);
+    }
   });
 });

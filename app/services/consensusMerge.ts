@@ -35,7 +35,7 @@ export function checkMerge(project: Project, opts: MergeParams): { shared: numbe
   return { shared };
 }
 
-/** Knobs for tests and benchmarks; the defaults are what the job uses. */
+/** How the merge runs: where the host finds the worker, and knobs for tests and benchmarks (the defaults are what the job uses). */
 export interface MergeTuning {
   /** How long one write transaction may run before yielding (default SLICE_MS; 0 = one image each). */
   sliceMs?: number;
@@ -57,7 +57,7 @@ export interface MergeStats {
   fromWorker: number;
   /** Taken from the worker after reading the image again on the host and finding it as the worker had. */
   checked: number;
-  /** Computed on the host (the image changed after the worker read it, or the worker had no answer for it). */
+  /** Read and clustered on the host: without a worker, while the worker was behind, or because the image changed after the worker read it. */
   onHost: number;
 }
 

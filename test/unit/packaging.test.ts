@@ -72,6 +72,25 @@ describe('electron-builder.yml', () => {
     expect(config.asarUnpack).toEqual(expect.arrayContaining(['**/*.node', '**/node_modules/sharp/**', '**/node_modules/@img/**', '**/node_modules/onnxruntime-node/**']));
   });
 
+  it("keeps onnxruntime-node's binaries for each target platform and architecture only, as electron-builder reads the patterns", () => {
+    // electron-builder's own pattern expansion and matcher, for targets other than this machine.
+    const { FileMatcher } = require(path.join(ROOT, 'node_modules/app-builder-lib/out/fileMatcher.js'));
+    const { expandMacro } = require(path.join(ROOT, 'node_modules/app-builder-lib/out/util/macroExpander.js'));
+    const bin = path.join(ROOT, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+    const files = (fs.readdirSync(bin, { recursive: true }) as string[]).map((f) => path.join(bin, f)).filter((f) => fs.statSync(f).isFile());
+    const patterns = (config.files as string[]).filter((p) => p.includes('onnxruntime-node/bin'));
+    expect(patterns.length).toBeGreaterThan(0);
+    const kept = (os: string, arch: string) => {
+      const filter = new FileMatcher(ROOT, ROOT, (p: string) => expandMacro(p, arch, {}, { os }), ['**/*', ...patterns]).createFilter();
+      return [...new Set(files.filter((f) => filter(f, fs.statSync(f))).map((f) => path.relative(bin, path.dirname(f)).replaceAll('\\', '/')))];
+    };
+    const targets: [string, string, string][] = [['linux', 'linux', 'x64'], ['linux', 'linux', 'arm64'], ['win', 'win32', 'x64'], ['win', 'win32', 'arm64'], ['mac', 'darwin', 'arm64']];
+    for (const [os, dir, arch] of targets) {
+      const expected = fs.existsSync(path.join(bin, dir, arch)) ? [`${dir}/${arch}`] : [];
+      expect(kept(os, arch), `${os} ${arch}`).toEqual(expected);
+    }
+  });
+
   it('builds AppImage and deb, NSIS and dmg, each with an icon that exists, and associates .loupe files', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.win.target).toBe('nsis');

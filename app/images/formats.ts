@@ -25,6 +25,19 @@ export function sniffFormat(buf: Buffer): string | undefined {
   return undefined;
 }
 
+/** Image formats an import recognises but does not read, by their first bytes. */
+const UNSUPPORTED: { name: string; test: (buf: Buffer) => boolean }[] = [
+  { name: 'GIF', test: (b) => b.length >= 6 && /^GIF8[79]a$/.test(b.toString('latin1', 0, 6)) },
+  { name: 'HEIC/AVIF', test: (b) => b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp' && /^(heic|heix|hevc|mif1|msf1|avif|avis)$/.test(b.toString('latin1', 8, 12)) },
+  { name: 'JPEG XL', test: (b) => (b.length >= 2 && b[0] === 0xff && b[1] === 0x0a) || (b.length >= 12 && b.toString('latin1', 4, 8) === 'JXL ') },
+  { name: 'PSD', test: (b) => b.length >= 4 && b.toString('latin1', 0, 4) === '8BPS' },
+];
+
+/** The name of an image format the file is but imports do not read (GIF, HEIC, …), or undefined. */
+export function sniffUnsupported(buf: Buffer): string | undefined {
+  return UNSUPPORTED.find((f) => f.test(buf))?.name;
+}
+
 /**
  * Cheap structural check that a file was written to the end: header reads alone
  * cannot see a truncated file, and a full decode per image is too slow for imports.

@@ -79,6 +79,8 @@ describe('probeImage', () => {
     const jpeg = await imageBytes({ w: 64, h: 64, format: 'jpeg' });
     expect(await reason(probeImage(Buffer.alloc(0)))).toBe('empty file');
     expect(await reason(probeImage(Buffer.from('hello world, definitely not pixels')))).toBe('not an image (unrecognised content)');
+    expect(await reason(probeImage(Buffer.from('GIF89a\x0a\x00\x06\x00', 'latin1')))).toBe('unsupported format: the content is GIF (Loupe reads JPEG, PNG, WebP, BMP and TIFF)');
+    expect(await reason(probeImage(Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1')))).toMatch(/^unsupported format: the content is HEIC\/AVIF/);
     expect(await reason(probeImage(jpeg.subarray(0, jpeg.length >> 1)))).toBe('truncated JPEG (no end-of-image marker)');
     expect(await reason(probeImage(png.subarray(0, 60)))).toBe('truncated PNG (no IEND chunk)');
     const garbled = Buffer.concat([png.subarray(0, 8), Buffer.alloc(64, 0x5a), png.subarray(png.length - 12)]);

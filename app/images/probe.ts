@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { bmpLayout } from './bmp.ts';
-import { sniffFormat, truncationReason } from './formats.ts';
+import { sniffFormat, sniffUnsupported, truncationReason } from './formats.ts';
 
 /** What an import stores about an image file. */
 export interface ProbeResult {
@@ -21,7 +21,12 @@ export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT): Promise<ProbeResult> {
   if (buf.length === 0) throw new Error('empty file');
   const format = sniffFormat(buf);
-  if (!format) throw new Error('not an image (unrecognised content)');
+  if (!format) {
+    const other = sniffUnsupported(buf);
+    // Say what the file is when we know: "unrecognised" for a GIF named .jpg reads like a damaged JPEG.
+    if (other) throw new Error(`unsupported format: the content is ${other} (Loupe reads JPEG, PNG, WebP, BMP and TIFF)`);
+    throw new Error('not an image (unrecognised content)');
+  }
   const truncated = truncationReason(format, buf);
   if (truncated) throw new Error(truncated);
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LoupeError } from '../domain/errors.ts';
+import { ioError } from './exportFiles.ts';
 
 /**
  * The work package file: one file that streams in both directions.
@@ -75,13 +76,16 @@ export class PackageWriter {
     const st = await fs.stat(path.dirname(abs)).catch(() => null);
     if (!st?.isDirectory()) throw new LoupeError('not_found', `Folder not found for the package: ${path.dirname(abs)}`);
     const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`);
-    const fh = await fs.open(temp, 'wx');
+    // A read-only folder or a full disk is said in words, naming the package, not the temporary file.
+    const fh = await fs.open(temp, 'wx').catch((err: unknown) => {
+      throw ioError(err, `Cannot write the package ${abs}`);
+    });
     try {
       await writeAt(fh, Buffer.alloc(HEADER_BYTES, 0x20), 0);
     } catch (err) {
       await fh.close();
       await fs.rm(temp, { force: true });
-      throw err;
+      throw ioError(err, `Cannot write the package ${abs}`);
     }
     return new PackageWriter(abs, temp, fh);
   }
@@ -111,7 +115,9 @@ export class PackageWriter {
     const buf = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await writeAt(this.fh, buf, HEADER_BYTES + this.flushed);
+    await writeAt(this.fh, buf, HEADER_BYTES + this.flushed).catch((err: unknown) => {
+      throw ioError(err, `Cannot write the package ${this.target}`);
+    });
     this.flushed += buf.length;
   }
 
@@ -129,10 +135,14 @@ export class PackageWriter {
     const head = Buffer.alloc(HEADER_BYTES, 0x20);
     text.copy(head);
     head[HEADER_BYTES - 1] = 0x0a;
-    await writeAt(this.fh, head, 0);
-    await this.fh.sync();
-    await this.fh.close();
-    await fs.rename(this.temp, this.target);
+    try {
+      await writeAt(this.fh, head, 0);
+      await this.fh.sync();
+      await this.fh.close();
+      await fs.rename(this.temp, this.target);
+    } catch (err) {
+      throw ioError(err, `Cannot write the package ${this.target}`);
+    }
     this.done = true;
     // The rename is durable only once the folder's entry is on disk too.
     const dir = await fs.open(path.dirname(this.target), 'r').catch(() => null);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 
@@ -36,7 +37,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
       nativeBinding: opts.nativeBinding,
     });
   } catch (err) {
-    throw new LoupeError('corrupt_project', `Cannot open project ${file}: ${messageOf(err)}`);
+    throw cannotOpen(file, err, exists, opts.readonly ?? false);
   }
   try {
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -65,8 +66,33 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     db.close();
     if (!exists) removeQuietly(file);
     if (err instanceof LoupeError) throw err;
-    throw new LoupeError('corrupt_project', `Cannot open project ${file}: ${messageOf(err)}`);
+    throw cannotOpen(file, err, exists, opts.readonly ?? false);
   }
+}
+
+/**
+ * Why SQLite could not open (or create) the file, in words: its own message
+ * ("unable to open database file") does not say that the folder is read-only,
+ * which is the usual cause, since a project writes its journal beside the file.
+ */
+function cannotOpen(file: string, err: unknown, exists: boolean, readonly: boolean): LoupeError {
+  const verb = exists ? 'open' : 'create';
+  const dir = path.dirname(path.resolve(file));
+  const denied = (target: string, mode: number): string | null => {
+    try {
+      fs.accessSync(target, mode);
+      return null;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code ?? 'EACCES';
+    }
+  };
+  if (!readonly) {
+    const folder = denied(dir, fs.constants.W_OK);
+    if (folder === 'EROFS') return new LoupeError('io', `Cannot ${verb} project ${file}: the folder ${dir} is on a read-only file system, and a project writes its journal beside its file. Copy the project to a writable folder.`);
+    if (folder) return new LoupeError('io', `Cannot ${verb} project ${file}: no permission to write in the folder ${dir}, where a project writes its journal beside its file.`);
+    if (exists && denied(file, fs.constants.R_OK | fs.constants.W_OK)) return new LoupeError('io', `Cannot open project ${file}: no permission to read and write the file.`);
+  }
+  return new LoupeError('corrupt_project', `Cannot ${verb} project ${file}: ${messageOf(err)}`);
 }
 
 function assertSqliteHeader(file: string, create: boolean): void {

@@ -4,7 +4,7 @@
  * reading a million boxes nor evaluating them holds the host's event loop.
  */
 import { readOnlyWorker } from '../jobs/readOnlyWorker.ts';
-import { readEvaluationInput } from '../services/evaluationInput.ts';
+import { readEvaluationInput } from '../store/evaluationInput.ts';
 import type { EvalWorkerData, EvalWorkerResult } from './evalProtocol.ts';
 import { evaluateSlices } from './slices.ts';
 

@@ -5,7 +5,7 @@ import { createDispatcher } from '../hosts/dispatcher.ts';
 import { AgreementAccumulator, type ABox } from '../metrics/agreement/index.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
-import { planLabels } from './finalLabels.ts';
+import { planLabels } from '../store/finalLabels.ts';
 import { mergeAllJob } from './consensusMerge.ts';
 
 type Rect = [number, number, number, number];

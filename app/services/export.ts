@@ -13,7 +13,8 @@ import type { JobContext, JobInfo } from '../jobs/JobRunner.ts';
 import { metadataEquals } from '../store/metadataFilter.ts';
 import type { Project } from '../store/Project.ts';
 import type { Session } from './Session.ts';
-import { planLabels, SKIP_WORDING, type LabelChoice } from './finalLabels.ts';
+import { SKIP_WORDING, type LabelChoice } from '../domain/labelChoice.ts';
+import { planLabels } from '../store/finalLabels.ts';
 
 /** Dataset formats Loupe writes. */
 export const EXPORT_FORMATS = ['yolo', 'coco'] as const;

@@ -3,7 +3,7 @@ import type { Req, Res } from '../../contract/methods.ts';
 import { LoupeError } from '../../domain/errors.ts';
 import { parseSplit } from '../../io/exportSplit.ts';
 import type { ExportSummary } from '../../services/export.ts';
-import { parseLabelChoice } from '../../services/finalLabels.ts';
+import { parseLabelChoice } from '../../domain/labelChoice.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
 import { progressLine, waitForJob } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';

@@ -2,7 +2,7 @@ import type { BoxGeometry } from '../domain/box.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { parseMetadata } from '../domain/metadata.ts';
 import { planLabels } from './finalLabels.ts';
-import type { Db } from '../store/openDatabase.ts';
+import type { Db } from './openDatabase.ts';
 
 /** What a model evaluation reads from a project, taken from one snapshot. */
 export interface EvaluationInput {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { addImageRow, newProject } from '../../test/unit/fixtures.ts';
-import type { Project } from '../store/Project.ts';
-import { parseLabelChoice, planLabels } from './finalLabels.ts';
+import type { Project } from './Project.ts';
+import { parseLabelChoice } from '../domain/labelChoice.ts';
+import { planLabels } from './finalLabels.ts';
 
 function box(p: Project, imageId: number, annotatorId: number, classId: number): void {
   p.boxes.insert({ imageId, annotatorId, classId, x: 1, y: 1, w: 5, h: 5, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });

@@ -162,7 +162,8 @@ async function main() {
     const mergeProject = await openCopy(cached, work, 'merge.loupe');
     const mergeProgress = { n: 0 };
     log(`consensus merge of ${AGREEMENT.images} images`);
-    const merge = await measured(() => mergeAllJob(mergeProject, { iou: IOU }, ctx(mergeProgress)));
+    const mergeStats = { fromWorker: 0, checked: 0, onHost: 0 };
+    const merge = await measured(() => mergeAllJob(mergeProject, { iou: IOU }, ctx(mergeProgress), { stats: mergeStats }));
     mergeProject.close();
     const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -213,6 +214,8 @@ async function main() {
         progressEvents: mergeProgress.n,
         merged: m.merged,
         consensusBoxes: m.boxes,
+        // where each image's consensus came from: the worker, or the host while the worker was behind
+        ...mergeStats,
       },
       peakRssMB: maxRssMB,
       python,

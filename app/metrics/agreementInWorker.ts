@@ -1,3 +1,4 @@
+import { bundledWorker } from '../jobs/bundledWorker.ts';
 import { runInWorker, type WorkerOptions } from '../jobs/runInWorker.ts';
 import { AgreementAccumulator, type AgreementPart, type AgreementReport } from './agreement/index.ts';
 import type { AgreementWorkerData } from './agreementProtocol.ts';
@@ -15,12 +16,14 @@ export interface AgreementWorkerOptions extends WorkerOptions {
  * file themselves (agreementWorker.ts): one, or one per range between `cuts`, whose
  * parts are merged here into the report one worker would give. Progress every few
  * hundred images (summed over the workers), cancel at once (every worker stops);
- * when one worker fails the others are stopped.
+ * when one worker fails the others are stopped. Without a bundled worker file, the
+ * TypeScript one is bundled first (bundledWorker.ts), so each worker starts quickly.
  */
 export async function agreementInWorker(data: AgreementWorkerData, opts: AgreementWorkerOptions = {}): Promise<AgreementReport> {
-  const file = new URL('./agreementWorker.ts', import.meta.url);
+  const source = new URL('./agreementWorker.ts', import.meta.url);
+  const file = opts.workerFile ?? (await bundledWorker(source)) ?? source;
   const cuts = opts.cuts ?? [];
-  if (cuts.length === 0) return runInWorker<AgreementWorkerData, AgreementReport>('Agreement report', file, data, opts);
+  if (cuts.length === 0) return runInWorker<AgreementWorkerData, AgreementReport>('Agreement report', file, data, { ...opts, workerFile: file });
   const bounds = [-Infinity, ...cuts, Infinity];
   const n = bounds.length - 1;
   const stop = new AbortController();
@@ -48,7 +51,7 @@ export async function agreementInWorker(data: AgreementWorkerData, opts: Agreeme
     const parts = await Promise.all(
       bounds.slice(1).map((to, k) =>
         runInWorker<AgreementWorkerData, AgreementPart>('Agreement report', file, { ...data, range: { from: bounds[k], to } }, {
-          workerFile: opts.workerFile,
+          workerFile: file,
           signal: stop.signal,
           progress: (d, total) => progress(k, d, total),
         }).catch((err: unknown) => {

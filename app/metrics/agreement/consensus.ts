@@ -87,6 +87,24 @@ export function clusters(byPerson: ReadonlyMap<number, readonly ABox[]>, t: numb
   return clustersFromMatches(people, lists, edges, t);
 }
 
+// ---- scratch of clustersFromMatches (grown on demand; synchronous, not re-entrant) ----
+let nodeCap = 0;
+let sPerson = new Int32Array(0);
+let sIndex = new Int32Array(0);
+let sClusterOf = new Int32Array(0);
+let sNext = new Int32Array(0);
+let sTail = new Int32Array(0);
+
+function ensureNodes(n: number): void {
+  if (n <= nodeCap) return;
+  nodeCap = Math.max(n, nodeCap * 2, 64);
+  sPerson = new Int32Array(nodeCap);
+  sIndex = new Int32Array(nodeCap);
+  sClusterOf = new Int32Array(nodeCap);
+  sNext = new Int32Array(nodeCap);
+  sTail = new Int32Array(nodeCap);
+}
+
 /**
  * Group the pairwise matches of one image into clusters (see the module comment).
  * people ascending, lists[i] = the boxes of people[i], edges made with pushMatches.
@@ -99,8 +117,9 @@ export function clustersFromMatches(
 ): ClusterMember[][] {
   const offset = nodeOffsets(lists);
   const nNodes = offset[lists.length];
-  const person = new Int32Array(nNodes);
-  const indexOf = new Int32Array(nNodes);
+  ensureNodes(nNodes);
+  const person = sPerson;
+  const indexOf = sIndex;
   for (let p = 0; p < lists.length; p++) {
     for (let i = 0; i < lists[p].length; i++) {
       person[offset[p] + i] = p;
@@ -110,15 +129,14 @@ export function clustersFromMatches(
   const { u: eu, v: ev, iou: ew } = edges;
   const ne = eu.length;
   // node numbering follows (person, index), so (u, v) order is (A's id, A's index, B's id, B's index)
-  const edgeOrder = new Int32Array(ne);
-  for (let e = 0; e < ne; e++) edgeOrder[e] = e;
-  edgeOrder.sort((x, y) => ew[y] - ew[x] || eu[x] - eu[y] || ev[x] - ev[y]);
+  const edgeOrder = sortEdges(eu, ev, ew);
   // clusters as linked lists of nodes; a cluster is named by its smallest node
-  const clusterOf = new Int32Array(nNodes);
-  const next = new Int32Array(nNodes).fill(-1);
-  const tail = new Int32Array(nNodes);
+  const clusterOf = sClusterOf;
+  const next = sNext;
+  const tail = sTail;
   for (let x = 0; x < nNodes; x++) {
     clusterOf[x] = x;
+    next[x] = -1;
     tail[x] = x;
   }
   for (let k = 0; k < ne; k++) {
@@ -148,11 +166,58 @@ export function clustersFromMatches(
     if (clusterOf[c] !== c) continue;
     const g: ClusterMember[] = [];
     for (let x = c; x !== -1; x = next[x]) g.push({ annotatorId: people[person[x]], index: indexOf[x], box: lists[person[x]][indexOf[x]] });
-    // members by annotator id (= node order, people being ascending)
-    if (g.length > 1) g.sort((x, y) => x.annotatorId - y.annotatorId);
+    // members by annotator id (= node order, people being ascending; one member per
+    // person, so the order is total); clusters are small, so an insertion sort in place
+    for (let i = 1; i < g.length; i++) {
+      const m = g[i];
+      let j = i;
+      while (j > 0 && g[j - 1].annotatorId > m.annotatorId) {
+        g[j] = g[j - 1];
+        j--;
+      }
+      g[j] = m;
+    }
     out.push(g);
   }
   return out;
+}
+
+let sOrder = new Int32Array(0);
+let sTmp = new Int32Array(0);
+
+/**
+ * Edge indices by IoU descending, then (u, v) ascending: a total order (no two edges
+ * join the same nodes), so this bottom-up merge sort gives what any sort would, without
+ * a comparator call per comparison. The result is scratch, valid until the next call.
+ */
+function sortEdges(eu: readonly number[], ev: readonly number[], ew: readonly number[]): Int32Array {
+  const n = eu.length;
+  if (sOrder.length < n) {
+    sOrder = new Int32Array(Math.max(n, sOrder.length * 2, 64));
+    sTmp = new Int32Array(sOrder.length);
+  }
+  let a = sOrder;
+  let b = sTmp;
+  for (let e = 0; e < n; e++) a[e] = e;
+  const before = (x: number, y: number) => ew[x] > ew[y] || (ew[x] === ew[y] && (eu[x] < eu[y] || (eu[x] === eu[y] && ev[x] < ev[y])));
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = before(a[j], a[i]) ? a[j++] : a[i++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  sOrder = a;
+  sTmp = b;
+  return a;
 }
 
 /** The cluster's class, its votes, and the chosen member, before the quorum. */

@@ -42,6 +42,11 @@ describe('loupe evaluate', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^det \(run \d+\) against alice: 2 images, 3 reference boxes, 2 detections\n {2}AP50 +50\.0 %/);
     expect(text.stdout).toContain('found 1 of 3, missed 2, false alarms 1');
+    // the twelve COCO numbers, as pycocotools' summary lines, from the same report as --json
+    const lines = text.stdout.split('\n').filter((l) => l.startsWith(' Average '));
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toBe(` Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = ${r.overall.stats[0].toFixed(3)}`);
+    expect(lines[8]).toBe(` Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = ${r.overall.stats[8].toFixed(3)}`);
   });
 
   it('takes the final labels as the reference: here alice, the one person who marked the images done', async () => {

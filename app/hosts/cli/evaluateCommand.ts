@@ -3,7 +3,7 @@ import type { EvaluationReport } from '../../contract/schemas.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
 import { UsageError } from './args.ts';
 import { waitForJob } from './progress.ts';
-import { evaluateFiles } from './evaluateFiles.ts';
+import { evaluateFiles, summaryLine } from './evaluateFiles.ts';
 import { JSON_FLAG, type Command } from './spec.ts';
 import { positiveInt } from './values.ts';
 
@@ -33,6 +33,8 @@ function printReport(out: CliStreams, r: Report): void {
   println(out, `${r.run.name} (run ${r.run.id}) against ${r.reference.name}: ${o.images} images, ${o.gt} reference boxes, ${o.dt} detections`);
   if (r.notRun) println(out, `  ${r.notRun} of the ${r.reviewed} reviewed images were left out: the run has not pre-labelled them`);
   println(out, `  AP50 ${pct(o.ap50)} %   AP50-95 ${pct(o.ap)} %   found ${o.found} of ${o.gt}, missed ${o.missed}, false alarms ${o.falseAlarms}`);
+  println(out, '');
+  o.stats.forEach((v, i) => println(out, summaryLine(i, v)));
   if (r.slices.length) {
     println(out, '');
     println(out, '  slice                          images  boxes   AP50 %  missed');

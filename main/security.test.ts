@@ -150,3 +150,27 @@ describe('the main window', () => {
     expect(other.windowOpenHandler?.({ url: 'loupe://app/index.html' })).toEqual({ action: 'deny' });
   });
 });
+
+describe('the renderer', () => {
+  it('names no remote resource: no http(s), protocol-relative or ws URL in its sources', () => {
+    const root = path.resolve(import.meta.dirname, '..', 'renderer');
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const f = path.join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (/\.(tsx?|html|css)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) {
+          fs.readFileSync(f, 'utf8')
+            .split('\n')
+            .forEach((line, i) => {
+              // The SVG namespace is a name, never fetched.
+              const code = line.replace(/http:\/\/www\.w3\.org\/2000\/svg/g, '');
+              if (/\b(https?|wss?):\/\/|["'`(]\/\/[a-z0-9]/i.test(code) && !/^\s*(\/\/|\*|\/\*)/.test(code)) found.push(`${path.relative(root, f)}:${i + 1}`);
+            });
+        }
+      }
+    };
+    walk(root);
+    expect(found).toEqual([]);
+  });
+});

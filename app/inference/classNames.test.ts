@@ -51,7 +51,8 @@ describe('parseClassesFile', () => {
   it('refuses empty files, duplicates and gaps', () => {
     expect(() => parseClassesFile('\n\n')).toThrow(/no class names \(the file is empty\)/);
     expect(() => parseClassesFile('a\nb\na\n')).toThrow(/class 'a' is listed twice/);
-    expect(() => parseClassesFile('names:\n  0: a\n  2: b\n')).toThrow(/class index 2 is outside 0\.\.1/);
-    expect(() => parseClassesFile('names:\n  zero: a\n')).toThrow(/cannot read the names entry line 'zero: a'/);
+    expect(() => parseClassesFile('names:\n  0: a\n  2: b\n')).toThrow(/^line 3: class index 2 leaves a gap/);
+    expect(() => parseClassesFile('names:\n  zero: a\n')).toThrow(/^line 2: class index 'zero' is not a whole number/);
+    expect(() => parseClassesFile('names: {0: scratch, 1: [crack}\n')).toThrow(/^line 1: YAML syntax error at line 1, column 30/);
   });
 });

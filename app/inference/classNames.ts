@@ -4,6 +4,8 @@
  * (one name per line, or a data.yaml with a `names:` list or mapping).
  */
 
+import { DataYamlError, parseDataYaml } from '../io/dataYaml.ts';
+
 /** Thrown with the reason when names cannot be read. */
 export class NamesError extends Error {
   constructor(message: string) {
@@ -141,61 +143,21 @@ export function parseNamesLiteral(text: string): string[] {
   return denseNames(pairs);
 }
 
-/** A YAML scalar: quoted like Python/YAML, or bare with any trailing comment removed. */
-function yamlScalar(raw: string): string {
-  const s = raw.trim();
-  if (s.startsWith("'") && s.endsWith("'") && s.length >= 2) return s.slice(1, -1).replace(/''/g, "'");
-  if (s.startsWith('"')) return new Lexer(s).string();
-  return s.replace(/\s+#.*$/, '').trim();
-}
-
-/** A flow-style YAML list or mapping: a Python-like literal, or bare words split on commas. */
-function flowNames(inline: string): string[] {
-  try {
-    return parseNamesLiteral(inline);
-  } catch (err) {
-    const m = /^([[{])(.*)([\]}])$/s.exec(inline);
-    if (!m || (m[1] === '[') !== (m[3] === ']') || /['"]/.test(m[2])) throw err;
-    const items = m[2].split(',').map((x) => x.trim()).filter((x) => x.length > 0);
-    if (m[1] === '[') return denseNames(items.map((x, i): [number, string] => [i, x]));
-    return denseNames(
-      items.map((x): [number, string] => {
-        const kv = /^([+-]?\d+)\s*:\s*(.+)$/.exec(x);
-        if (!kv) throw new NamesError(`cannot read the names entry '${x}'`);
-        return [Number(kv[1]), kv[2].trim()];
-      }),
-    );
-  }
-}
-
-/** The `names:` entry of a data.yaml, or null when the text has no such top-level key. */
-function yamlNames(text: string): string[] | null {
-  const lines = text.split(/\r?\n/);
-  const at = lines.findIndex((l) => /^names\s*:/.test(l));
-  if (at < 0) return null;
-  const inline = lines[at].replace(/^names\s*:/, '').replace(/\s+#.*$/, '').trim();
-  if (inline) return flowNames(inline);
-  const pairs: [number, string][] = [];
-  for (const line of lines.slice(at + 1)) {
-    if (!line.trim() || line.trim().startsWith('#')) continue;
-    if (!/^\s/.test(line)) break;
-    const item = /^\s+-\s*(.*)$/.exec(line);
-    const entry = /^\s+([+-]?\d+)\s*:\s*(.*)$/.exec(line);
-    if (item) pairs.push([pairs.length, yamlScalar(item[1])]);
-    else if (entry) pairs.push([Number(entry[1]), yamlScalar(entry[2])]);
-    else throw new NamesError(`cannot read the names entry line '${line.trim()}'`);
-  }
-  return denseNames(pairs);
-}
-
 /**
  * Parse a classes file: a data.yaml-style `names:` list or mapping when the
  * text has a top-level `names:` key, else one class name per line (blank lines ignored).
  */
 export function parseClassesFile(text: string): string[] {
   const body = text.replace(/^\uFEFF/, '');
-  const fromYaml = yamlNames(body);
-  if (fromYaml) return fromYaml;
+  // A data.yaml is read by the same YAML parser as a dataset import, so text that is not YAML is refused, not half read.
+  if (/^names\s*:/m.test(body)) {
+    try {
+      return parseDataYaml(body).names;
+    } catch (err) {
+      if (err instanceof DataYamlError) throw new NamesError(`line ${err.line}: ${err.message}`);
+      throw err;
+    }
+  }
   const names = body
     .split(/\r?\n/)
     .map((l) => l.trim())

@@ -22,6 +22,10 @@ export async function readJson(file: string, h: JsonStreamHandler, problems: Pro
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (err instanceof LoupeError || typeof code !== 'string') throw err;
-    throw new LoupeError(code === 'ENOENT' ? 'not_found' : 'io', `Cannot read ${file}: ${messageOf(err)}`);
+    // Node's own text ("ENOENT: no such file or directory, stat …") repeats the path and names the system call.
+    if (code === 'ENOENT') throw new LoupeError('not_found', `Cannot read ${file}: there is no such file.`);
+    if (code === 'EISDIR') throw new LoupeError('bad_request', `${file} is a folder; a JSON file is expected here.`);
+    if (code === 'EACCES' || code === 'EPERM') throw new LoupeError('io', `Cannot read ${file}: permission denied.`);
+    throw new LoupeError('io', `Cannot read ${file}: ${messageOf(err)}`);
   }
 }

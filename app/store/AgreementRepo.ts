@@ -23,6 +23,9 @@ const DONE = `SELECT s.image_id AS image_id, s.annotator_id AS annotator_id FROM
 /** Images where two or more of them did. */
 const MULTI = `SELECT image_id FROM (${DONE}) GROUP BY image_id HAVING count(*) >= 2`;
 
+/** Rows per statement when image_agreement is written (5 parameters each, well under SQLite's limit). */
+const INSERT_BATCH = 200;
+
 /** The name the consensus author gets when a project has none yet. */
 export const CONSENSUS_NAME = 'consensus';
 
@@ -187,11 +190,24 @@ export class AgreementRepo {
     return new Set(this.sResolved.all(consensusId, consensusId));
   }
 
-  /** Replace the whole image_agreement table with these rows (one transaction by the caller). */
+  /**
+   * Replace the whole image_agreement table with these rows (one transaction by the
+   * caller). Rows go in INSERT_BATCH at a time, one statement run per batch rather than
+   * per row, since this runs on the host's thread.
+   */
   replaceImageAgreement(rows: readonly ImageAgreementRow[], iou: number, at: string): void {
     this.write('clear', 'DELETE FROM image_agreement').run();
-    const ins = this.write('insert', 'INSERT INTO image_agreement (image_id, agreement, people, computed_at, iou) VALUES (?, ?, ?, ?, ?)');
-    for (const r of rows) ins.run(r.imageId, r.agreement, r.people, at, iou);
+    const sql = (n: number) => `INSERT INTO image_agreement (image_id, agreement, people, computed_at, iou) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+    const batch = this.write('insertBatch', sql(INSERT_BATCH));
+    const params: (number | string)[] = [];
+    let i = 0;
+    for (; i + INSERT_BATCH <= rows.length; i += INSERT_BATCH) {
+      params.length = 0;
+      for (let k = i; k < i + INSERT_BATCH; k++) params.push(rows[k].imageId, rows[k].agreement, rows[k].people, at, iou);
+      batch.run(params);
+    }
+    const ins = this.write('insert', sql(1));
+    for (; i < rows.length; i++) ins.run(rows[i].imageId, rows[i].agreement, rows[i].people, at, iou);
   }
 
   /** image_agreement as stored, by image id. */

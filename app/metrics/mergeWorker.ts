@@ -92,13 +92,24 @@ function readAndCluster(): number {
   }
 }
 
+/** How long the last checkpoint may wait for a write of the host to end. */
+const TRUNCATE_WAIT_MS = 200;
+
 /** Checkpoint now and then until the host finishes, then once more, and stop. */
-function checkpointUntilFinished(db: Database.Database, checkpoint: (force?: boolean) => boolean): void {
+function checkpointUntilFinished(db: Database.Database, repo: MergeRepo, checkpoint: (force?: boolean) => boolean): void {
+  const truncate = () => {
+    try {
+      return repo.checkpointTruncate(TRUNCATE_WAIT_MS);
+    } catch {
+      return false;
+    }
+  };
   const timer = setInterval(() => checkpoint(), CHECKPOINT_MS);
   port.on('message', (m: ToMergeWorker) => {
     if (m.type !== 'finish') return;
     clearInterval(timer);
-    const complete = checkpoint(true);
+    // The log grew while the host's checkpoints were off: copy the rest and cut it back.
+    const complete = checkpoint(true) && truncate();
     db.close();
     post({ type: 'checkpointed', complete });
     port.close();
@@ -108,10 +119,11 @@ function checkpointUntilFinished(db: Database.Database, checkpoint: (force?: boo
 try {
   const db = new Database(job.file, { fileMustExist: true, nativeBinding: job.nativeBinding });
   try {
-    const checkpoint = checkpointer(new MergeRepo(db));
+    const repo = new MergeRepo(db);
+    const checkpoint = checkpointer(repo);
     const images = readAndCluster();
     post({ type: 'read', images });
-    checkpointUntilFinished(db, checkpoint);
+    checkpointUntilFinished(db, repo, checkpoint);
   } catch (err) {
     db.close();
     throw err;

@@ -141,6 +141,21 @@ export class MergeRepo {
     return r.busy === 0 && r.log === r.checkpointed;
   }
 
+  /**
+   * Copy the rest of the WAL and cut the file back to nothing, waiting up to busyMs for the
+   * writer; true when it did. Run after a passive checkpoint, there is little left to copy.
+   */
+  checkpointTruncate(busyMs: number): boolean {
+    const before = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyMs))}`);
+    try {
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return r.busy === 0;
+    } finally {
+      this.db.pragma(`busy_timeout = ${before}`);
+    }
+  }
+
   private insertStatement(n: number): Statement {
     const key = `insert${n}`;
     const s = this.writes.get(key);

@@ -36,6 +36,7 @@ export function insertChunks(n: number): number[] {
 export class MergeRepo {
   private readonly sDone;
   private readonly sBoxes;
+  private readonly sBoxCounts;
   private readonly sTotalChanges;
   private readonly sDataVersion;
   private readonly writes = new Map<string, Statement>();
@@ -47,11 +48,18 @@ export class MergeRepo {
          WHERE s.image_id BETWEEN ? AND ? AND s.status = 'done' AND n.kind = 'human' ORDER BY s.image_id, s.annotator_id`,
       )
       .raw();
-    // boxes_by_image holds (image_id, annotator_id, rowid), so this order needs no sort.
+    // boxes_by_image holds (image_id, annotator_id, rowid), so both orders need no sort: the
+    // boxes without their image and author, and how many each (image, author) has, in step.
     this.sBoxes = db
-      .prepare<[number, number], [number, number, number, number, number, number, number, number]>(
-        `SELECT image_id, annotator_id, id, class_id, x, y, w, h FROM boxes INDEXED BY boxes_by_image
+      .prepare<[number, number], [number, number, number, number, number, number]>(
+        `SELECT id, class_id, x, y, w, h FROM boxes INDEXED BY boxes_by_image
          WHERE image_id BETWEEN ? AND ? AND model_run_id IS NULL ORDER BY image_id, annotator_id, id`,
+      )
+      .raw();
+    this.sBoxCounts = db
+      .prepare<[number, number], [number, number, number]>(
+        `SELECT image_id, annotator_id, count(*) FROM boxes INDEXED BY boxes_by_image
+         WHERE image_id BETWEEN ? AND ? AND model_run_id IS NULL GROUP BY image_id, annotator_id ORDER BY image_id, annotator_id`,
       )
       .raw();
     this.sTotalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
@@ -65,25 +73,28 @@ export class MergeRepo {
    * Call it inside a transaction, so both passes read the same snapshot.
    */
   *peopleIn(lo: number, hi: number): Generator<PeopleOnImage> {
-    // Both lists are read whole (faster than row by row), so callers keep ranges short.
+    // The lists are read whole (faster than row by row), so callers keep ranges short.
     const done = this.sDone.all(lo, hi);
+    const counts = this.sBoxCounts.all(lo, hi);
     const rows = this.sBoxes.all(lo, hi);
-    let r = 0;
+    let c = 0; // the next (image, author, n) group
+    let r = 0; // its first box
     for (let d = 0; d < done.length; ) {
       const image = done[d][0];
       let e = d;
       while (e < done.length && done[e][0] === image) e++;
       if (e - d >= 2) {
-        // boxes of earlier images, or of people who did not mark this one done, are passed over
-        while (r < rows.length && rows[r][0] < image) r++;
         const byPerson = new Map<number, ABox[]>();
         for (let i = d; i < e; i++) {
           const a = done[i][1];
+          // groups of earlier images, or of people who did not mark this one done, are passed over
+          while (c < counts.length && (counts[c][0] < image || (counts[c][0] === image && counts[c][1] < a))) r += counts[c++][2];
           const list: ABox[] = [];
-          while (r < rows.length && rows[r][0] === image && rows[r][1] < a) r++;
-          for (; r < rows.length && rows[r][0] === image && rows[r][1] === a; r++) {
-            const [, , id, classId, x, y, w, h] = rows[r];
-            list.push({ id, classId, x, y, w, h });
+          if (c < counts.length && counts[c][0] === image && counts[c][1] === a) {
+            for (const end = r + counts[c++][2]; r < end; r++) {
+              const [id, classId, x, y, w, h] = rows[r];
+              list.push({ id, classId, x, y, w, h });
+            }
           }
           byPerson.set(a, list);
         }

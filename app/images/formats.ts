@@ -67,3 +67,25 @@ export function truncationReason(format: string, buf: Buffer): string | null {
       return null;
   }
 }
+
+/** Deflate's best case: a 258-byte match in two bits, so compressed data is never smaller than 1/1032 of the raw bytes. */
+const DEFLATE_MAX_RATIO = 1032;
+/** Bits per pixel per bit of depth, by PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * A PNG whose file is too small to hold the pixels its header claims (a forged
+ * or damaged header: 30000×30000 in a few hundred bytes), or null. Header reads
+ * alone accept such a file, and it would fail only when someone opens it.
+ */
+export function pngTooSmallReason(buf: Buffer): string | null {
+  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR') return null;
+  const w = buf.readUInt32BE(16);
+  const h = buf.readUInt32BE(20);
+  const channels = PNG_CHANNELS[buf[25]];
+  if (!channels) return null;
+  // Rows of ceil(w·bits/8) bytes plus a filter byte each; interlacing only adds bytes.
+  const raw = h * (Math.ceil((w * channels * buf[24]) / 8) + 1);
+  const least = Math.floor(raw / DEFLATE_MAX_RATIO);
+  return buf.length < least ? `corrupt PNG: its header says ${w}×${h}, which needs at least ${least} bytes of pixel data, but the file has ${buf.length} bytes` : null;
+}

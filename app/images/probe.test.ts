@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { importFolder } from '../io/importFolder.ts';
 import { bmpBytes, imageBytes, newProject, tempDir } from '../../test/unit/fixtures.ts';
@@ -96,6 +98,19 @@ describe('probeImage', () => {
     const shortPixels = bmpBytes(8, 8);
     shortPixels.writeUInt32LE(100, 2); // header claims a small file, pixel rows are missing
     expect(await reason(probeImage(shortPixels.subarray(0, 100)))).toBe('truncated BMP pixel data');
+  });
+
+  it('refuses a PNG too small for the size its header claims, within the pixel limit too', async () => {
+    const png = await imageBytes({ w: 64, h: 64, format: 'png' });
+    const forged = Buffer.from(png);
+    forged.writeUInt32BE(30_000, 16);
+    forged.writeUInt32BE(30_000, 20);
+    forged.writeUInt32BE(zlib.crc32(forged.subarray(12, 29)), 29);
+    expect(await reason(probeImage(forged))).toMatch(/^too large: 30000×30000/);
+    expect(await reason(probeImage(forged, 1e9))).toBe(`corrupt PNG: its header says 30000×30000, which needs at least ${Math.floor((30_000 * (30_000 * 3 + 1)) / 1032)} bytes of pixel data, but the file has ${png.length} bytes`);
+    // A real image of one colour compresses far less than deflate's limit.
+    const flat = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png({ compressionLevel: 9 }).toBuffer();
+    await expect(probeImage(flat)).resolves.toMatchObject({ width: 2000, height: 2000 });
   });
 
   it('applies the pixel limit at exactly width × height', async () => {

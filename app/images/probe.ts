@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { bmpLayout } from './bmp.ts';
-import { sniffFormat, sniffUnsupported, truncationReason } from './formats.ts';
+import { pngTooSmallReason, sniffFormat, sniffUnsupported, truncationReason } from './formats.ts';
 
 /** What an import stores about an image file. */
 export interface ProbeResult {
@@ -53,6 +53,8 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
     const mp = (n: number) => (n >= 100_000 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`);
     throw new Error(`too large: ${width}×${height} (${mp(width * height)}) exceeds the limit of ${mp(pixelLimit)}`);
   }
+  const forged = format === 'png' ? pngTooSmallReason(buf) : null;
+  if (forged) throw new Error(forged);
   // EXIF orientations 5–8 rotate by 90°, so the displayed image is transposed.
   if (orientation >= 5 && orientation <= 8) [width, height] = [height, width];
   return { format, width, height, orientation };

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/hosts/cli/main.ts';
+import { thumbnail } from '../../app/images/render.ts';
 import { loupe, ROOT, type Run } from '../../app/hosts/cli/runLoupe.ts';
 import { tempDir } from '../unit/fixtures.ts';
 import { MAKERS, type MakeContext } from './make.ts';
@@ -28,7 +29,7 @@ interface Entry {
   /** A fragment of stderr (and of the recorded reason for records-failure); "" only for accepted entries. */
   message: string;
   project?: 'unchanged' | 'records-failure' | 'accepted';
-  images?: { path: string; width: number; height: number }[];
+  images?: { path: string; width: number; height: number; colour?: number[] }[];
   inputUnchanged?: boolean;
   absent?: string[];
   /** Also run as a separate process through bin/loupe.mjs. */
@@ -64,6 +65,7 @@ function rows<T>(file: string, sql: string): T[] {
 
 type ImageRow = { path: string; width: number | null; height: number | null; ingest_error: string | null };
 const imageRows = (file: string) => rows<ImageRow>(file, 'SELECT path, width, height, ingest_error FROM images ORDER BY path');
+const formatOf = (file: string, rel: string) => rows<{ format: string }>(file, `SELECT format FROM images WHERE path = '${rel.replace(/'/g, "''")}'`)[0]?.format;
 const failureRows = (file: string) => rows<{ path: string; reason: string }>(file, 'SELECT path, reason FROM import_failures ORDER BY path');
 
 /** A stream that keeps what is written to it. */
@@ -189,8 +191,16 @@ async function run(entry: Entry, vars: Record<string, string>): Promise<string[]
   }
   if (entry.project === 'accepted') {
     const added = imageRows(project).filter((row) => !row.path.startsWith('train/'));
-    const want = (entry.images ?? []).map((i) => ({ ...i, ingest_error: null }));
+    const want = (entry.images ?? []).map((i) => ({ path: i.path, width: i.width, height: i.height, ingest_error: null }));
     if (JSON.stringify(added) !== JSON.stringify(want)) problems.push(`imported ${JSON.stringify(added)}, expected ${JSON.stringify(want)}`);
+    // Accepted means shown as it is: the preview the app makes has the image's size and its colour.
+    for (const img of entry.images ?? []) {
+      const preview = await thumbnail(path.join(input, img.path), formatOf(project, img.path) ?? '?');
+      const { width, height } = await sharp(preview.data).metadata();
+      const mean = (await sharp(preview.data).removeAlpha().toColourspace('srgb').stats()).channels.map((c) => Math.round(c.mean));
+      if (width !== img.width || height !== img.height) problems.push(`${img.path}: the preview is ${width}×${height}`);
+      if (img.colour && mean.some((m, i) => Math.abs(m - img.colour![i]) > 12)) problems.push(`${img.path}: the preview's mean colour is ${mean}, expected about ${img.colour}`);
+    }
   }
   if (entry.inputUnchanged && !bytesOf(input)?.equals(inputBefore!)) problems.push('the input file changed');
   if (entry.inputUnchanged) for (const side of ['-wal', '-shm', '-journal']) if (fs.existsSync(input + side)) problems.push(`left ${side} beside the input`);
@@ -201,7 +211,9 @@ async function run(entry: Entry, vars: Record<string, string>): Promise<string[]
     // The same run as a real process, on a fresh copy of the project.
     fs.copyFileSync(ctx.baseline, project);
     const again = await loupe(args);
-    if (again.code !== r.code || again.stderr !== r.stderr) problems.push(`as a process: exit ${again.code}, stderr ${JSON.stringify(again.stderr.slice(0, 600))}`);
+    if (again.code !== r.code || again.stderr !== r.stderr || again.stdout !== r.stdout) {
+      problems.push(`as a process: exit ${again.code}, stdout ${JSON.stringify(again.stdout.slice(0, 300))}, stderr ${JSON.stringify(again.stderr.slice(0, 600))}`);
+    }
     if (entry.project === 'unchanged' && !fs.readFileSync(project).equals(projectBefore)) problems.push('the project file changed (as a process)');
   }
   return problems.map((p) => `${entry.id} (${entry.args.slice(0, 2).join(' ')}): ${p}`);

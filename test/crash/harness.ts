@@ -38,14 +38,29 @@ export interface Killed extends Run {
   killed: boolean;
 }
 
-/**
- * Run the real `loupe` bin and SIGKILL it a seeded delay (0 to maxDelayMs) after
- * its job starts: the `<job label>…` line the CLI prints on stderr once the job
- * runs, or the first stderr text matching `startedWhen` (e.g. its first progress line).
- */
-export async function killLoupe(args: string[], seed: number, maxDelayMs: number, startedWhen: RegExp = /…\n/): Promise<Killed> {
-  const delayMs = Math.floor(seeded(seed)() * maxDelayMs);
+/** Where a killed run's kill falls, after its job starts (the `<job label>…` line the CLI prints on stderr once the job runs). */
+export interface KillAt {
+  /** The kill comes a seeded delay from 0 to this many milliseconds after the start (or after `progress` reached its mark). */
+  maxDelayMs: number;
+  /** Count the start from the first stderr text matching this instead (e.g. the first progress line). */
+  startedWhen?: RegExp;
+  /**
+   * Units of the job the file already holds (read from outside, as another process
+   * would); with `total`, the kill waits until a seeded number of them, 1 to 90 % of
+   * `total`, is committed, so it lands part-way whatever the machine's speed.
+   */
+  progress?: () => number;
+  total?: number;
+}
+
+/** Run the real `loupe` bin and SIGKILL it at a seeded moment of its job (see KillAt). */
+export async function killLoupe(args: string[], seed: number, at: KillAt): Promise<Killed> {
+  const rand = seeded(seed);
+  const delayMs = Math.floor(rand() * at.maxDelayMs);
+  const mark = at.progress && at.total ? 1 + Math.floor(rand() * 0.9 * (at.total - 1)) : 0;
+  const startedWhen = at.startedWhen ?? /…\n/;
   let armed = false;
+  let poll: NodeJS.Timeout | undefined;
   let seen = '';
   const run = await loupe(args, {
     env: { LOUPE_ANNOTATOR: CLI_PERSON },
@@ -53,20 +68,58 @@ export async function killLoupe(args: string[], seed: number, maxDelayMs: number
       seen += chunk;
       if (armed || !startedWhen.test(seen)) return;
       armed = true;
-      setTimeout(() => child.kill('SIGKILL'), delayMs);
+      const kill = () => setTimeout(() => child.kill('SIGKILL'), delayMs);
+      if (!mark) return void kill();
+      poll = setInterval(() => {
+        if (at.progress!() < mark) return;
+        clearInterval(poll);
+        kill();
+      }, 5);
     },
   });
+  clearInterval(poll);
   if (!armed) throw new Error(`the job never started: exit ${run.code}\n${run.stderr}`);
   return { ...run, delayMs, killed: run.signal === 'SIGKILL' };
 }
 
+/** A count read from a project file through one read-only connection kept open (close it when done), for KillAt.progress. */
+export function counter(file: string, sql: string): { count: () => number; close: () => void } {
+  let db: Database.Database | undefined;
+  return {
+    count: () => {
+      // The file may not hold the table yet; a count of 0 until it does.
+      try {
+        db ??= new Database(file, { readonly: true, fileMustExist: true });
+        return (db.prepare(sql).pluck().get() as number) ?? 0;
+      } catch {
+        return 0;
+      }
+    },
+    close: () => db?.close(),
+  };
+}
+
 /**
- * Run the CLI in this process (an uninterrupted run, or the run that finishes a
- * killed one); throws unless it exits 0. `ms` is how long it took: the killed
- * runs of a path draw their delay from 0 to about that, so most land mid-job.
+ * The uninterrupted run: the real bin to the end. `ms` runs from the moment a
+ * killed run would start counting its delay (see killLoupe) to the process's
+ * end, so the kills of a path can be drawn across the job as it runs there.
  */
-export async function runLoupe(args: string[]): Promise<{ stdout: string; ms: number }> {
-  const t0 = performance.now();
+export async function timedLoupe(args: string[], startedWhen: RegExp = /…\n/): Promise<{ stdout: string; ms: number }> {
+  let started = 0;
+  let seen = '';
+  const run = await loupe(args, {
+    env: { LOUPE_ANNOTATOR: CLI_PERSON },
+    onStderr: (chunk) => {
+      seen += chunk;
+      if (!started && startedWhen.test(seen)) started = performance.now();
+    },
+  });
+  if (run.code !== 0 || !started) throw new Error(`loupe ${args.join(' ')} exited ${run.code}:\n${run.stderr}`);
+  return { stdout: run.stdout, ms: performance.now() - started };
+}
+
+/** Run the CLI in this process (the run that finishes a killed one, or setting up); throws unless it exits 0. */
+export async function runLoupe(args: string[]): Promise<{ stdout: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -75,7 +128,7 @@ export async function runLoupe(args: string[]): Promise<{ stdout: string; ms: nu
   err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const code = await main(['node', 'loupe', ...args], { stdout: out, stderr: err });
   if (code !== 0) throw new Error(`loupe ${args.join(' ')} exited ${code}:\n${stderr}`);
-  return { stdout, ms: performance.now() - t0 };
+  return { stdout };
 }
 
 /** `PRAGMA integrity_check` and `foreign_key_check` of a project file after a kill (opening it replays the WAL, as the app does). */

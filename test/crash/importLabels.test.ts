@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../app/store/Project.ts';
 import { tempDir } from '../unit/fixtures.ts';
 import { yoloImages, writeLabels } from './datasets.ts';
-import { boxDump, copyProject, integrity, killLoupe, markDump, rows, runLoupe, SEEDS, Tally } from './harness.ts';
+import { boxDump, copyProject, integrity, killLoupe, markDump, rows, runLoupe, SEEDS, timedLoupe, Tally } from './harness.ts';
 
-const COUNT = 600;
+const COUNT = 400;
 const IMAGES = 'SELECT path, width, height, content_hash FROM images ORDER BY path';
 
 let dir: string;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await runLoupe(args(base));
   writeLabels(ds, COUNT, { seed: 8, jitter: 0.05 });
   const ref = copyProject(base, path.join(dir, 'reference.loupe'));
-  jobMs = (await runLoupe(args(ref))).ms;
+  jobMs = (await timedLoupe(args(ref))).ms;
   reference = dump(ref);
   expect(reference.boxes).toHaveLength(4 * COUNT);
 });
@@ -38,8 +38,8 @@ describe('kill -9 during a label import', () => {
   it.each(SEEDS)('seed %i: the earlier import or the new one whole, never a mix; the same import again gives the uninterrupted result', async (seed) => {
     const file = copyProject(base, path.join(dir, `seed${seed}.loupe`));
     const before = dump(file);
-    // Up to the job's length, so some kills fall around the commit.
-    const k = await killLoupe(args(file), seed, jobMs);
+    // Up to past the job's length, so some kills fall around the commit.
+    const k = await killLoupe(args(file), seed, { maxDelayMs: 1.2 * jobMs });
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
 
     const after = dump(file);

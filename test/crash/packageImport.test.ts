@@ -4,9 +4,9 @@ import { applyEdit } from '../../app/services/boxEdits.ts';
 import { Project } from '../../app/store/Project.ts';
 import { tempDir } from '../unit/fixtures.ts';
 import { yoloImages, writeLabels } from './datasets.ts';
-import { boxDump, copyProject, integrity, killLoupe, markDump, rows, runLoupe, SEEDS, Tally } from './harness.ts';
+import { boxDump, copyProject, integrity, killLoupe, markDump, rows, runLoupe, SEEDS, timedLoupe, Tally } from './harness.ts';
 
-const COUNT = 300;
+const COUNT = 200;
 /** Images alice also edited by hand after her import, so the package carries history too. */
 const EDITED = 60;
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   await runLoupe(['package', 'export', hers, '--annotator', 'alice', '--out', pkg]);
 
   const ref = copyProject(base, path.join(dir, 'reference.loupe'));
-  jobMs = (await runLoupe(['package', 'import', ref, pkg])).ms;
+  jobMs = (await timedLoupe(['package', 'import', ref, pkg])).ms;
   reference = dump(ref);
   expect(reference.edits).toHaveLength(EDITED);
   expect(reference.boxes).toHaveLength(4 * COUNT * 2 + EDITED);
@@ -62,7 +62,7 @@ describe('kill -9 during a work-package import', () => {
     const file = copyProject(base, path.join(dir, `seed${seed}.loupe`));
     const before = dump(file);
     // Up to past the job's length, so some kills fall around the commit.
-    const k = await killLoupe(['package', 'import', file, pkg], seed, 1.5 * jobMs);
+    const k = await killLoupe(['package', 'import', file, pkg], seed, { maxDelayMs: 1.2 * jobMs });
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
     const after = dump(file);
     const whole = JSON.stringify(after) === JSON.stringify(reference);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../app/store/Project.ts';
 import { writeImages, writeModel } from '../fixtures/prelabel/setup.ts';
 import { tempDir } from '../unit/fixtures.ts';
-import { boxDump, byPath, copyProject, integrity, killLoupe, rows, runLoupe, SEEDS, Tally } from './harness.ts';
+import { boxDump, byPath, copyProject, counter, integrity, killLoupe, rows, runLoupe, SEEDS, Tally } from './harness.ts';
 
 /** Large enough images that decoding and letterboxing take a few milliseconds each, so kills land mid-batch. */
 const COUNT = 120;
@@ -13,7 +13,6 @@ let dir: string;
 let base: string;
 let model: string;
 let reference: Record<string, unknown>[];
-let jobMs: number;
 const tally = new Tally('pre-label batch');
 const args = (file: string) => ['prelabel', file, '--model', model, '--create-classes'];
 
@@ -41,7 +40,7 @@ beforeAll(async () => {
   Project.create(base, { annotator: 'lead' }).close();
   await runLoupe(['import', base, '--images', images]);
   const ref = copyProject(base, path.join(dir, 'reference.loupe'));
-  jobMs = (await runLoupe(args(ref))).ms;
+  await runLoupe(args(ref));
   reference = boxDump(ref, PREDICTIONS);
   expect(reference.length).toBe(3 * COUNT);
 });
@@ -51,8 +50,10 @@ afterAll(() => tally.print());
 describe('kill -9 during a pre-label batch', () => {
   it.each(SEEDS)('seed %i: whole images only; the same command again does the rest, reusing the run, as an uninterrupted one', async (seed) => {
     const file = copyProject(base, path.join(dir, `seed${seed}.loupe`));
-    // Timed from the first progress line: the worker pool's start comes before any image.
-    const k = await killLoupe(args(file), seed, 0.5 * jobMs, /Pre-labelling: \d+\/\d+/);
+    // After a seeded number of images is stored, then a seeded few milliseconds.
+    const stored = counter(file, 'SELECT count(*) FROM run_images');
+    const k = await killLoupe(args(file), seed, { maxDelayMs: 50, progress: stored.count, total: COUNT });
+    stored.close();
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
     const done = expectWholeImages(file);
     tally.add(k, done < COUNT);

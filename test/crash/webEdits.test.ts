@@ -10,7 +10,7 @@ import { tempDir } from '../unit/fixtures.ts';
 import { boxDump, CLI_PERSON, copyProject, integrity, rows, runLoupe, SEEDS, seeded, Tally } from './harness.ts';
 
 const IMAGES = 8;
-const EDITS = 240;
+const EDITS = 160;
 /** Images edited at once, as several quick gestures in flight; each image's edits go one after another. */
 const LANES = 4;
 

@@ -9,9 +9,10 @@ import { packedEnd, unpackAt, type FromMergeWorker, type MergedImage, type Merge
  */
 export class MergeFeed {
   private readonly worker: Worker;
-  private readonly batches: Float64Array[] = [];
-  /** Position in batches[0]. */
+  private readonly batches: { data: Float64Array; added: string[] }[] = [];
+  /** Position in batches[0].data, and the index of that image in the batch. */
   private at = 0;
+  private index = 0;
   /** The largest image id the worker has posted: images up to it that it did not post it passed over. */
   private readThrough = -Infinity;
   private readEnded = false;
@@ -26,7 +27,7 @@ export class MergeFeed {
     this.worker = new Worker(entry.filename, { eval: entry.eval, workerData: { ...data, stop: this.stopFlag } });
     this.worker.on('message', (m: FromMergeWorker) => {
       if (m.type === 'batch') {
-        this.batches.push(m.data);
+        this.batches.push({ data: m.data, added: m.added });
         this.readThrough = Math.max(this.readThrough, lastImageId(m.data));
       } else if (m.type === 'read') this.readEnded = true;
       else if (m.type === 'checkpointed') this.checkpointed?.();
@@ -61,18 +62,21 @@ export class MergeFeed {
   /** The worker's consensus of this image, if it posted one; images must be taken in ascending order. */
   take(imageId: number): MergedImage | undefined {
     for (;;) {
-      const data = this.batches[0];
-      if (!data) return undefined;
+      const batch = this.batches[0];
+      if (!batch) return undefined;
+      const { data } = batch;
       if (this.at >= data.length) {
         this.batches.shift();
         this.at = 0;
+        this.index = 0;
         continue;
       }
       const id = data[this.at];
       if (id > imageId) return undefined;
       const start = this.at;
+      const index = this.index++;
       this.at = packedEnd(data, start);
-      if (id === imageId) return unpackAt(data, start);
+      if (id === imageId) return { ...unpackAt(data, start), added: batch.added[index] };
     }
   }
 

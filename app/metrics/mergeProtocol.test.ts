@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ABox } from './agreement/index.ts';
-import { inputFingerprint, packedEnd, packMerged, unpackAt, type MergedImage } from './mergeProtocol.ts';
+import { addedJson, inputFingerprint, packedEnd, packMerged, unpackAt, type MergedImage } from './mergeProtocol.ts';
 
 const box = (id: number, x: number): ABox => ({ id, classId: 2, x, y: 20.25, w: 30, h: 40 });
 
@@ -42,5 +42,17 @@ describe('merge worker protocol', () => {
     const back: MergedImage[] = [];
     for (let at = 0; at < data.length; at = packedEnd(data, at)) back.push(unpackAt(data, at));
     expect(back).toEqual(images);
+  });
+
+  it('writes the added list of an edit as JSON.stringify does, with a mark for each id', () => {
+    const boxes = [
+      { box: { id: 5, classId: 1, x: 0.1 + 0.2, y: 1e-7, w: 1e21, h: 4 }, classId: 2, source: 5 },
+      { box: { id: 6, classId: 1, x: -0, y: 1 / 3, w: 30, h: 40 }, classId: 1, source: 6 },
+    ];
+    let id = 100;
+    const text = `[${addedJson(boxes).replace(/#/g, () => String(id++))}]`;
+    const expected = boxes.map((b, i) => ({ id: 100 + i, classId: b.classId, x: b.box.x, y: b.box.y, w: b.box.w, h: b.box.h, sourceBoxId: b.source }));
+    expect(text).toBe(JSON.stringify(expected));
+    expect(addedJson([])).toBe('');
   });
 });

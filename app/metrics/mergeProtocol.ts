@@ -25,11 +25,13 @@ export interface MergedImage {
   fingerprint: number;
   quorum: number;
   boxes: { box: ABox; classId: number; source: number }[];
+  /** addedJson(boxes), made by the worker so the host does not turn the numbers into text. */
+  added?: string;
 }
 
 /** What the worker posts: batches, the end of its read, the end of its checkpoints, or an error. */
 export type FromMergeWorker =
-  | { type: 'batch'; data: Float64Array }
+  | { type: 'batch'; data: Float64Array; added: string[] }
   | { type: 'read'; images: number }
   | { type: 'checkpointed'; complete: boolean }
   | { type: 'error'; code: string | null; message: string };
@@ -72,6 +74,19 @@ export function inputFingerprint(byPerson: ReadonlyMap<number, readonly ABox[]>)
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * The JSON text of the `added` list of an edit that inserts these boxes, as JSON.stringify
+ * writes it (id, classId, x, y, w, h, sourceBoxId), with `#` where each new box's id goes
+ * (ids are given when the boxes are written).
+ */
+export function addedJson(boxes: MergedImage['boxes']): string {
+  let out = '';
+  for (const { box, classId, source } of boxes) {
+    out += `${out === '' ? '' : ','}{"id":#,"classId":${classId},"x":${box.x},"y":${box.y},"w":${box.w},"h":${box.h},"sourceBoxId":${source}}`;
+  }
+  return out;
 }
 
 /** Numbers a packed image takes: its header and 6 per box. */

@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { MergeRepo } from '../store/MergeRepo.ts';
 import { consensusMerge, defaultQuorum } from './agreement/index.ts';
-import { inputFingerprint, packMerged, type FromMergeWorker, type MergedImage, type MergeWorkerData, type ToMergeWorker } from './mergeProtocol.ts';
+import { addedJson, inputFingerprint, packMerged, type FromMergeWorker, type MergedImage, type MergeWorkerData, type ToMergeWorker } from './mergeProtocol.ts';
 
 /** Images in the first batch, so the host starts writing early. */
 const FIRST_BATCH = 16;
@@ -60,7 +60,7 @@ function readAndCluster(): number {
     let posted = 0;
     const flush = () => {
       const data = packMerged(batch);
-      post({ type: 'batch', data }, [data.buffer as ArrayBuffer]);
+      post({ type: 'batch', data, added: batch.map((m) => addedJson(m.boxes)) }, [data.buffer as ArrayBuffer]);
       posted += batch.length;
       batch = [];
       limit = every;

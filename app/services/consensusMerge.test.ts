@@ -80,6 +80,9 @@ describe('consensus merge through the worker', () => {
     expect(await mergeAllJob(p, {}, undefined, { ...WORKER, stats: s1 })).toMatchObject({ merged: 40, boxes: 120 });
     expect(s1).toEqual({ fromWorker: 40, checked: 0, onHost: 0 });
     expect(consensusOf(p)).toEqual(consensusOf(alone));
+    // the same edit text, written from the worker's text as from the diff object (same box ids, as both wrote in image order)
+    const edits = (q: Project) => q.db.prepare('SELECT image_id, annotator_id, kind, state, diff FROM edits ORDER BY image_id').all();
+    expect(edits(p)).toEqual(edits(alone));
     const a = agreementRepo(p.db).consensusAuthor()!;
     await call('edits:undo', { imageId: imgs[7] });
     expect(p.boxes.forImage(imgs[7], a.id)).toEqual([]);

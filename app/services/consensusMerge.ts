@@ -10,7 +10,7 @@ import { agreementRepo, CONSENSUS_NAME } from '../store/AgreementRepo.ts';
 import type { AnnotatorRow } from '../store/AnnotatorRepo.ts';
 import { mergeRepo, type MergeRepo } from '../store/MergeRepo.ts';
 import type { Project } from '../store/Project.ts';
-import { checkLead, ensureConsensusAuthor, writeResolution } from './resolve.ts';
+import { checkLead, ensureConsensusAuthor, writeMergedResolution, writeResolution } from './resolve.ts';
 
 /** The parameters of a project-wide consensus merge (defaults: IoU 0.5, quorum half of each image's people rounded up). */
 export interface MergeParams {
@@ -132,9 +132,11 @@ export async function mergeAllJob(
   const mergeOne = (imageId: number, at: number, backwards: boolean, fromWorker: MergedImage | undefined, consensus: AnnotatorRow): boolean => {
     let chosen: MergedImage['boxes'];
     let quorum: number;
+    let worker: MergedImage | undefined;
     if (fromWorker && !recheck) {
       chosen = fromWorker.boxes;
       quorum = fromWorker.quorum;
+      worker = fromWorker;
       stats.fromWorker++;
     } else {
       // Other work may have landed between slices: a resolution by the lead, a done mark taken back, a box moved.
@@ -145,13 +147,17 @@ export async function mergeAllJob(
       quorum = opts.quorum ?? defaultQuorum(byPerson.size);
       if (fromWorker && fromWorker.quorum === quorum && fromWorker.fingerprint === inputFingerprint(byPerson)) {
         chosen = fromWorker.boxes;
+        worker = fromWorker;
         stats.checked++;
       } else {
         chosen = consensusMerge(byPerson, iou, quorum).map((c) => ({ box: c.box, classId: c.classId, source: c.box.id }));
         stats.onHost++;
       }
     }
-    writeResolution(project, imageId, consensus, chosen, { by: 'consensus', iou, quorum });
+    const resolution = { by: 'consensus' as const, iou, quorum };
+    // The image is not resolved (nothing was written since the todo list, or isResolved said so), so it has no consensus boxes to replace.
+    if (worker?.added !== undefined) writeMergedResolution(project, imageId, consensus, chosen, worker.added, resolution);
+    else writeResolution(project, imageId, consensus, chosen, resolution);
     merged++;
     boxes += chosen.length;
     return true;

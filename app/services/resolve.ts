@@ -106,6 +106,29 @@ export function writeResolution(project: Project, imageId: number, author: Annot
   return diff;
 }
 
+/**
+ * writeResolution for an image the consensus author has no boxes on (it is not resolved),
+ * with the edit's `added` list already as text (addedJson: `#` for each new id), so many
+ * images are written without turning their numbers into text on this thread. Stores the
+ * same rows and the same edit text as writeResolution; inside a transaction.
+ */
+export function writeMergedResolution(project: Project, imageId: number, author: AnnotatorRow, chosen: { box: ABox; classId: number; source: number }[], added: string, resolution: Resolution): void {
+  const at = now();
+  const merge = mergeRepo(project.db);
+  const first = chosen.length > 0 ? merge.nextBoxId() : 0;
+  let next = first;
+  const rows: ResolutionBoxRow[] = chosen.map(({ box, classId, source }) => ({ id: next++, classId, x: box.x, y: box.y, w: box.w, h: box.h, sourceBoxId: source }));
+  merge.insertResolutionBoxes(imageId, author.id, rows);
+  const before = project.assignments.get(imageId, author.id) ?? null;
+  project.assignments.set(imageId, author.id, 'done', at);
+  let id = first;
+  const addedText = added.replace(/#/g, () => String(id++));
+  if (id !== next) throw new LoupeError('internal', `The consensus of image ${imageId} has ${chosen.length} boxes but its edit text ${id - first}.`);
+  const status: AuthoredDiff['status'] = { before, after: 'done' };
+  const text = `{"added":[${addedText}],"updated":[],"removed":[],"author":${author.id},"resolution":${JSON.stringify(resolution)},"status":${JSON.stringify(status)}}`;
+  project.edits.recordEditText(imageId, project.annotator.id, text, at);
+}
+
 /** The plain box diff of an authored one, as replies carry it. */
 export function plainDiff(d: BoxDiff): BoxDiff {
   return {

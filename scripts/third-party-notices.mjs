@@ -48,9 +48,22 @@ export function packageDirOf(file) {
   return parts.slice(0, at + (scoped ? 3 : 2)).join(path.sep);
 }
 
+/**
+ * `npm ls --omit=dev --all --json --long` in `root`. npm exits non-zero when the tree
+ * has extraneous or invalid packages, yet still prints the whole tree: that is used.
+ */
+export function npmLs(root = ROOT) {
+  try {
+    return execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch (err) {
+    if (err && typeof err.stdout === 'string' && err.stdout.trim().startsWith('{')) return err.stdout;
+    throw err;
+  }
+}
+
 /** Package folders of the production dependency tree, as npm resolved them. */
 export function productionPackageDirs(root = ROOT) {
-  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = npmLs(root);
   const dirs = new Set();
   const walk = (deps) => {
     for (const d of Object.values(deps ?? {})) {

@@ -5,7 +5,6 @@
 // else. The Electron runtime is downloaded by `npm run dist`; where the electron
 // package holds its binary (node_modules/electron/dist), the packaging uses it
 // and the fuses are read back from the packaged executable.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +21,7 @@ import { ensureRenderer } from '../../scripts/lib.mjs';
 // @ts-expect-error: plain .mjs build scripts without type declarations
 import { ICON_SIZES, renderPng } from '../../scripts/make-icons.mjs';
 // @ts-expect-error: plain .mjs build scripts without type declarations
-import { bundledPackageDirs, declaredLicence, describePackage, packageDirOf } from '../../scripts/third-party-notices.mjs';
+import { bundledPackageDirs, declaredLicence, describePackage, npmLs, packageDirOf } from '../../scripts/third-party-notices.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -189,7 +188,8 @@ function topModules(files: string[]): Set<string> {
 
 /** Names in the production dependency tree of `roots`, as npm resolved it. */
 function productionClosure(roots: string[]): Set<string> {
-  const tree = JSON.parse(execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as { dependencies: Record<string, any> };
+  // npm exits non-zero on extraneous packages (installed, not yet in package.json) but prints the tree.
+  const tree = JSON.parse(npmLs(ROOT)) as { dependencies: Record<string, any> };
   const names = new Set<string>();
   const walk = (deps: Record<string, any> | undefined) => {
     for (const [name, d] of Object.entries(deps ?? {})) {

@@ -239,5 +239,12 @@ describe('the bad-input corpus through the CLI', () => {
         (skipped.length ? `; ${skipped.length} skipped (read-only folder, full disk): ${unmountable}` : ''),
     );
     expect(problems).toEqual([]);
+    // The README states the corpus size; it must be this corpus's.
+    if (!skipped.length) {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+      expect(readme).toContain(`all ${entries.length} cases (${new Set(entries.map((e) => e.id)).size} inputs)`);
+      expect(readme).toContain(`each of the ${refused} refusals`);
+      expect(readme).toContain(`the ${entries.length - refused} accepted on purpose`);
+    }
   });
 });

@@ -191,6 +191,28 @@ export const MAKERS: Record<string, Maker> = {
     const png = await solid(64, 64).png().toBuffer();
     return png.subarray(0, png.length - 12);
   }),
+  'tiff-garbage': folderWith('scan.tif', () => Buffer.concat([Buffer.from('II*\0', 'latin1'), Buffer.alloc(64, 0xee)])),
+  'webp-truncated': folderWith('cut.webp', async () => {
+    const webp = await solid(64, 64).webp().toBuffer();
+    return webp.subarray(0, webp.length - 10);
+  }),
+  'bmp-truncated': folderWith('cut.bmp', () => {
+    const bmp = Buffer.alloc(54 + 4 * 4 * 3);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(bmp.length, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(4, 18);
+    bmp.writeInt32LE(4, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    return bmp.subarray(0, 60);
+  }),
+  'png-duplicate-of-project-image': async (dir, ctx) => {
+    const folder = path.join(dir, 'input-images');
+    write(path.join(folder, 'copy-of-a.png'), fs.readFileSync(path.join(path.dirname(ctx.baseline), 'images/train/a.png')));
+    return folder;
+  },
   'names-spaces-unicode-newline': async (dir) => {
     const folder = path.join(dir, 'input-images');
     write(path.join(folder, 'with space.png'), await solid(21, 13).png().toBuffer());

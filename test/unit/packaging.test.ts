@@ -39,11 +39,15 @@ const WANTED_FUSES = {
   enableCookieEncryption: true,
 };
 
-/** electron-builder's JSON schema for its configuration, compiled with ajv. */
+let compiled: any;
+/** electron-builder's JSON schema for its configuration, compiled with ajv (once). */
 function schemaValidator() {
-  const Ajv = require('ajv').default ?? require('ajv');
-  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-  return ajv.compile(JSON.parse(fs.readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')));
+  if (!compiled) {
+    const Ajv = require('ajv').default ?? require('ajv');
+    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    compiled = ajv.compile(JSON.parse(fs.readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')));
+  }
+  return compiled;
 }
 
 describe('electron-builder.yml', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES } from '../app/contract/methods.ts';
 import { snapshot } from '../test/unit/fixtures.ts';
-import { malformedPayload, prototypeState } from '../test/unit/malformed.ts';
+import { malformedJson, prototypeState } from '../test/unit/malformed.ts';
 import { channelOf, registerContract, trustedIn } from './ipc.ts';
 import { FakeWebContents, ipcMain, resetFake, type FakeFrame } from './testing/fakeElectron.ts';
 import { makeTempProject, type TempProject } from './testing/tempProject.ts';
@@ -31,8 +31,8 @@ describe('IPC fuzz', () => {
     const proto = prototypeState();
     for (const method of METHOD_NAMES) {
       await fc.assert(
-        fc.asyncProperty(malformedPayload(method), async (payload) => {
-          const r = await ipcMain.invoke(channelOf(method), { senderFrame: top, sender: { id: ours.id } }, payload);
+        fc.asyncProperty(malformedJson(method), async (text) => {
+          const r = await ipcMain.invoke(channelOf(method), { senderFrame: top, sender: { id: ours.id } }, JSON.parse(text));
           expect(r).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining(method) } });
         }),
         { numRuns: 8, seed: 20261207 },

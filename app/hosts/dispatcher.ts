@@ -12,7 +12,14 @@ export function createDispatcher(session: Session): Dispatch {
   return async (method, payload) => {
     if (!isMethodName(method)) return fail('unknown_method', `Unknown method "${method}".`);
     const spec = METHODS[method];
-    const parsed = spec.request.safeParse(payload ?? {});
+    let parsed: ReturnType<typeof spec.request.safeParse>;
+    try {
+      parsed = spec.request.safeParse(payload ?? {});
+    } catch (err) {
+      // A value nested thousands deep overflows the stack of a recursive check (z.json()).
+      if (err instanceof RangeError) return fail('bad_request', `${method}: the request is nested too deeply to check (${err.message}).`);
+      throw err;
+    }
     if (!parsed.success) return fail('bad_request', `${method}: ${describe(parsed.error)}`);
     try {
       const handler = HANDLERS[method] as (s: Session, req: unknown) => unknown;

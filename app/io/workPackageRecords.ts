@@ -78,7 +78,14 @@ export type PackageRecord = ClassRec | RunRec | ImageRec | PredRec | BoxRec | Re
 export function parseRecord(rec: { t: string }, index: number): PackageRecord {
   const schema = BY_KIND[rec.t as keyof typeof BY_KIND];
   if (!schema) throw new LoupeError('bad_request', `The package's record ${index} is of an unknown kind "${rec.t}".`);
-  const r = schema.safeParse(rec);
+  let r: ReturnType<typeof schema.safeParse>;
+  try {
+    r = schema.safeParse(rec);
+  } catch (err) {
+    // An edit's diff nested thousands deep overflows the stack of the recursive JSON check.
+    if (err instanceof RangeError) throw new LoupeError('bad_request', `The package's ${rec.t} record ${index} is nested too deeply to check.`);
+    throw err;
+  }
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new LoupeError('bad_request', `The package's ${rec.t} record ${index} is invalid: ${issue.path.join('.') || 'record'}: ${issue.message}.`);

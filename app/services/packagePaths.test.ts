@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageBytes, snapshot, tempDir, track } from '../../test/unit/fixtures.ts';
 import { PackageWriter } from '../io/workPackageFile.ts';
+import { parseRecord } from '../io/workPackageRecords.ts';
 import { Project } from '../store/Project.ts';
 import { packageRepo } from './packageExport.ts';
 import { importPackage } from './packageImport.ts';
@@ -55,7 +56,7 @@ describe('work package paths', () => {
     const file = path.join(base, 'ana.loupepkg');
     await packageWith(file, 'sub/ok.png');
     const imagesDir = path.join(base, 'deep', 'er', 'images');
-    const s = await openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, { annotator: 'ana' });
+    const s = await openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, {});
     expect(s.written).toBe(1);
     expect(s.images).toBe(1);
     expect(fs.existsSync(path.join(imagesDir, 'sub', 'ok.png'))).toBe(true);
@@ -70,7 +71,7 @@ describe('work package paths', () => {
       fs.mkdirSync(imagesDir, { recursive: true });
       const before = tree(base);
       const absBefore = fs.existsSync('/tmp/abs-escape.png');
-      const opened = openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, { annotator: 'ana' });
+      const opened = openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, {});
       await expect(opened).rejects.toMatchObject({ code: 'bad_request' });
       await expect(opened).rejects.toThrow(why);
       expect(tree(base)).toEqual(before);
@@ -88,7 +89,7 @@ describe('work package paths', () => {
     for (const rel of ['link/x.png', 'link/new/x.png']) {
       const file = path.join(base, 'ana.loupepkg');
       await packageWith(file, rel);
-      const opened = openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, { annotator: 'ana' });
+      const opened = openPackage({ file, imagesDir, project: path.join(base, 'ana.loupe') }, {});
       await expect(opened).rejects.toThrow(/would be written outside .* through a link; nothing was written/);
       expect(fs.readdirSync(outside), rel).toEqual([]);
       expect(fs.existsSync(path.join(base, 'ana.loupe'))).toBe(false);
@@ -109,5 +110,11 @@ describe('work package paths', () => {
       await expect(imported, rel).rejects.toThrow(why);
       expect(snapshot(lead)).toBe(before);
     }
+  });
+
+  it('refuses an edit record whose diff is nested thousands deep with bad_request, not a stack overflow', () => {
+    const diff = JSON.parse(`${'['.repeat(10_000)}1${']'.repeat(10_000)}`) as unknown;
+    const rec = { t: 'edit', image: 1, time: '2026-01-01T00:00:00.000Z', state: 'log', diff };
+    expect(() => parseRecord(rec, 7)).toThrow(expect.objectContaining({ code: 'bad_request', message: "The package's edit record 7 is nested too deeply to check." }));
   });
 });

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cspProblems } from '../../../test/unit/csp.ts';
 import { makeImage, newSession, snapshot, tempDir } from '../../../test/unit/fixtures.ts';
-import { malformedPayload, prototypeState } from '../../../test/unit/malformed.ts';
+import { fixedMalformedJson, malformedJson, prototypeState } from '../../../test/unit/malformed.ts';
 import { ROUTE_TRICKS, storedTricks, storeImagePath } from '../../../test/unit/pathTricks.ts';
 import type { MethodName } from '../../contract/methods.ts';
 import type { Session } from '../../services/Session.ts';
@@ -184,9 +184,14 @@ describe('browser host: malformed contract payloads over HTTP', () => {
     const before = snapshot(session.project);
     const proto = prototypeState();
     for (const method of SAMPLE) {
+      for (const text of fixedMalformedJson(method)) {
+        const r = await rpc(method, text);
+        expect(r.status, text.slice(0, 60)).toBe(200);
+        expect(JSON.parse(r.body.toString())).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining(method) } });
+      }
       await fc.assert(
-        fc.asyncProperty(malformedPayload(method), async (payload) => {
-          const r = await rpc(method, JSON.stringify(payload ?? null));
+        fc.asyncProperty(malformedJson(method), async (text) => {
+          const r = await rpc(method, text);
           expect(r.status).toBe(200);
           expect(JSON.parse(r.body.toString())).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining(method) } });
         }),

@@ -169,7 +169,7 @@ export class Tally {
   constructor(private readonly name: string) {}
 
   /** Count one killed run; `mid` says whether the file showed the job part-way done. */
-  add(k: Killed, mid: boolean): void {
+  add(k: Pick<Killed, 'killed'>, mid: boolean): void {
     if (!k.killed) this.finished++;
     else {
       this.kills++;

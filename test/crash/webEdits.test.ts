@@ -3,35 +3,104 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../app/hosts/cli/runLoupe.ts';
-import { applyEdit } from '../../app/services/boxEdits.ts';
+import { createDispatcher } from '../../app/hosts/dispatcher.ts';
+import { Session } from '../../app/services/Session.ts';
 import { Project } from '../../app/store/Project.ts';
 import { writeImages } from '../fixtures/prelabel/setup.ts';
 import { tempDir } from '../unit/fixtures.ts';
 import { boxDump, CLI_PERSON, copyProject, integrity, rows, runLoupe, SEEDS, seeded, Tally } from './harness.ts';
 
 const IMAGES = 8;
-const EDITS = 160;
-/** Images edited at once, as several quick gestures in flight; each image's edits go one after another. */
+/** Operations per image: adds, a move, undo, redo, a removal, in a fixed cycle. */
+const OPS = 20;
+/** Images edited at once, as several quick gestures in flight; each lane takes its images' operations in turn. */
 const LANES = 4;
 
-interface Edit {
-  n: number;
-  imageId: number;
-  box: { classId: number; x: number; y: number; w: number; h: number };
-}
+type Box = { id: number; classId: number; x: number; y: number; w: number; h: number };
+type Reply = { boxes: Box[] };
+/** One contract call; rejects when the host is gone, throws when it refuses. */
+type Call = (method: string, body: unknown) => Promise<Reply>;
 
 let dir: string;
 let base: string;
 let staticDir: string;
-let plan: Edit[];
+let classId: number;
+let ids: number[];
+/** Per image, its state in the uninterrupted run after each count of operations (0 to OPS). */
+let states: Map<number, string[]>;
 let reference: ReturnType<typeof dump>;
 const tally = new Tally('browser-host edit burst');
 
+const normal = (diff: string) => diff.replace(/"(id|sourceBoxId)":\d+/g, '"$1":0');
 /** The boxes and the history, in each image's order (box ids in diffs differ between runs). */
 const dump = (file: string) => ({
   boxes: boxDump(file),
-  edits: rows<{ diff: string }>(file, `SELECT image_id, kind, state, diff FROM edits ORDER BY image_id, id`).map((e) => ({ ...e, diff: e.diff.replace(/"(id|sourceBoxId)":\d+/g, '"$1":0') })),
+  edits: rows<{ diff: string }>(file, `SELECT image_id, kind, state, diff FROM edits ORDER BY image_id, id`).map((e) => ({ ...e, diff: normal(e.diff) })),
 });
+/** One image's boxes and history, as a string to compare. */
+const imageState = (file: string, imageId: number) =>
+  JSON.stringify({
+    boxes: boxDump(file, `b.image_id = ${imageId}`),
+    edits: rows<{ diff: string }>(file, 'SELECT kind, state, diff FROM edits WHERE image_id = ? ORDER BY id', imageId).map((e) => ({ ...e, diff: normal(e.diff) })),
+  });
+
+const state = (b: Box) => ({ id: b.id, classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h });
+const newest = (boxes: Box[]) => boxes.reduce((a, b) => (b.id > a.id ? b : a));
+const oldest = (boxes: Box[]) => boxes.reduce((a, b) => (b.id < a.id ? b : a));
+
+/** Operation j on an image, worked out from its boxes now, as a person's gestures would be. */
+function operation(j: number, imageId: number, boxes: Box[]): [string, unknown] {
+  const add = (k: number): [string, unknown] => [
+    'boxes:apply',
+    { imageId, diff: { added: [{ classId, x: (j * 7 + k) % 150, y: (imageId * 5 + j) % 60, w: 10 + j / 4 + k, h: 12 }], updated: [], removed: [] } },
+  ];
+  switch (j % 8) {
+    case 0:
+    case 1:
+    case 7:
+      return add(j % 8);
+    case 2: {
+      const b = state(newest(boxes));
+      return ['boxes:apply', { imageId, diff: { added: [], updated: [[b, { ...b, x: b.x + 3, w: b.w + 1 }]], removed: [] } }];
+    }
+    case 3:
+    case 6:
+      return ['edits:undo', { imageId }];
+    case 4:
+      return ['edits:redo', { imageId }];
+    default:
+      return ['boxes:apply', { imageId, diff: { added: [], updated: [], removed: [state(oldest(boxes))] } }];
+  }
+}
+
+/**
+ * Run operations `from[image]`… of every image: LANES lanes at once, each taking
+ * its images' next operations in turn; `onAck` after each acknowledged one. A lane
+ * stops at its first request that gets no reply (the host is gone).
+ */
+async function burst(call: Call, from: Map<number, number>, onAck: (imageId: number, done: number) => void): Promise<void> {
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const mine = ids.filter((_, i) => i % LANES === lane);
+      const boxes = new Map<number, Box[]>();
+      try {
+        for (const id of mine) boxes.set(id, (await call('boxes:list', { imageId: id })).boxes);
+        for (let j = 0; j < OPS; j++) {
+          for (const id of mine) {
+            if (j < from.get(id)!) continue;
+            const [method, body] = operation(j, id, boxes.get(id)!);
+            boxes.set(id, (await call(method, body)).boxes);
+            onAck(id, j + 1);
+          }
+        }
+      } catch (err) {
+        if (err instanceof Refused) throw err;
+      }
+    }),
+  );
+}
+
+class Refused extends Error {}
 
 /** The browser host on a project, as `npm run web` starts it; resolves once it prints its address. */
 async function startHost(file: string): Promise<{ child: ChildProcess; port: number; token: string; exited: Promise<NodeJS.Signals | null> }> {
@@ -56,52 +125,31 @@ async function startHost(file: string): Promise<{ child: ChildProcess; port: num
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: LANES });
 
-/** POST one contract call with the token header; resolves with the reply, rejects when the connection dies. */
-function rpc(host: { port: number; token: string }, method: string, body: unknown): Promise<{ ok: boolean; value?: unknown; error?: unknown }> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request(
-      { host: '127.0.0.1', port: host.port, path: `/rpc/${method}`, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Loupe-Token': host.token, 'Content-Length': Buffer.byteLength(data) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+/** Contract calls over HTTP with the token header, as the browser UI makes them. */
+function overHttp(host: { port: number; token: string }): Call {
+  return (method, body) =>
+    new Promise((resolve, reject) => {
+      const data = JSON.stringify(body);
+      const req = http.request(
+        { host: '127.0.0.1', port: host.port, path: `/rpc/${method}`, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Loupe-Token': host.token, 'Content-Length': Buffer.byteLength(data) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return reject(new Refused(`${method}: ${res.statusCode} ${text}`));
+            const r = JSON.parse(text) as { ok: boolean; value: Reply; error: unknown };
+            if (r.ok) resolve(r.value);
+            else reject(new Refused(`${method} refused: ${JSON.stringify(r.error)}`));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
 }
 
-const apply = (e: Edit) => ({ imageId: e.imageId, diff: { added: [e.box], updated: [], removed: [] } });
-
-/**
- * Send the edits lane by lane (a lane's images one edit after another), calling
- * `onAck` after each acknowledged one; stops a lane at its first failed request.
- */
-async function burst(host: { port: number; token: string }, edits: Edit[], onAck: (e: Edit) => void): Promise<void> {
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      for (const e of edits.filter((x) => x.imageId % LANES === lane)) {
-        let r;
-        try {
-          r = await rpc(host, 'boxes:apply', apply(e));
-        } catch {
-          return;
-        }
-        if (!r.ok) throw new Error(`edit ${e.n} refused: ${JSON.stringify(r.error)}`);
-        onAck(e);
-      }
-    }),
-  );
-}
-
-/** The edits whose box is in the file (each edit adds a box of its own size). */
-function present(file: string): Set<number> {
-  const sizes = new Set(rows<{ image_id: number; w: number }>(file, 'SELECT image_id, w FROM boxes').map((r) => `${r.image_id}:${r.w}`));
-  return new Set(plan.filter((e) => sizes.has(`${e.imageId}:${e.box.w}`)).map((e) => e.n));
-}
+const startAt = (n: (id: number) => number) => new Map(ids.map((id) => [id, n(id)]));
 
 beforeAll(async () => {
   dir = tempDir('loupe-crash-web-');
@@ -109,16 +157,25 @@ beforeAll(async () => {
   await writeImages(path.join(dir, 'images'), IMAGES, 'png', { w: 200, h: 100 });
   base = path.join(dir, 'base.loupe');
   const p = Project.create(base, { annotator: CLI_PERSON });
-  const classId = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });
+  classId = p.classes.insert({ name: 'car', color: '#ff0000', hotkey: null });
   p.close();
   await runLoupe(['import', base, '--images', path.join(dir, 'images')]);
-  const ids = rows<{ id: number }>(base, 'SELECT id FROM images ORDER BY id').map((r) => r.id);
-  plan = Array.from({ length: EDITS }, (_, n) => ({ n, imageId: ids[n % IMAGES], box: { classId, x: (n * 7) % 150, y: (n * 3) % 60, w: 10 + n / 64, h: 12 } }));
-  // The uninterrupted result: every edit applied in its image's order.
-  const ref = Project.open(copyProject(base, path.join(dir, 'reference.loupe')), { annotator: CLI_PERSON });
-  for (const e of plan) applyEdit(ref, e.imageId, apply(e).diff);
-  ref.close();
-  reference = dump(ref.file);
+  ids = rows<{ id: number }>(base, 'SELECT id FROM images ORDER BY id').map((r) => r.id);
+  // The uninterrupted run, through the same contract in this process, each image's state kept after every operation.
+  const ref = copyProject(base, path.join(dir, 'reference.loupe'));
+  const session = new Session('cli');
+  const dispatch = createDispatcher(session);
+  const call: Call = async (method, body) => {
+    const r = await dispatch(method, body);
+    if (!r.ok) throw new Refused(`${method} refused: ${JSON.stringify(r.error)}`);
+    return r.value as Reply;
+  };
+  await call('project:open', { file: ref });
+  states = new Map(ids.map((id) => [id, [imageState(ref, id)]]));
+  await burst(call, startAt(() => 0), (id) => states.get(id)!.push(imageState(ref, id)));
+  await session.close();
+  reference = dump(ref);
+  for (const s of states.values()) expect(new Set(s).size, 'every operation changes the image').toBe(OPS + 1);
 });
 
 afterAll(() => {
@@ -127,33 +184,34 @@ afterAll(() => {
 });
 
 describe('kill -9 of the browser host during a burst of edits', () => {
-  it.each(SEEDS)('seed %i: every acknowledged edit is there with its history entry; sending the rest after a restart gives the uninterrupted result', async (seed) => {
+  it.each(SEEDS)('seed %i: every acknowledged operation is there with its history, each image as after some run of its operations; sending the rest after a restart gives the uninterrupted result', async (seed) => {
     const file = copyProject(base, path.join(dir, `seed${seed}.loupe`));
-    // The kill comes after a seeded number of acknowledged edits, with others in flight.
-    const killAfter = 10 + Math.floor(seeded(seed)() * (EDITS - 40));
+    // The kill comes after a seeded number of acknowledged operations, with others in flight.
+    const killAfter = 10 + Math.floor(seeded(seed)() * (IMAGES * OPS - 40));
     const host = await startHost(file);
-    const acked = new Set<number>();
-    await burst(host, plan, (e) => {
-      acked.add(e.n);
-      if (acked.size === killAfter) host.child.kill('SIGKILL');
+    const acked = startAt(() => 0);
+    let total = 0;
+    await burst(overHttp(host), startAt(() => 0), (id, done) => {
+      acked.set(id, done);
+      if (++total === killAfter) host.child.kill('SIGKILL');
     });
     const killed = (await host.exited) === 'SIGKILL';
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
 
-    const stored = present(file);
-    for (const n of acked) expect(stored.has(n), `acknowledged edit ${n} lost`).toBe(true);
-    // Each image holds a prefix of its edits, each with its one history entry.
-    const after = dump(file);
-    const boxes = rows<{ image_id: number; n: number }>(file, 'SELECT image_id, count(*) AS n FROM boxes GROUP BY image_id');
-    const entries = rows<{ image_id: number; n: number }>(file, `SELECT image_id, count(*) AS n FROM edits WHERE state = 'applied' GROUP BY image_id`);
-    expect(entries).toEqual(boxes);
-    for (const { image_id: id, n } of boxes) expect([...stored].filter((k) => plan[k].imageId === id).sort((a, b) => a - b)).toEqual(plan.filter((e) => e.imageId === id).slice(0, n).map((e) => e.n));
-    expect(after.edits.length).toBe(stored.size);
-    tally.add({ killed }, stored.size < EDITS);
+    // Each image is as the uninterrupted run left it after m of its operations: every acknowledged one, and perhaps the one in flight.
+    const reached = startAt((id) => states.get(id)!.indexOf(imageState(file, id)));
+    for (const id of ids) {
+      const m = reached.get(id)!;
+      expect(m, `image ${id}: not a state of the uninterrupted run`).toBeGreaterThanOrEqual(0);
+      expect(m - acked.get(id)!, `image ${id}: ${acked.get(id)} operations acknowledged, ${m} there`).toBeGreaterThanOrEqual(0);
+      expect(m - acked.get(id)!).toBeLessThanOrEqual(1);
+    }
+    const done = [...reached.values()].reduce((a, b) => a + b, 0);
+    tally.add({ killed }, done < IMAGES * OPS);
 
     const again = await startHost(file);
     try {
-      await burst(again, plan.filter((e) => !stored.has(e.n)), () => {});
+      await burst(overHttp(again), reached, () => {});
     } finally {
       again.child.kill('SIGTERM');
       await again.exited;

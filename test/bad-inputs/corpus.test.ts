@@ -124,7 +124,11 @@ function canMount(dir: string): string | null {
   fs.mkdirSync(probe);
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe], { stdio: 'pipe' });
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', probe], { stdio: 'pipe' });
+    } finally {
+      execFileSync('umount', [probe], { stdio: 'pipe' });
+    }
     return (mountProblem = null);
   } catch (err) {
     return (mountProblem = `mount -t tmpfs failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);

@@ -41,28 +41,33 @@ export async function agreementInWorker(data: AgreementWorkerData, opts: Agreeme
     const all = totals.reduce<number>((s, x) => s + x!, 0);
     const message = started ? '' : `comparing ${all} image${all === 1 ? '' : 's'}`;
     started = true;
-    opts.progress?.(
-      done.reduce((s, x) => s + x, 0),
-      all,
-      message,
-    );
+    opts.progress?.(done.reduce((s, x) => s + x, 0), all, message);
   };
+  let firstError: unknown = null;
+  const runs = bounds.slice(1).map((to, k) =>
+    runInWorker<AgreementWorkerData, AgreementPart>('Agreement report', file, { ...data, range: { from: bounds[k], to } }, {
+      workerFile: file,
+      signal: stop.signal,
+      progress: (d, total) => progress(k, d, total),
+    }).catch((err: unknown) => {
+      firstError ??= err;
+      stop.abort();
+      throw err;
+    }),
+  );
+  // each is awaited below; until then its failure is recorded in firstError, not unhandled
+  for (const r of runs) r.catch(() => undefined);
   try {
-    const parts = await Promise.all(
-      bounds.slice(1).map((to, k) =>
-        runInWorker<AgreementWorkerData, AgreementPart>('Agreement report', file, { ...data, range: { from: bounds[k], to } }, {
-          workerFile: file,
-          signal: stop.signal,
-          progress: (d, total) => progress(k, d, total),
-        }).catch((err: unknown) => {
-          stop.abort();
-          throw err;
-        }),
-      ),
-    );
+    // merged in range order as they arrive, a turn of the event loop between parts
     const acc = new AgreementAccumulator(data.iou, { quorum: data.quorum });
-    for (const p of parts) acc.merge(p);
+    for (const r of runs) {
+      acc.merge(await r);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     return acc.report();
+  } catch (err) {
+    // the worker that failed first, not the others it stopped
+    throw firstError ?? err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -18,8 +18,8 @@ export interface CoincidencePart {
   /** Every unit's weight 1/(m − 1) was a power of two, so each cell is an exact sum. */
   exact: boolean;
   /** The units with ≥ 2 values in the order added: each one's size, then all values in a row (kept only when recording). */
-  unitSizes: number[];
-  unitValues: number[];
+  unitSizes: Int32Array;
+  unitValues: Float64Array;
 }
 
 /** A streaming coincidence matrix over nominal values; memory ∝ distinct values² (plus the units, when recording). */
@@ -83,7 +83,7 @@ export class NominalCoincidence {
   /** The matrix and its recorded units as plain data (needs `record`). */
   part(): CoincidencePart {
     if (!this.record) throw new Error('NominalCoincidence.part needs a recording matrix');
-    return { values: [...this.index.keys()], o: this.o.map((row) => [...row]), exact: this.exact, unitSizes: [...this.unitSizes], unitValues: [...this.unitValues] };
+    return { values: [...this.index.keys()], o: this.o.map((row) => [...row]), exact: this.exact, unitSizes: Int32Array.from(this.unitSizes), unitValues: Float64Array.from(this.unitValues) };
   }
 
   /**
@@ -93,7 +93,7 @@ export class NominalCoincidence {
    */
   merge(p: CoincidencePart): void {
     if (!(this.exact && p.exact)) {
-      for (let u = 0, at = 0; u < p.unitSizes.length; at += p.unitSizes[u++]) this.addUnit(p.unitValues.slice(at, at + p.unitSizes[u]));
+      for (let u = 0, at = 0; u < p.unitSizes.length; at += p.unitSizes[u++]) this.addUnit(Array.from(p.unitValues.subarray(at, at + p.unitSizes[u])));
       return;
     }
     // slots in p's first-seen order, as adding its units would create them

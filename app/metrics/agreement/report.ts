@@ -65,16 +65,18 @@ export interface AgreementReport {
 /**
  * An accumulator's state as plain data (structured-clone safe): what merge() adds onto
  * another. The float sums are kept as their terms in the order added, so that a merge
- * sums them in the same order as one accumulator over all the images would.
+ * sums them in the same order as one accumulator over all the images would. Long lists
+ * are typed arrays, which a worker posts as one block of memory rather than value by value.
  */
 export interface AgreementPart {
   iou: number;
   quorum: number | null;
-  rows: ImageRow[];
+  /** The per-image rows in the order added, by column: people flattened, counts 5 per image (PairCounts order). */
+  rows: { imageId: Float64Array; agreement: Float64Array; peopleCount: Int32Array; people: Float64Array; counts: Float64Array };
   /** Per pair: its counts and each image's Σ IoU, in the order added. */
-  pairs: { a: number; b: number; images: number; counts: PairCounts; iouSums: number[] }[];
+  pairs: { a: number; b: number; images: number; counts: PairCounts; iouSums: Float64Array }[];
   /** Per person against the consensus: the counts and each match's IoU, in the order added. */
-  persons: { annotatorId: number; images: number; counts: PairCounts; ious: number[] }[];
+  persons: { annotatorId: number; images: number; counts: PairCounts; ious: Float64Array }[];
   /** Confusion cells (class, class or unmatched, count), each orientation its own cell. */
   confusion: [number, number, number][];
   coincidence: CoincidencePart;
@@ -242,12 +244,22 @@ export class AgreementAccumulator {
     if (!this.mergeable) throw new LoupeError('internal', 'Only an agreement accumulator made mergeable gives its part.');
     const confusion: [number, number, number][] = [];
     for (const [c, row] of this.confusion) for (const [k, n] of row) confusion.push([c, k, n]);
+    const n = this.rows.length;
+    const rows = { imageId: new Float64Array(n), agreement: new Float64Array(n), peopleCount: new Int32Array(n), people: new Float64Array(this.rows.reduce((s, r) => s + r.people.length, 0)), counts: new Float64Array(5 * n) };
+    let at = 0;
+    this.rows.forEach((r, i) => {
+      rows.imageId[i] = r.imageId;
+      rows.agreement[i] = r.agreement;
+      rows.peopleCount[i] = r.people.length;
+      for (const id of r.people) rows.people[at++] = id;
+      rows.counts.set([r.counts.matchedSame, r.counts.matchedOther, r.counts.onlyA, r.counts.onlyB, r.counts.iouSum], 5 * i);
+    });
     return {
       iou: this.t,
       quorum: this.quorum ?? null,
-      rows: this.rows.map((r) => ({ ...r, people: [...r.people], counts: { ...r.counts } })),
-      pairs: [...this.pairTotals.values()].map((p) => ({ a: p.a, b: p.b, images: p.images, counts: { ...p.counts }, iouSums: [...p.iouSums] })),
-      persons: [...this.persons].map(([annotatorId, s]) => ({ annotatorId, images: s.images, counts: { ...s.counts }, ious: [...s.ious] })),
+      rows,
+      pairs: [...this.pairTotals.values()].map((p) => ({ a: p.a, b: p.b, images: p.images, counts: { ...p.counts }, iouSums: Float64Array.from(p.iouSums) })),
+      persons: [...this.persons].map(([annotatorId, s]) => ({ annotatorId, images: s.images, counts: { ...s.counts }, ious: Float64Array.from(s.ious) })),
       confusion,
       coincidence: this.coincidence.part(),
     };
@@ -263,11 +275,20 @@ export class AgreementAccumulator {
     if (part.iou !== this.t || part.quorum !== (this.quorum ?? null)) {
       throw new LoupeError('bad_request', `An agreement part at IoU ${part.iou} and quorum ${part.quorum} cannot join a report at IoU ${this.t} and quorum ${this.quorum ?? null}.`);
     }
-    for (const r of part.rows) if (this.seen.has(r.imageId)) throw new LoupeError('bad_request', `Image ${r.imageId} was already added to the agreement report.`);
-    for (const r of part.rows) {
-      this.seen.add(r.imageId);
-      this.rows.push({ ...r, people: [...r.people], counts: { ...r.counts } });
-      this.agreementSum += r.agreement;
+    const { imageId, agreement, peopleCount, people, counts } = part.rows;
+    for (const id of imageId) if (this.seen.has(id)) throw new LoupeError('bad_request', `Image ${id} was already added to the agreement report.`);
+    for (let i = 0, at = 0; i < imageId.length; i++) {
+      this.seen.add(imageId[i]);
+      const c = 5 * i;
+      const who: number[] = [];
+      for (const end = at + peopleCount[i]; at < end; at++) who.push(people[at]);
+      this.rows.push({
+        imageId: imageId[i],
+        people: who,
+        agreement: agreement[i],
+        counts: { matchedSame: counts[c], matchedOther: counts[c + 1], onlyA: counts[c + 2], onlyB: counts[c + 3], iouSum: counts[c + 4] },
+      });
+      this.agreementSum += agreement[i];
     }
     for (const p of part.pairs) {
       const key = `${p.a}:${p.b}`;
@@ -278,7 +299,7 @@ export class AgreementAccumulator {
       }
       tot.images += p.images;
       addInts(tot.counts, p.counts);
-      for (const v of p.iouSums) tot.counts.iouSum += v;
+      tot.counts.iouSum = sumOnto(tot.counts.iouSum, p.iouSums);
       if (this.mergeable) for (const v of p.iouSums) tot.iouSums.push(v);
     }
     for (const p of part.persons) {
@@ -289,7 +310,7 @@ export class AgreementAccumulator {
       }
       st.images += p.images;
       addInts(st.counts, p.counts);
-      for (const v of p.ious) st.counts.iouSum += v;
+      st.counts.iouSum = sumOnto(st.counts.iouSum, p.ious);
       if (this.mergeable) for (const v of p.ious) st.ious.push(v);
     }
     for (const [c, k, n] of part.confusion) this.add(c, k, n);
@@ -310,6 +331,15 @@ export class AgreementAccumulator {
     }
     row.set(k, (row.get(k) ?? 0) + n);
   }
+}
+
+/**
+ * s + terms[0] + terms[1] + … in that order (a local accumulator: this runs once per
+ * merge on the host, mostly unoptimised, where a property update per term is slow).
+ */
+function sumOnto(s: number, terms: Float64Array): number {
+  for (let i = 0; i < terms.length; i++) s += terms[i];
+  return s;
 }
 
 /** Add the integer counts of c into `into` (in place), leaving its Σ IoU alone. */

@@ -87,6 +87,40 @@ describe('bundles from scripts/build-main.mjs', () => {
     }
   });
 
+  it('the bundled consensus merge worker reads and clusters the project file for the host', async () => {
+    const { mergeAllJob } = await import('../app/services/consensusMerge.ts');
+    const { identify } = await import('../app/services/people.ts');
+    const { Project } = await import('../app/store/Project.ts');
+    const p = Project.create(path.join(tempDir('loupe-merge-build-'), 'm.loupe'), { annotator: 'lead' });
+    try {
+      identify(p, 'lead', 'lead');
+      const cls = p.classes.insert({ name: 'crack', color: '#ff0000', hotkey: null });
+      const people = ['ana', 'bo'].map((n) => p.annotators.ensure(n, 'human').id);
+      const rootId = p.images.ensureRoot('.');
+      for (let i = 0; i < 3; i++) {
+        const imageId = p.images.insert({ rootId, path: `${i}.png`, width: 64, height: 48, orientation: 1, format: 'png', bytes: 1, contentHash: `h${i}`, metadata: '{}', ingestError: null }, 'now');
+        for (const who of people) {
+          p.boxes.insert({ imageId, annotatorId: who, classId: cls, x: i + who, y: 0, w: 10, h: 10, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });
+          p.assignments.set(imageId, who, 'done', 'now');
+        }
+      }
+      const results = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
+      fs.mkdirSync(results, { recursive: true });
+      const beside = fs.mkdtempSync(path.join(results, 'merge-worker-'));
+      fs.copyFileSync(path.join(out, 'mergeWorker.mjs'), path.join(beside, 'mergeWorker.mjs'));
+      const stats = { fromWorker: 0, checked: 0, onHost: 0 };
+      try {
+        const workerFile = pathToFileURL(path.join(beside, 'mergeWorker.mjs'));
+        expect(await mergeAllJob(p, {}, undefined, { workerFrom: 0, hostWhileWaiting: false, workerFile, stats })).toMatchObject({ merged: 3, boxes: 3 });
+      } finally {
+        fs.rmSync(beside, { recursive: true, force: true });
+      }
+      expect(stats).toEqual({ fromWorker: 3, checked: 0, onHost: 0 });
+    } finally {
+      p.close();
+    }
+  });
+
   it('the bundled main starts: privileged scheme, IPC handlers and a window on the app URL', async () => {
     fake.resetFake();
     const appDir = tempDir('loupe-app-');

@@ -103,6 +103,23 @@ describe('consensus merge through the worker', () => {
     expect(both.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 
+  it('passes the IoU threshold and quorum to the worker', async () => {
+    const alone = (await setup()).p;
+    build(alone, 10);
+    const p = (await setup()).p;
+    build(p, 10);
+    const opts = { iou: 0.9, quorum: 3 };
+    const host = await mergeAllJob(alone, opts, undefined, { workerFrom: Infinity });
+    const s = stats();
+    const worker = await mergeAllJob(p, opts, undefined, { ...WORKER, stats: s });
+    expect(s.fromWorker).toBe(10);
+    expect(worker).toMatchObject({ merged: 10, boxes: host.boxes, iou: 0.9, quorum: 3 });
+    // a stricter threshold and quorum than the default keep fewer boxes
+    expect(host.boxes).toBeLessThan(30);
+    expect(consensusOf(p)).toEqual(consensusOf(alone));
+    expect(p.edits.lastApplied(p.images.allIds()[0], p.annotator.id)!.diff).toMatchObject({ resolution: { by: 'consensus', iou: 0.9, quorum: 3 } });
+  });
+
   it('notices work written after the worker read it, here or by another process, and merges those images from what is there now', async () => {
     const { p } = await setup();
     const { imgs, people, bus, firstBox } = build(p, 24);

@@ -6,6 +6,7 @@ import { LoupeError } from '../domain/errors.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
 import { PackageWriter } from '../io/workPackageFile.ts';
 import type { BoxRec, ClassRec, EditRec, ImageRec, PredRec, RunRec } from '../io/workPackageRecords.ts';
+import { pathEscape } from '../io/safePaths.ts';
 import { PackageRepo } from '../store/PackageRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { VERSION } from './handlers.ts';
@@ -85,6 +86,12 @@ export async function exportPackage(
       }
       if (!img.contentHash) {
         unreadable.push({ path: img.path, reason: 'the project has no content hash for it' });
+        continue;
+      }
+      // Opening the package would refuse it whole (it writes images at these paths).
+      const escape = pathEscape(img.path);
+      if (escape) {
+        unreadable.push({ path: img.path, reason: `its stored path cannot go into a package: ${escape}` });
         continue;
       }
       const mark = repo.mark(imageId, person.id) ?? null;

@@ -4,11 +4,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageBytes, snapshot, tempDir, track } from '../../test/unit/fixtures.ts';
+import { imageBytes, makeImage, snapshot, tempDir, track } from '../../test/unit/fixtures.ts';
 import { PackageWriter } from '../io/workPackageFile.ts';
 import { parseRecord } from '../io/workPackageRecords.ts';
 import { Project } from '../store/Project.ts';
-import { packageRepo } from './packageExport.ts';
+import { importFolder } from '../io/importFolder.ts';
+import { exportPackage, packageRepo } from './packageExport.ts';
 import { importPackage } from './packageImport.ts';
 import { openPackage } from './packageOpen.ts';
 
@@ -116,5 +117,23 @@ describe('work package paths', () => {
     const diff = JSON.parse(`${'['.repeat(10_000)}1${']'.repeat(10_000)}`) as unknown;
     const rec = { t: 'edit', image: 1, time: '2026-01-01T00:00:00.000Z', state: 'log', diff };
     expect(() => parseRecord(rec, 7)).toThrow(expect.objectContaining({ code: 'bad_request', message: "The package's edit record 7 is nested too deeply to check." }));
+  });
+
+  it("leaves out of a package, listed with the reason, an image whose stored path would be refused on opening, so the rest still opens", async () => {
+    const base = tempDir('loupe-pkg-paths-');
+    const images = path.join(base, 'images');
+    await makeImage(path.join(images, 'a.png'), { w: 10, h: 10 });
+    await makeImage(path.join(images, 'b.png'), { w: 12, h: 12 });
+    const lead = track(Project.create(path.join(base, 'lead.loupe'), { annotator: 'lead' }));
+    await importFolder(lead, images);
+    lead.db.prepare(`UPDATE images SET path = '../b.png' WHERE path = 'b.png'`).run();
+    const ana = lead.annotators.ensure('ana', 'human').id;
+    for (const id of lead.db.prepare<[], number>('SELECT id FROM images').pluck().all()) lead.assignments.set(id, ana, 'todo', '2026-01-01T00:00:00.000Z');
+    const pkg = path.join(base, 'ana.loupepkg');
+    const sum = await exportPackage(lead, { annotator: 'ana', out: pkg, withImages: true });
+    expect(sum.counts.images).toBe(1);
+    expect(sum.unreadable).toEqual([{ path: '../b.png', reason: 'its stored path cannot go into a package: it climbs out with ..' }]);
+    const opened = await openPackage({ file: pkg, imagesDir: path.join(base, 'remote', 'images'), project: path.join(base, 'remote', 'ana.loupe') }, {});
+    expect(opened).toMatchObject({ images: 1, written: 1, missing: [] });
   });
 });

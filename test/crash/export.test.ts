@@ -56,25 +56,35 @@ beforeAll(async () => {
 afterAll(() => tally.print());
 
 describe('kill -9 during an export', () => {
-  it.each(SEEDS)('seed %i: nothing or the whole dataset at --out; the next export sweeps the partial folder and writes the same dataset', async (seed) => {
+  // The last seed replaces a previous dataset with --force: the kill may also fall between its two renames.
+  it.each(SEEDS)('seed %i: nothing, the previous or the whole new dataset at --out; the next export sweeps the partial folder and writes the same dataset', async (seed) => {
     const parent = path.join(dir, `seed${seed}`);
     const out = path.join(parent, 'dataset');
+    const force = seed === SEEDS.at(-1);
     fs.mkdirSync(parent);
+    if (force) {
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, 'previous.txt'), 'the previous dataset');
+    }
+    const previous = force ? tree(out) : null;
     const labelsBefore = { boxes: boxDump(project), marks: markDump(project) };
     // After a seeded number of files is written in the hidden folder, then a seeded few milliseconds.
-    const k = await killLoupe(args(out), seed, { maxDelayMs: 50, progress: () => written(parent), total: 2 * COUNT });
+    const k = await killLoupe(args(out, force), seed, { maxDelayMs: 50, progress: () => written(parent), total: 2 * COUNT });
     // An export only reads the project.
     expect(integrity(project)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
     expect({ boxes: boxDump(project), marks: markDump(project) }).toEqual(labelsBefore);
 
-    const complete = fs.existsSync(out);
-    if (complete) expect(tree(out)).toEqual(reference);
+    const there = fs.existsSync(out) ? tree(out) : null;
+    const complete = JSON.stringify(there) === JSON.stringify(reference);
+    if (!complete) expect(there).toEqual(previous);
     const hidden = fs.readdirSync(parent).filter((n) => n !== 'dataset');
     for (const h of hidden) expect(h).toMatch(/^\.dataset\.partial-\d+-/);
+    // Only between the two renames of a replacement is nothing at --out, the previous dataset hidden beside it.
+    if (force && there === null) expect(hidden.some((h) => h.endsWith('-old'))).toBe(true);
     tally.add(k, !complete);
 
-    const again = JSON.parse((await runLoupe([...args(out, complete), '--json'])).stdout) as { leftovers: { removed: number } };
-    expect(again.leftovers.removed).toBe(hidden.length);
+    const again = JSON.parse((await runLoupe([...args(out, force || complete), '--json'])).stdout) as { leftovers: { removed: number; restored: boolean } };
+    expect(again.leftovers.removed + Number(again.leftovers.restored)).toBe(hidden.length);
     expect(fs.readdirSync(parent)).toEqual(['dataset']);
     expect(tree(out)).toEqual(reference);
   });

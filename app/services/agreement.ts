@@ -96,6 +96,9 @@ export async function runAgreement(
     { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile, cuts },
   );
   if (report.images === 0) throw new LoupeError('bad_request', 'No image has done work from two or more people any more; nothing was written.');
+  // the write holds the host's thread for tens of milliseconds on a large project: not in the same turn as building the report
+  await new Promise((resolve) => setImmediate(resolve));
+  if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Agreement report cancelled.');
   const at = new Date().toISOString();
   project.db.transaction(() => repo.replaceImageAgreement(report.perImage.map((r) => ({ imageId: r.imageId, agreement: r.agreement, people: r.people.length })), req.iou, at))();
   return nameReport(project, report, (performance.now() - t0) / 1000);

@@ -191,10 +191,15 @@ describe('kill -9 of the browser host during a burst of edits', () => {
     const host = await startHost(file);
     const acked = startAt(() => 0);
     let total = 0;
-    await burst(overHttp(host), startAt(() => 0), (id, done) => {
-      acked.set(id, done);
-      if (++total === killAfter) host.child.kill('SIGKILL');
-    });
+    try {
+      await burst(overHttp(host), startAt(() => 0), (id, done) => {
+        acked.set(id, done);
+        if (++total === killAfter) host.child.kill('SIGKILL');
+      });
+    } finally {
+      // A refused operation ends the burst early: the host must not outlive the test.
+      if (!host.child.killed) host.child.kill('SIGKILL');
+    }
     const killed = (await host.exited) === 'SIGKILL';
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 });
 

@@ -7,6 +7,8 @@ export interface EvalWorkerData extends ReadOnlyWorkerData {
   /** The reference annotator, or null for the final labels. */
   referenceId: number | null;
   importedRun: boolean;
+  /** Count only images this other run covered too, so two runs are compared on the same images. */
+  also?: { runId: number; importedRun: boolean };
   maxValues?: number;
 }
 

@@ -8,6 +8,8 @@ export interface EvaluationRequest {
   runId: number;
   /** The annotator whose labels are the reference; without one, the final labels (consensus, else the one person who marked the image done). */
   referenceId?: number;
+  /** Another run: count only the images it covered too, so the two are compared on the same images. */
+  sameImagesAs?: number;
 }
 
 /** How the final labels are named where a reference annotator's name would be. */
@@ -39,13 +41,21 @@ function referenceOf(project: Project, referenceId: number | undefined): { id: n
 export interface CheckedEvaluation {
   run: { id: number; name: string; modelId: number | null };
   reference: { id: number | null; name: string };
+  also?: { id: number; name: string; modelId: number | null };
 }
 
 /** Check a request before any work starts, so a wrong id is an error of the call, not a failed job. */
 export function checkEvaluation(project: Project, req: EvaluationRequest): CheckedEvaluation {
   const run = project.models.run(req.runId);
   if (!run) throw new LoupeError('not_found', `No model run ${req.runId} in this project; list the runs to pick one.`);
-  return { run: { id: run.id, name: run.name, modelId: run.modelId }, reference: referenceOf(project, req.referenceId) };
+  let also: CheckedEvaluation['also'];
+  if (req.sameImagesAs !== undefined) {
+    const other = project.models.run(req.sameImagesAs);
+    if (!other) throw new LoupeError('not_found', `No model run ${req.sameImagesAs} in this project to compare with; list the runs to pick one.`);
+    if (other.id === run.id) throw new LoupeError('bad_request', `Run ${run.id} compared with itself; pick another run.`);
+    also = { id: other.id, name: other.name, modelId: other.modelId };
+  }
+  return { run: { id: run.id, name: run.name, modelId: run.modelId }, reference: referenceOf(project, req.referenceId), ...(also ? { also } : {}) };
 }
 
 /**
@@ -57,12 +67,19 @@ export function checkEvaluation(project: Project, req: EvaluationRequest): Check
  */
 export async function runEvaluation(
   project: Project,
-  { run, reference }: CheckedEvaluation,
+  { run, reference, also }: CheckedEvaluation,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
   opts: { workerFile?: URL; nativeBinding?: string } = {},
 ): Promise<EvaluationReport> {
   const result = await evaluateInWorker(
-    { file: project.file, nativeBinding: opts.nativeBinding, runId: run.id, referenceId: reference.id, importedRun: run.modelId === null },
+    {
+      file: project.file,
+      nativeBinding: opts.nativeBinding,
+      runId: run.id,
+      referenceId: reference.id,
+      importedRun: run.modelId === null,
+      ...(also ? { also: { runId: also.id, importedRun: also.modelId === null } } : {}),
+    },
     { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },
   );
   return {

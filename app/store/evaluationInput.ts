@@ -23,7 +23,10 @@ export interface EvaluationInput {
  * Bulk reads scan the table: a million lookups through an index in another
  * order is many times slower.
  */
-export function readEvaluationInput(db: Db, q: { runId: number; referenceId: number | null; importedRun: boolean }): EvaluationInput {
+export function readEvaluationInput(
+  db: Db,
+  q: { runId: number; referenceId: number | null; importedRun: boolean; also?: { runId: number; importedRun: boolean } },
+): EvaluationInput {
   return db.transaction(() => {
     // The final labels: per image the consensus, else the one person who marked it done (as an export takes them).
     const final =
@@ -50,12 +53,14 @@ export function readEvaluationInput(db: Db, q: { runId: number; referenceId: num
           : 'The reference annotator has not marked any image done, so there is nothing to evaluate against.',
       );
     }
-    const ran = q.importedRun
-      ? null
-      : new Set(db.prepare<[number], { id: number }>("SELECT image_id AS id FROM run_images WHERE model_run_id = ? AND status = 'done'").all(q.runId).map((r) => r.id));
+    const ranBy = (runId: number, imported: boolean) =>
+      imported ? null : new Set(db.prepare<[number], { id: number }>("SELECT image_id AS id FROM run_images WHERE model_run_id = ? AND status = 'done'").all(runId).map((r) => r.id));
+    const ran = ranBy(q.runId, q.importedRun);
+    // Compared with another run: only the images both runs covered.
+    const alsoRan = q.also ? ranBy(q.also.runId, q.also.importedRun) : null;
     const metadata = new Map<number, Record<string, unknown>>();
     for (const row of db.prepare<[], { id: number; metadata: string }>('SELECT id, metadata FROM images ORDER BY id').iterate()) {
-      if (reviewed.has(row.id) && (!ran || ran.has(row.id))) metadata.set(row.id, parseMetadata(row.metadata));
+      if (reviewed.has(row.id) && (!ran || ran.has(row.id)) && (!alsoRan || alsoRan.has(row.id))) metadata.set(row.id, parseMetadata(row.metadata));
     }
     const classIds = db.prepare<[], { id: number }>('SELECT id FROM classes ORDER BY position, id').all().map((r) => r.id);
     const reference = final

@@ -49,6 +49,40 @@ describe('loupe evaluate', () => {
     expect(lines[8]).toBe(` Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = ${r.overall.stats[8].toFixed(3)}`);
   });
 
+  it('compares two runs on the same images (--compare) and keeps one metadata key (--by)', async () => {
+    const file = await project();
+    const d = path.dirname(file);
+    // a second model that finds the car box the first one missed, and the bus box
+    fs.writeFileSync(
+      path.join(d, 'results2.json'),
+      JSON.stringify([
+        { image_id: 1, category_id: 2, bbox: [25, 20, 50, 40], score: 0.9 },
+        { image_id: 2, category_id: 1, bbox: [0, 0, 5, 5], score: 0.8 },
+      ]),
+    );
+    const runs = JSON.parse((await loupe(['evaluate', file, '--reference', 'alice', '--json'])).stdout);
+    const preds = await loupe(['import', file, '--predictions', path.join(d, 'results2.json'), '--images-json', path.join(d, 'instances.json'), '--format', 'coco-results', '--model', 'det2']);
+    expect(preds.code, preds.stderr).toBe(0);
+    const a = runs.run.id as number;
+    const b = JSON.parse((await loupe(['evaluate', file, '--reference', 'alice', '--model', 'det2', '--json'])).stdout).run.id as number;
+    expect(b).not.toBe(a);
+    const cmp = await loupe(['evaluate', file, '--reference', 'alice', '--run', String(a), '--compare', String(b), '--json']);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const c = JSON.parse(cmp.stdout);
+    expect([c.a.run.name, c.b.run.name]).toEqual(['det', 'det2']);
+    expect(c.a.overall.stats).toEqual(runs.overall.stats);
+    expect(c.stats.AP50).toEqual({ a: c.a.overall.stats[1], b: c.b.overall.stats[1], diff: c.b.overall.stats[1] - c.a.overall.stats[1] });
+    const text = await loupe(['evaluate', file, '--reference', 'alice', '--run', String(a), '--compare', String(b)]);
+    expect(text.stdout).toMatch(/^A: det \(run \d+\) {3}B: det2 \(run \d+\)/);
+    expect(text.stdout.split('\n').filter((l) => /^(AP|AR)\w* /.test(l))).toHaveLength(12);
+    const self = await loupe(['evaluate', file, '--reference', 'alice', '--run', String(a), '--compare', String(a)]);
+    expect(self).toMatchObject({ code: 1, stderr: expect.stringMatching(/is the run being evaluated/) });
+    const none = await loupe(['evaluate', file, '--reference', 'alice', '--compare', '999']);
+    expect(none).toMatchObject({ code: 1, stderr: expect.stringMatching(/no run 999 to compare with; runs: /) });
+    const byMissing = await loupe(['evaluate', file, '--reference', 'alice', '--by', 'camera']);
+    expect(byMissing).toMatchObject({ code: 1, stderr: expect.stringMatching(/no metadata key "camera" on the evaluated images; keys: none/) });
+  });
+
   it('takes the final labels as the reference: here alice, the one person who marked the images done', async () => {
     const file = await project();
     const r = await loupe(['evaluate', file, '--final', '--json']);

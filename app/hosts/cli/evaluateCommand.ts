@@ -3,6 +3,7 @@ import type { EvaluationReport } from '../../contract/schemas.ts';
 import { call, CliError, Interrupted, openProject, printJson, println, type CliContext, type CliStreams } from './context.ts';
 import { UsageError } from './args.ts';
 import { waitForJob } from './progress.ts';
+import { onlyKey, printComparison } from './evaluateCompare.ts';
 import { evaluateFiles, summaryLine } from './evaluateFiles.ts';
 import { JSON_FLAG, type Command } from './spec.ts';
 import { positiveInt } from './values.ts';
@@ -50,15 +51,17 @@ function printReport(out: CliStreams, r: Report): void {
 export const EVALUATE_COMMAND: Command = {
   name: 'evaluate',
   summary: "Measure a model run against a person's labels, overall and per metadata slice",
-  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
+  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--by KEY] [--compare RUN] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
   details:
-    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). --by KEY shows only the slices of one metadata key. --compare RUN measures both runs on the images both covered and prints the twelve COCO numbers of each with the difference (B − A, B the run compared), then AP50 per slice. With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
   positionals: [{ name: 'PROJECT', required: false }],
   flags: {
     reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference' },
     final: { kind: 'boolean', help: 'Take the final labels as the reference (consensus, else the one person done)' },
     run: { kind: 'string', value: 'ID', help: 'Model run to evaluate (an error lists the runs)' },
     model: { kind: 'string', value: 'NAME', help: 'Evaluate the latest run of this model' },
+    by: { kind: 'string', value: 'KEY', help: 'Only the slices of this metadata key (e.g. camera)' },
+    compare: { kind: 'string', value: 'RUN', help: 'Compare with this run (id) on the images both covered' },
     gt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO instances file (the ground truth)' },
     dt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO results file (the detections)' },
     json: JSON_FLAG,
@@ -69,7 +72,7 @@ export const EVALUATE_COMMAND: Command = {
     if (gt !== undefined || dt !== undefined) {
       if (gt === undefined || dt === undefined) throw new UsageError('give both --gt and --dt', 'evaluate');
       if (a.positionals.PROJECT !== undefined) throw new UsageError('--gt and --dt evaluate files without a project; leave out PROJECT', 'evaluate');
-      for (const f of ['reference', 'final', 'run', 'model']) if (a.flags[f] !== undefined) throw new UsageError(`--${f} needs a PROJECT, not --gt and --dt`, 'evaluate');
+      for (const f of ['reference', 'final', 'run', 'model', 'by', 'compare']) if (a.flags[f] !== undefined) throw new UsageError(`--${f} needs a PROJECT, not --gt and --dt`, 'evaluate');
       return evaluateFiles(ctx, gt, dt, !!a.flags.json);
     }
     if (a.positionals.PROJECT === undefined) throw new UsageError('give PROJECT, or --gt and --dt', 'evaluate');
@@ -84,10 +87,26 @@ export const EVALUATE_COMMAND: Command = {
       if (!reference) throw new CliError(`no annotator named "${name}"; annotators: ${annotators.map((x) => x.name).join(', ') || 'none'}`);
       referenceId = reference.id;
     }
-    const job = await call(ctx, 'evaluation:start', { runId, referenceId });
-    const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'slices', cancelling: 'stopping' });
-    if (final.state === 'cancelled') throw new Interrupted('evaluation cancelled');
-    const report = final.result as Report;
+    const by = a.flags.by as string | undefined;
+    const evaluate = async (run: number, sameImagesAs?: number) => {
+      const job = await call(ctx, 'evaluation:start', { runId: run, referenceId, ...(sameImagesAs !== undefined ? { sameImagesAs } : {}) });
+      const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'slices', cancelling: 'stopping' });
+      if (final.state === 'cancelled') throw new Interrupted('evaluation cancelled');
+      if (final.state === 'failed') throw new CliError(final.error ?? 'the evaluation failed');
+      const report = final.result as Report;
+      return by === undefined ? report : onlyKey(report, by);
+    };
+    if (a.flags.compare !== undefined) {
+      const other = positiveInt('--compare', a.flags.compare as string);
+      const runs = await call(ctx, 'runs:list', {});
+      if (!runs.some((r) => r.id === other)) throw new CliError(`no run ${other} to compare with; runs: ${runs.map((r) => `${r.id} (${r.name})`).join(', ') || 'none'}`);
+      if (other === runId) throw new CliError(`--compare ${other} is the run being evaluated; pick another run`);
+      const ra = await evaluate(runId, other);
+      const rb = await evaluate(other, runId);
+      printComparison(ctx, ra, rb, !!a.flags.json);
+      return;
+    }
+    const report = await evaluate(runId);
     if (a.flags.json) printJson(ctx, report);
     else printReport(ctx, report);
   },

@@ -50,6 +50,19 @@ function methodNamesOnly(names) {
 }
 
 /**
+ * The packaged app starts its prebuilt worker bundles, so the worker bundler for runs from
+ * source (app/jobs/bundledWorker.ts, which needs esbuild) becomes "no bundle": the caller
+ * then starts the worker file it was given.
+ */
+const noWorkerBundler = {
+  name: 'no-worker-bundler',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]bundledWorker\.ts$/ }, (args) => ({ path: args.path, namespace: 'no-worker-bundler' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-worker-bundler' }, () => ({ contents: 'export function bundledWorker() { return Promise.resolve(null); }', loader: 'js' }));
+  },
+};
+
+/**
  * Build both bundles into `outdir` and check what they require: the preload
  * runs sandboxed, where only 'electron' can be required.
  */
@@ -62,6 +75,7 @@ export async function buildMain({ outdir = path.join(ROOT, 'dist', 'main'), quie
     platform: 'node',
     target: 'node22',
     external: MAIN_EXTERNAL,
+    plugins: [noWorkerBundler],
     metafile: true,
   });
   // platform 'browser' makes any Node built-in pulled into the preload fail the
@@ -88,6 +102,7 @@ export async function buildMain({ outdir = path.join(ROOT, 'dist', 'main'), quie
       platform: 'node',
       target: 'node22',
       external: MAIN_EXTERNAL,
+      plugins: [noWorkerBundler],
       metafile: true,
     });
     const workerImports = Object.values(worker.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addImageRow, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
-import { createDispatcher } from '../hosts/dispatcher.ts';
+import { addImageRow, leadSession, snapshot } from '../../test/unit/fixtures.ts';
 import { AgreementAccumulator, type ABox } from '../metrics/agreement/index.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
@@ -11,23 +9,7 @@ import { mergeAllJob } from './consensusMerge.ts';
 type Rect = [number, number, number, number];
 
 /** A lead's session on a fresh project, with its dispatcher. */
-async function setup() {
-  const s = newSession('lead');
-  const dispatch = createDispatcher(s);
-  const call = async <T = unknown>(m: string, req: unknown): Promise<T> => {
-    const r = await dispatch(m, req);
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-    return r.value as T;
-  };
-  const fail = async (m: string, req: unknown) => {
-    const r = await dispatch(m, req);
-    if (r.ok) throw new Error(`${m} should have failed`);
-    return r.error;
-  };
-  await call('project:create', { file: path.join(tempDir(), 'a.loupe') });
-  await call('session:identify', { name: 'lead', role: 'lead' });
-  return { s, p: s.project, call, fail };
-}
+const setup = () => leadSession('a.loupe');
 
 function draw(p: Project, imageId: number, annotatorId: number, classId: number, [x, y, w, h]: Rect): number {
   return p.boxes.insert({ imageId, annotatorId, classId, x, y, w, h, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });

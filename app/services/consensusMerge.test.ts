@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newSession, addImageRow, tempDir } from '../../test/unit/fixtures.ts';
-import { createDispatcher } from '../hosts/dispatcher.ts';
+import { addImageRow, leadSession } from '../../test/unit/fixtures.ts';
 import { consensusMerge, defaultQuorum } from '../metrics/agreement/index.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
@@ -10,18 +8,7 @@ import { mergeAllJob, type MergeStats, type MergeTuning } from './consensusMerge
 import { resolveImage } from './resolve.ts';
 
 /** A lead's session on a fresh project, with its dispatcher. */
-async function setup() {
-  const s = newSession('lead');
-  const dispatch = createDispatcher(s);
-  const call = async <T = unknown>(m: string, req: unknown): Promise<T> => {
-    const r = await dispatch(m, req);
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-    return r.value as T;
-  };
-  await call('project:create', { file: path.join(tempDir(), 'm.loupe') });
-  await call('session:identify', { name: 'lead', role: 'lead' });
-  return { s, p: s.project, call };
-}
+const setup = () => leadSession('m.loupe');
 
 /**
  * n images, three people (ana, bo, cy) who all marked every image done: three shared boxes

@@ -1,18 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METHODS, type MethodName } from '../contract/methods.ts';
+import type { MethodName } from '../contract/methods.ts';
 import { createDispatcher, type Dispatch } from '../hosts/dispatcher.ts';
-import { addImageRow, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
+import { addImageRow, checkedCall, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
 import { Project } from '../store/Project.ts';
 
 const empty = { added: [], updated: [], removed: [] };
 
-async function call<T = any>(d: Dispatch, method: MethodName, payload: unknown): Promise<T> {
-  const r = await d(method, payload);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  expect(METHODS[method].reply.safeParse(r.value).success, `${method} reply matches its schema`).toBe(true);
-  return r.value as T;
-}
+const call = checkedCall;
 async function refused(d: Dispatch, method: MethodName, payload: unknown): Promise<{ code: string; message: string }> {
   const r = await d(method, payload);
   if (r.ok) throw new Error(`${method} was expected to fail`);

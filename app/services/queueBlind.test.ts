@@ -1,19 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METHODS, type MethodName } from '../contract/methods.ts';
-import { createDispatcher, type Dispatch } from '../hosts/dispatcher.ts';
+import { createDispatcher } from '../hosts/dispatcher.ts';
 import { queueFilterFor } from './people.ts';
-import { addImageRow, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
+import { addImageRow, checkedCall, newSession, snapshot, tempDir } from '../../test/unit/fixtures.ts';
 import { QueueRepo } from '../store/QueueRepo.ts';
 
 const empty = { added: [], updated: [], removed: [] };
 
-async function call<T = any>(d: Dispatch, method: MethodName, payload: unknown): Promise<T> {
-  const r = await d(method, payload);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  expect(METHODS[method].reply.safeParse(r.value).success, `${method} reply matches its schema`).toBe(true);
-  return r.value as T;
-}
+const call = checkedCall;
 
 /**
  * A project file with images a, b (assigned by the lead to ana and ben: blind) and

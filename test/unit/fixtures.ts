@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { METHODS, type MethodName } from '../../app/contract/methods.ts';
+import { createDispatcher, type Dispatch } from '../../app/hosts/dispatcher.ts';
 import { Session } from '../../app/services/Session.ts';
 import { Project } from '../../app/store/Project.ts';
 
@@ -170,4 +172,34 @@ export async function twoImageYoloDataset(): Promise<string> {
   fs.writeFileSync(path.join(d, 'labels/train/a.txt'), '1 0.5 0.5 0.5 0.5\n0 0.2 0.2 0.1 0.1\n');
   fs.writeFileSync(path.join(d, 'labels/train/b.txt'), '0 0.5 0.5 0.5 0.5\n');
   return d;
+}
+
+/**
+ * A lead's session on a fresh project file through the dispatcher: `call` returns the value
+ * (throwing the error with its code), `fail` expects a refusal and returns its error.
+ */
+export async function leadSession(fileName = 'a.loupe') {
+  const s = newSession('lead');
+  const dispatch = createDispatcher(s);
+  const call = async <T = unknown>(m: string, req: unknown): Promise<T> => {
+    const r = await dispatch(m, req);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as T;
+  };
+  const fail = async (m: string, req: unknown) => {
+    const r = await dispatch(m, req);
+    if (r.ok) throw new Error(`${m} should have failed`);
+    return r.error;
+  };
+  await call('project:create', { file: path.join(tempDir(), fileName) });
+  await call('session:identify', { name: 'lead', role: 'lead' });
+  return { s, p: s.project, call, fail, dispatch };
+}
+
+/** Call a contract method through a dispatcher: its value, checked against the reply schema; an error throws with its code. */
+export async function checkedCall<T = any>(d: Dispatch, method: MethodName, payload: unknown): Promise<T> {
+  const r = await d(method, payload);
+  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+  expect(METHODS[method].reply.safeParse(r.value).success, `${method} reply matches its schema`).toBe(true);
+  return r.value as T;
 }

@@ -84,6 +84,21 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     expect(ref).toBeGreaterThan(0);
   });
 
+  it('compared with another run, counts only the images both runs covered; refuses an unknown run or the run itself', async () => {
+    const p = newProject();
+    const { ref, bot, runId, img } = build(p);
+    const modelId = p.models.insert({ name: 'light', path: 'light.onnx', sha256: 'h2', info: '{}', classMap: '[]', latency: null, addedAt: 'now' });
+    const other = p.models.insertRun(modelId, bot, 'h2', 'light', '{}', 'now');
+    // the other run covered img0, img1 and img5 (img5 the first run did not)
+    for (const id of [img[0], img[1], img[5]]) p.models.markImage(other, id, 'done', null, 0, 'now');
+    const alone = await evaluateRun(p, { runId, referenceId: ref });
+    const both = await evaluateRun(p, { runId, referenceId: ref, sameImagesAs: other });
+    expect([alone.overall.images, both.overall.images]).toEqual([4, 2]);
+    expect(both).toMatchObject({ reviewed: 5, notRun: 3, overall: { gt: 2, dt: 2, found: 2, missed: 0, falseAlarms: 0 } });
+    await expect(evaluateRun(p, { runId, referenceId: ref, sameImagesAs: 999 })).rejects.toThrow(/No model run 999 in this project to compare with/);
+    await expect(evaluateRun(p, { runId, referenceId: ref, sameImagesAs: runId })).rejects.toThrow(/compared with itself/);
+  });
+
   it('counts every reviewed image for an imported run, which lists only images with detections', async () => {
     const p = newProject();
     const { ref, bot, img, crack } = build(p);

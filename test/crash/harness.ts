@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../app/hosts/cli/main.ts';
 import { loupe, type Run } from '../../app/hosts/cli/runLoupe.ts';
+import { mulberry32 } from '../../app/domain/random.ts';
 
 /**
  * The kill -9 matrix: real `loupe` processes on real project files, killed with
@@ -20,14 +21,7 @@ process.env.LOUPE_ANNOTATOR = CLI_PERSON;
 
 /** mulberry32 (seed spread by a golden-ratio multiply first): a small seeded generator, so a failing seed can be run again. */
 export function seeded(seed: number): () => number {
-  let a = Math.imul(seed, 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.imul(seed, 0x9e3779b9) >>> 0);
 }
 
 /** How a killed run went: the process's end, and whether the SIGKILL was what ended it. */

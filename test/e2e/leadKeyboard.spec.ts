@@ -76,6 +76,8 @@ test('the lead by keyboard alone: dashboard, a pair\'s images, step, take a pers
   // Alt+digit takes that person's labels; undo takes them back; Alt+C takes the consensus.
   const info = await rpc<{ items: { id: number; path: string }[] }>(host, 'images:list', { offset: 0, limit: 50 });
   const imageId = info.items.find((i) => i.path === first)!.id;
+  // The legend of the image now open (it is read again after each step).
+  await expect(page.getByTestId('legend').locator('li')).toHaveCount(3);
   const names = await page.getByTestId('legend').locator('li .name').allTextContents();
   const k = names.indexOf('bo') + 1;
   expect(k).toBeGreaterThan(0);

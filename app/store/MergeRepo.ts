@@ -1,18 +1,11 @@
 import type { Statement } from 'better-sqlite3';
+import type { BoxState } from '../domain/box.ts';
 import type { ABox } from '../metrics/agreement/index.ts';
 import type { PeopleOnImage } from './AgreementRepo.ts';
 import type { Db } from './openDatabase.ts';
 
 /** One consensus box to insert: a new id, the class and place, and the person's box it came from. */
-export interface ResolutionBoxRow {
-  id: number;
-  classId: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  sourceBoxId: number;
-}
+export type ResolutionBoxRow = BoxState & { sourceBoxId: number };
 
 /** The largest multi-row INSERT of resolution boxes (9 parameters a row). */
 const CHUNK = 64;

@@ -1,8 +1,8 @@
-import type { Statement } from 'better-sqlite3';
 import type { ABox } from '../metrics/agreement/index.ts';
 import type { AnnotatorRow } from './AnnotatorRepo.ts';
 import type { AssignmentStatus } from './AssignmentRepo.ts';
 import type { Db } from './openDatabase.ts';
+import { perConnection, StatementCache } from './perConnection.ts';
 
 /** One image's people for agreement: each human who marked it done, with their boxes there (possibly none). */
 export interface PeopleOnImage {
@@ -45,9 +45,10 @@ export class AgreementRepo {
   private readonly sDoneBetween;
   private readonly sImageBoxes;
   private readonly sResolved;
-  private readonly writes = new Map<string, Statement>();
+  private readonly writes: StatementCache;
 
   constructor(private readonly db: Db) {
+    this.writes = new StatementCache(db);
     // Done marks (box columns NULL) sort before the boxes of the same person, so a person
     // with a done mark and no boxes is seen as "no boxes", not left out.
     this.sStream = db
@@ -90,7 +91,7 @@ export class AgreementRepo {
 
   /** How many images with image_id in [from, to) two or more people marked done. */
   countSharedBetween(from: number, to: number): number {
-    return this.write(
+    return this.writes.get(
       'countBetween',
       `SELECT count(*) FROM (SELECT image_id FROM (${DONE}) WHERE image_id >= ? AND image_id < ? GROUP BY image_id HAVING count(*) >= 2)`,
     )
@@ -100,13 +101,13 @@ export class AgreementRepo {
 
   /** The ids of the images two or more people marked done, ascending. */
   sharedImageIds(): number[] {
-    return this.write('sharedIds', `${MULTI} ORDER BY image_id`).pluck().all() as number[];
+    return this.writes.get('sharedIds', `${MULTI} ORDER BY image_id`).pluck().all() as number[];
   }
 
   /** True when the consensus author has boxes on the image or marked it done (it is resolved). */
   isResolved(imageId: number, consensusId: number): boolean {
     return (
-      this.write('isResolved', `SELECT EXISTS (SELECT 1 FROM boxes WHERE image_id = ? AND annotator_id = ?) OR EXISTS (SELECT 1 FROM assignments WHERE image_id = ? AND annotator_id = ? AND status = 'done')`)
+      this.writes.get('isResolved', `SELECT EXISTS (SELECT 1 FROM boxes WHERE image_id = ? AND annotator_id = ?) OR EXISTS (SELECT 1 FROM assignments WHERE image_id = ? AND annotator_id = ? AND status = 'done')`)
         .pluck()
         .get(imageId, consensusId, imageId, consensusId) === 1
     );
@@ -156,9 +157,9 @@ export class AgreementRepo {
    * ranges; range k is [cut[k − 1], cut[k]) with the ends open (±Infinity).
    */
   sharedCuts(maxParts: number, minPerPart: number): number[] {
-    const n = this.write('doneCount', `SELECT count(*) FROM (${DONE})`).pluck().get() as number;
+    const n = this.writes.get('doneCount', `SELECT count(*) FROM (${DONE})`).pluck().get() as number;
     const parts = Math.max(1, Math.min(maxParts, Math.floor(n / minPerPart)));
-    const at = this.write('doneAt', `SELECT image_id FROM (${DONE}) ORDER BY image_id LIMIT 1 OFFSET ?`).pluck();
+    const at = this.writes.get('doneAt', `SELECT image_id FROM (${DONE}) ORDER BY image_id LIMIT 1 OFFSET ?`).pluck();
     const cuts: number[] = [];
     for (let k = 1; k < parts; k++) {
       const id = at.get(Math.floor((n * k) / parts)) as number | undefined;
@@ -196,9 +197,9 @@ export class AgreementRepo {
    * per row, since this runs on the host's thread.
    */
   replaceImageAgreement(rows: readonly ImageAgreementRow[], iou: number, at: string): void {
-    this.write('clear', 'DELETE FROM image_agreement').run();
+    this.writes.get('clear', 'DELETE FROM image_agreement').run();
     const sql = (n: number) => `INSERT INTO image_agreement (image_id, agreement, people, computed_at, iou) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
-    const batch = this.write('insertBatch', sql(INSERT_BATCH));
+    const batch = this.writes.get('insertBatch', sql(INSERT_BATCH));
     const params: (number | string)[] = [];
     let i = 0;
     for (; i + INSERT_BATCH <= rows.length; i += INSERT_BATCH) {
@@ -206,13 +207,13 @@ export class AgreementRepo {
       for (let k = i; k < i + INSERT_BATCH; k++) params.push(rows[k].imageId, rows[k].agreement, rows[k].people, at, iou);
       batch.run(params);
     }
-    const ins = this.write('insert', sql(1));
+    const ins = this.writes.get('insert', sql(1));
     for (; i < rows.length; i++) ins.run(rows[i].imageId, rows[i].agreement, rows[i].people, at, iou);
   }
 
   /** image_agreement as stored, by image id. */
   imageAgreement(): (ImageAgreementRow & { iou: number; computedAt: string })[] {
-    return this.write('all', 'SELECT image_id AS imageId, agreement, people, iou, computed_at AS computedAt FROM image_agreement ORDER BY image_id').all() as (ImageAgreementRow & {
+    return this.writes.get('all', 'SELECT image_id AS imageId, agreement, people, iou, computed_at AS computedAt FROM image_agreement ORDER BY image_id').all() as (ImageAgreementRow & {
       iou: number;
       computedAt: string;
     })[];
@@ -220,24 +221,13 @@ export class AgreementRepo {
 
   /** Put back an author's status on an image as it was: a status, or no row at all. */
   restoreStatus(imageId: number, annotatorId: number, status: AssignmentStatus | null, at: string): void {
-    if (status === null) this.write('unset', 'DELETE FROM assignments WHERE image_id = ? AND annotator_id = ?').run(imageId, annotatorId);
+    if (status === null) this.writes.get('unset', 'DELETE FROM assignments WHERE image_id = ? AND annotator_id = ?').run(imageId, annotatorId);
     else
-      this.write('reset', `INSERT INTO assignments (image_id, annotator_id, status, updated_at, origin) VALUES (?, ?, ?, ?, 'review')
+      this.writes.get('reset', `INSERT INTO assignments (image_id, annotator_id, status, updated_at, origin) VALUES (?, ?, ?, ?, 'review')
         ON CONFLICT (image_id, annotator_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`).run(imageId, annotatorId, status, at);
   }
 
-  private write(key: string, sql: string): Statement {
-    let s = this.writes.get(key);
-    if (!s) this.writes.set(key, (s = this.db.prepare(sql)));
-    return s;
-  }
 }
-
-const repos = new WeakMap<Db, AgreementRepo>();
 
 /** The AgreementRepo of a connection, made once. */
-export function agreementRepo(db: Db): AgreementRepo {
-  let r = repos.get(db);
-  if (!r) repos.set(db, (r = new AgreementRepo(db)));
-  return r;
-}
+export const agreementRepo = perConnection((db) => new AgreementRepo(db));

@@ -3,6 +3,7 @@ import type { BoxState } from '../domain/box.ts';
 import type { ABox } from '../metrics/agreement/index.ts';
 import type { PeopleOnImage } from './AgreementRepo.ts';
 import type { Db } from './openDatabase.ts';
+import { perConnection, StatementCache } from './perConnection.ts';
 
 /** One consensus box to insert: a new id, the class and place, and the person's box it came from. */
 export type ResolutionBoxRow = BoxState & { sourceBoxId: number };
@@ -32,9 +33,10 @@ export class MergeRepo {
   private readonly sBoxCounts;
   private readonly sTotalChanges;
   private readonly sDataVersion;
-  private readonly writes = new Map<string, Statement>();
+  private readonly writes: StatementCache;
 
   constructor(private readonly db: Db) {
+    this.writes = new StatementCache(db);
     this.sDone = db
       .prepare<[number, number], [number, number]>(
         `SELECT s.image_id, s.annotator_id FROM assignments s JOIN annotators n ON n.id = s.annotator_id
@@ -108,7 +110,7 @@ export class MergeRepo {
 
   /** The id the next box gets (what AUTOINCREMENT would give it); inside the write transaction that inserts it. */
   nextBoxId(): number {
-    const s = this.write(
+    const s = this.writes.get(
       'nextId',
       `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'boxes'), 0), coalesce((SELECT max(id) FROM boxes), 0)) + 1`,
     );
@@ -162,24 +164,13 @@ export class MergeRepo {
 
   private insertStatement(n: number): Statement {
     const key = `insert${n}`;
-    const s = this.writes.get(key);
+    const s = this.writes.peek(key);
     if (s) return s;
     const values = Array.from({ length: n }, () => "(?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 'accepted', ?)").join(', ');
-    return this.write(key, `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES ${values}`);
+    return this.writes.get(key, `INSERT INTO boxes (id, image_id, annotator_id, model_run_id, class_id, x, y, w, h, score, provenance, source_box_id) VALUES ${values}`);
   }
 
-  private write(key: string, sql: string): Statement {
-    let s = this.writes.get(key);
-    if (!s) this.writes.set(key, (s = this.db.prepare(sql)));
-    return s;
-  }
 }
-
-const repos = new WeakMap<Db, MergeRepo>();
 
 /** The MergeRepo of a connection, made once. */
-export function mergeRepo(db: Db): MergeRepo {
-  let r = repos.get(db);
-  if (!r) repos.set(db, (r = new MergeRepo(db)));
-  return r;
-}
+export const mergeRepo = perConnection((db) => new MergeRepo(db));

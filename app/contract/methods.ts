@@ -128,7 +128,7 @@ export const METHODS = {
   },
   'export:start': { request: S.ExportRequest, reply: S.JobInfo },
   /** Evaluate a model run against a reference annotator (without one, the final labels), overall and per metadata slice; the job's result is an EvaluationReport. */
-  'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id.optional(), sameImagesAs: S.Id.optional() }), reply: S.JobInfo },
+  'evaluation:start': { request: z.strictObject({ runId: S.Id, referenceId: S.Id.optional(), sameImagesAs: S.Id.optional(), compareRunId: S.Id.optional() }), reply: S.JobInfo },
   /** Write one person's work package (their images, the model's pre-labels, their own work, nobody else's) to `out`; the job's result is a PackageExportSummary. */
   'package:export': { request: z.strictObject({ annotator: S.PackageAnnotator, out: z.string().min(1), withImages: z.boolean().default(false) }), reply: S.JobInfo },
   /** Bring a work package's boxes, edits and marks into this project, attributed to its person; the job's result is a PackageImportSummary. */

@@ -237,8 +237,47 @@ const SliceStats = {
   falseAlarms: z.int(),
 };
 
-/** The result of an `evaluation:start` job: a model run against a reference annotator, overall and per metadata slice. */
-export const EvaluationReport = z.object({
+/** pycocotools' 12 numbers in its order (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl); -1 where nothing could be measured. */
+export const CocoStats = z.array(z.number()).length(12);
+/** AP (0.50:0.95) and AP50 of one class, with its reference boxes and detections; -1 when the class has no reference box. */
+export const ClassAp = z.object({ categoryId: Id, ap: z.number(), ap50: z.number(), gt: z.int(), dt: z.int() });
+
+/**
+ * What a slice is cut by: an image metadata key (`key` is the key), a flag reason (`key` 'flag', `value` the reason or
+ * 'unflagged'), a drift bucket of the `drift` flag's score (`key` 'drift', `value` low / mid / high tercile, or 'no drift flag'),
+ * or the week the image was captured (`key` 'week', `value` an ISO week such as 2026-W49, or 'unknown').
+ */
+export const SliceKind = z.enum(['metadata', 'flag', 'drift', 'time']);
+
+/** One slice of the evaluated images (e.g. shift = night) and how the run does on it. */
+export const EvaluationSlice = z.object({
+  kind: SliceKind.optional(),
+  key: z.string(),
+  value: z.string(),
+  ...SliceStats,
+  stats: CocoStats.optional(),
+  perClass: z.array(ClassAp).optional(),
+});
+
+/** Precision at pycocotools' 101 recall points (IoU 0.50 and 0.50:0.95 averaged, area all, 100 detections) of one class; -1 where there is no reference box. */
+export const PrCurve = z.object({
+  categoryId: Id,
+  recall: z.array(z.number()),
+  precision50: z.array(z.number()),
+  precision: z.array(z.number()).optional(),
+});
+
+/**
+ * Confusion of classes at IoU 0.5 with a background row and column: `matrix[i][j]` counts reference boxes of
+ * `classIds[i]` matched by a detection of `classIds[j]`; index `classIds.length` is background (the last row:
+ * detections that matched nothing; the last column: reference boxes nothing found).
+ */
+export const ConfusionWithBackground = z.object({ classIds: z.array(Id), matrix: z.array(z.array(z.int())), iou: z.number().optional() });
+
+/** A model's inference time on this machine (onnxruntime session.run, p50/p95 ms), or null when not measured (an imported run). */
+export const RunLatency = z.object({ p50Ms: z.number(), p95Ms: z.number(), runs: z.int(), measuredAt: z.string().optional() }).nullable();
+
+const EvaluationReportBase = z.object({
   run: z.object({ id: Id, name: z.string() }),
   /** The reference annotator; id null for the final labels. */
   reference: z.object({ id: Id.nullable(), name: z.string() }),
@@ -246,11 +285,50 @@ export const EvaluationReport = z.object({
   notRun: z.int(),
   overall: z.object({
     ...SliceStats,
-    stats: z.array(z.number()).length(12),
-    perClass: z.array(z.object({ categoryId: Id, ap: z.number(), ap50: z.number(), gt: z.int(), dt: z.int() })),
+    stats: CocoStats,
+    perClass: z.array(ClassAp),
+    confusion: ConfusionWithBackground.optional(),
+    prCurves: z.array(PrCurve).optional(),
   }),
-  slices: z.array(z.object({ key: z.string(), value: z.string(), ...SliceStats })),
+  /** Slices by metadata, flag, drift bucket and week; within each kind and key, the worst AP50 first (a slice without reference boxes last). */
+  slices: z.array(EvaluationSlice),
   keysSkipped: z.array(z.object({ key: z.string(), values: z.int() })),
+  /** The run's model latency on this machine; null when not measured. */
+  latency: RunLatency.optional(),
+  /** The slice with the lowest AP50 (with reference boxes), to set beside the latency. */
+  worstSlice: z.object({ kind: SliceKind.optional(), key: z.string(), value: z.string(), ap: z.number(), ap50: z.number() }).nullable().optional(),
+});
+
+/** A difference B − A of two numbers; null where either is -1 (not measurable). */
+const Diff = z.number().nullable();
+const SliceDiff = {
+  images: z.int(),
+  gt: z.int(),
+  dt: z.int(),
+  ap: Diff,
+  ap50: Diff,
+  found: z.int(),
+  missed: z.int(),
+  falseAlarms: z.int(),
+  stats: z.array(Diff).length(12).optional(),
+};
+
+/** The result of an `evaluation:start` job: a model run against a reference annotator, overall and per slice; with `compareRunId`, the other run's report on the same images and the differences. */
+export const EvaluationReport = EvaluationReportBase.extend({
+  compare: z
+    .object({
+      /** The other run (B) evaluated on the same images. */
+      other: EvaluationReportBase,
+      /** B − A: overall, per class (by categoryId), and per slice matched by kind, key and value (slices on one side only are left out). */
+      diff: z.object({
+        overall: z.object(SliceDiff),
+        perClass: z.array(z.object({ categoryId: Id, ap: Diff, ap50: Diff })),
+        slices: z.array(z.object({ kind: SliceKind.optional(), key: z.string(), value: z.string(), ...SliceDiff })),
+        /** Latency p50 B − A in ms; null when either is not measured. */
+        latencyP50Ms: Diff,
+      }),
+    })
+    .optional(),
 });
 
 /** A per-person setting's name, e.g. review.threshold. */

@@ -1,0 +1,185 @@
+/**
+ * Image statistics for drift detection, computed from decoded pixels (8-bit RGB
+ * in display orientation, EXIF orientation applied, as app/inference/imageInput.ts
+ * decodes) once per image and stored in images.stats.
+ *
+ * - brightness: mean BT.601 luma Y = 0.299 R + 0.587 G + 0.114 B, 0–255.
+ * - contrast: population standard deviation of that luma.
+ * - colourfulness: Hasler & Süsstrunk (2003), M = σ_rgyb + 0.3 μ_rgyb with
+ *   rg = R − G, yb = (R + G)/2 − B, σ_rgyb = √(σ_rg² + σ_yb²), μ_rgyb = √(μ_rg² + μ_yb²).
+ * - sharpness: variance of the 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]] (OpenCV's
+ *   cv2.Laplacian with ksize 1) over the interior of the luma resampled to a fixed
+ *   working size, so that the resolution of the file does not dominate the value:
+ *   the luma is first averaged over k×k blocks, k = ⌊long side / 512⌋ when that is
+ *   2 or more (an anti-aliasing step), then resampled bilinearly (half-pixel
+ *   centres, edge pixels repeated) to a long side of exactly 512 and a short side
+ *   of max(3, round(short · 512 / long)). Working sizes are fixed per aspect ratio,
+ *   so one scene at 640×480 and at 4000×3000 gets nearly the same sharpness,
+ *   while an upscaled (soft) copy scores lower.
+ * - width, height: the display-oriented size in pixels.
+ *
+ * An independent numpy implementation, test/fixtures/image-stats/reference.py,
+ * produced the golden values in imageStats.test.ts.
+ */
+import { decodeImage, type ImageSource } from '../inference/imageInput.ts';
+import type { RgbImage } from '../inference/letterbox.ts';
+
+/** The statistics of one image, as stored in images.stats (JSON). */
+export interface ImageStats {
+  v: 1;
+  brightness: number;
+  contrast: number;
+  sharpness: number;
+  colourfulness: number;
+  width: number;
+  height: number;
+}
+
+/** The long side of the grid sharpness is measured on. */
+export const SHARPNESS_LONG_SIDE = 512;
+
+/** Statistics of decoded RGB pixels. */
+export function statsOfPixels(img: RgbImage): ImageStats {
+  const { width, height, data } = img;
+  const n = width * height;
+  const luma = new Float32Array(n);
+  let sY = 0;
+  let sYY = 0;
+  let sRg = 0;
+  let sRgRg = 0;
+  let sYb = 0;
+  let sYbYb = 0;
+  // One pass: luma for the sharpness grid, and the sums every other statistic needs.
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    const r = data[p];
+    const g = data[p + 1];
+    const b = data[p + 2];
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    luma[i] = y;
+    sY += y;
+    sYY += y * y;
+    const rg = r - g;
+    const yb = 0.5 * (r + g) - b;
+    sRg += rg;
+    sRgRg += rg * rg;
+    sYb += yb;
+    sYbYb += yb * yb;
+  }
+  const mY = sY / n;
+  const mRg = sRg / n;
+  const mYb = sYb / n;
+  const varOf = (s2: number, m: number) => Math.max(0, s2 / n - m * m);
+  const colourfulness = Math.sqrt(varOf(sRgRg, mRg) + varOf(sYbYb, mYb)) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+  return {
+    v: 1,
+    brightness: mY,
+    contrast: Math.sqrt(varOf(sYY, mY)),
+    sharpness: laplacianVariance(workingLuma(luma, width, height)),
+    colourfulness,
+    width,
+    height,
+  };
+}
+
+/** Decode an image file (or its bytes) once and compute its statistics. */
+export async function imageStats(src: ImageSource, opts: { pixelLimit?: number; syncRead?: boolean } = {}): Promise<ImageStats> {
+  return statsOfPixels(await decodeImage(src, opts));
+}
+
+/** The size of the sharpness grid for an image of this size. */
+export function workingSize(width: number, height: number): { width: number; height: number } {
+  const long = Math.max(width, height);
+  const short = Math.max(3, Math.round((Math.min(width, height) * SHARPNESS_LONG_SIDE) / long));
+  return width >= height ? { width: SHARPNESS_LONG_SIDE, height: short } : { width: short, height: SHARPNESS_LONG_SIDE };
+}
+
+interface Grid {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** The luma on the sharpness grid: k×k block means, then bilinear to the working size. */
+function workingLuma(luma: Float32Array, width: number, height: number): Grid {
+  let src: Grid = { width, height, data: luma };
+  const k = Math.floor(Math.max(width, height) / SHARPNESS_LONG_SIDE);
+  if (k >= 2) src = blockMean(src, k);
+  const dst = workingSize(width, height);
+  return bilinear(src, dst.width, dst.height);
+}
+
+/** Means of k×k blocks; a partial block at the right or bottom edge is averaged over what it holds. */
+function blockMean(g: Grid, k: number): Grid {
+  const w = Math.ceil(g.width / k);
+  const h = Math.ceil(g.height / k);
+  const sums = new Float64Array(w * h);
+  for (let y = 0; y < g.height; y++) {
+    const row = Math.floor(y / k) * w;
+    const off = y * g.width;
+    for (let x = 0; x < g.width; x++) sums[row + Math.floor(x / k)] += g.data[off + x];
+  }
+  const out = new Float32Array(w * h);
+  for (let by = 0; by < h; by++) {
+    const bh = Math.min(k, g.height - by * k);
+    for (let bx = 0; bx < w; bx++) out[by * w + bx] = sums[by * w + bx] / (bh * Math.min(k, g.width - bx * k));
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** One axis of a half-pixel-centre bilinear resampling: the two source indices and the second's weight per output index. */
+function axis(src: number, dst: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const t = new Float32Array(dst);
+  const scale = src / dst;
+  for (let d = 0; d < dst; d++) {
+    const s = Math.min(src - 1, Math.max(0, (d + 0.5) * scale - 0.5));
+    const f = Math.floor(s);
+    i0[d] = f;
+    i1[d] = Math.min(src - 1, f + 1);
+    t[d] = s - f;
+  }
+  return { i0, i1, t };
+}
+
+function bilinear(g: Grid, w: number, h: number): Grid {
+  const ax = axis(g.width, w);
+  const ay = axis(g.height, h);
+  const out = new Float32Array(w * h);
+  const { data } = g;
+  for (let y = 0; y < h; y++) {
+    const r0 = ay.i0[y] * g.width;
+    const r1 = ay.i1[y] * g.width;
+    const ty = ay.t[y];
+    for (let x = 0; x < w; x++) {
+      const x0 = ax.i0[x];
+      const x1 = ax.i1[x];
+      const tx = ax.t[x];
+      const top = data[r0 + x0] + (data[r0 + x1] - data[r0 + x0]) * tx;
+      const bottom = data[r1 + x0] + (data[r1 + x1] - data[r1 + x0]) * tx;
+      out[y * w + x] = top + (bottom - top) * ty;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Population variance of the 4-neighbour Laplacian over the grid's interior (the border row and column left out). */
+function laplacianVariance(g: Grid): number {
+  const { width: w, height: h, data } = g;
+  let s = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let y = 1; y < h - 1; y++) {
+    const o = y * w;
+    for (let x = 1; x < w - 1; x++) {
+      const i = o + x;
+      const l = data[i - w] + data[i + w] + data[i - 1] + data[i + 1] - 4 * data[i];
+      s += l;
+      s2 += l * l;
+      n++;
+    }
+  }
+  if (n === 0) return 0;
+  const m = s / n;
+  return Math.max(0, s2 / n - m * m);
+}

@@ -56,6 +56,43 @@ export interface EvalCategoryResult {
   dt: number;
 }
 
+/** Area ranges in pycocotools' order (`Params.areaRngLbl`). */
+export const AREA_LABELS: readonly ['all', 'small', 'medium', 'large'] = Object.freeze(['all', 'small', 'medium', 'large'] as const);
+
+/** One category's precision-recall curves at area 'all' and maxDets 100. */
+export interface EvalCategoryCurve {
+  categoryId: number;
+  /**
+   * precision[t][r]: pycocotools' `eval['precision'][t, r, k, 0, 2]` for IoU threshold t
+   * (IOU_THRESHOLDS) and recall point r (RECALL_THRESHOLDS, 101 of them); made
+   * non-increasing; 0 past the highest recall reached; all -1 when the category has no GT.
+   */
+  precision: number[][];
+  /** scores[t][r]: `eval['scores'][t, r, k, 0, 2]`, the score of the detection that reaches recall point r (0 past the end, -1 with no GT). */
+  scores: number[][];
+}
+
+/** pycocotools' accumulated arrays, asked for with `cocoEvaluate(input, { curves: true })`. */
+export interface EvalCurves {
+  /** `eval['counts']`: [T, R, K, A, M] = [10, 101, categories, 4, 3]. */
+  counts: [number, number, number, number, number];
+  /** `eval['precision']`, row-major [T][R][K][A][M], every area range and maxDets; -1 where there is no GT. */
+  precision: Float64Array;
+  /** `eval['scores']`, the same layout. */
+  scores: Float64Array;
+  /** `eval['recall']`, row-major [T][K][A][M]. */
+  recall: Float64Array;
+  /** Per category (ascending id, as EvalResult.perCategory), the curves at area 'all' and maxDets 100. */
+  perCategory: EvalCategoryCurve[];
+}
+
+/** Options of `cocoEvaluate`. */
+export interface EvalOptions {
+  signal?: AbortSignal;
+  /** Also return pycocotools' precision, scores and recall arrays (EvalResult.curves). */
+  curves?: boolean;
+}
+
 export interface EvalResult {
   /**
    * pycocotools' 12 numbers, in its order: AP, AP50, AP75, AP small, AP medium, AP large,
@@ -64,6 +101,8 @@ export interface EvalResult {
   stats: number[];
   /** One entry per distinct category id, in ascending id order. */
   perCategory: EvalCategoryResult[];
+  /** Present when asked for with `{ curves: true }`. */
+  curves?: EvalCurves;
 }
 
 /** Like `np.linspace(start, stop, num)` (endpoint included), value for value. */
@@ -119,7 +158,9 @@ const IGNORED = 2;
  * between categories, but nothing on this thread can abort it mid-call — a caller that
  * must stay responsive evaluates in pieces (as slices do) or in a worker.
  */
-export function cocoEvaluate(input: EvalInput, opts: { signal?: AbortSignal } = {}): EvalResult {
+export function cocoEvaluate(input: EvalInput, opts: EvalOptions & { curves: true }): EvalResult & { curves: EvalCurves };
+export function cocoEvaluate(input: EvalInput, opts?: EvalOptions): EvalResult;
+export function cocoEvaluate(input: EvalInput, opts: EvalOptions = {}): EvalResult {
   const signal = opts.signal;
   signal?.throwIfAborted();
   const imgIds = uniqueSorted(input?.imageIds, 'imageIds');

@@ -297,6 +297,38 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX image_agreement_by_agreement ON image_agreement(agreement, image_id);
   `,
+  /* 8: per-project weights of flag reasons; priority = the sum over an image's flags of weight(reason) × score */ `
+  -- A reason with no row weighs 1. Changing a weight re-ranks the images flagged for that reason.
+  CREATE TABLE flag_weights (
+    reason TEXT PRIMARY KEY,
+    weight REAL NOT NULL CHECK (weight >= 0)
+  ) STRICT;
+  DROP TRIGGER image_rank_flag_insert;
+  DROP TRIGGER image_rank_flag_delete;
+  DROP TRIGGER image_rank_flag_update;
+  CREATE TRIGGER image_rank_flag_insert AFTER INSERT ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = new.image_id), 0) WHERE image_id = new.image_id;
+  END;
+  CREATE TRIGGER image_rank_flag_delete AFTER DELETE ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = old.image_id), 0) WHERE image_id = old.image_id;
+  END;
+  CREATE TRIGGER image_rank_flag_update AFTER UPDATE OF image_id, score, reason ON flags BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = image_rank.image_id), 0)
+      WHERE image_id IN (old.image_id, new.image_id);
+  END;
+  CREATE TRIGGER image_rank_weight_insert AFTER INSERT ON flag_weights BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = image_rank.image_id), 0)
+      WHERE image_id IN (SELECT image_id FROM flags INDEXED BY flags_by_reason WHERE reason = new.reason);
+  END;
+  CREATE TRIGGER image_rank_weight_update AFTER UPDATE ON flag_weights BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = image_rank.image_id), 0)
+      WHERE image_id IN (SELECT image_id FROM flags INDEXED BY flags_by_reason WHERE reason IN (old.reason, new.reason));
+  END;
+  CREATE TRIGGER image_rank_weight_delete AFTER DELETE ON flag_weights BEGIN
+    UPDATE image_rank SET priority = coalesce((SELECT sum(f.score * coalesce((SELECT w.weight FROM flag_weights w WHERE w.reason = f.reason), 1)) FROM flags f WHERE f.image_id = image_rank.image_id), 0)
+      WHERE image_id IN (SELECT image_id FROM flags INDEXED BY flags_by_reason WHERE reason = old.reason);
+  END;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -219,3 +219,70 @@ describe('cocoEvaluate and its signal', () => {
     expect(() => cocoEvaluate(cases[0].input, { signal: ac.signal })).toThrow();
   });
 });
+
+describe("cocoEvaluate's curves against pycocotools' eval arrays (test/fixtures/cocoEval/curves.json)", () => {
+  const stored = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'curves.json'), 'utf8')) as {
+    cases: Record<string, { counts: number[]; precision: [number, number][]; scores: [number, number][]; recall: [number, number][] }>;
+  };
+  const unrun = (runs: [number, number][]): number[] => runs.flatMap(([v, n]) => new Array<number>(n).fill(v));
+  /** Stored [K][A][M][T][R] (or [K][A][M][T]) back to pycocotools' [T][R][K][A][M] ([T][K][A][M]). */
+  const fromCategoryMajor = (flat: number[], [T, R, K, A, M]: number[], withR: boolean): Float64Array => {
+    const Rn = withR ? R : 1;
+    const out = new Float64Array(T * Rn * K * A * M);
+    let i = 0;
+    for (let k = 0; k < K; k++)
+      for (let a = 0; a < A; a++)
+        for (let m = 0; m < M; m++)
+          for (let t = 0; t < T; t++) for (let r = 0; r < Rn; r++) out[(((t * Rn + r) * K + k) * A + a) * M + m] = flat[i++];
+    expect(i).toBe(flat.length);
+    return out;
+  };
+  const compare = (got: Float64Array, want: Float64Array, what: string): number => {
+    expect(got.length, what).toBe(want.length);
+    let exact = 0;
+    for (let i = 0; i < want.length; i++) {
+      expectClose(got[i], want[i], `${what}[${i}]`);
+      if (got[i] === want[i]) exact++;
+    }
+    return exact;
+  };
+
+  it('has curves for every case, and cases with images that have detections but no GT', () => {
+    expect(Object.keys(stored.cases).sort()).toEqual(cases.map((c) => c.name).sort());
+    const c = cases.find((x) => x.name === 'dets_only_images')!;
+    const withGt = new Set(c.input.gt.map((g) => g.imageId));
+    expect(new Set(c.input.dt.map((d) => d.imageId).filter((i) => !withGt.has(i))).size).toBeGreaterThan(10);
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: precision, scores and recall at every threshold, recall point, area range and maxDets`, () => {
+      const want = stored.cases[c.name];
+      const got = cocoEvaluate(c.input, { curves: true });
+      expect(got.curves.counts).toEqual(want.counts);
+      const precision = fromCategoryMajor(unrun(want.precision), want.counts, true);
+      const scores = fromCategoryMajor(unrun(want.scores), want.counts, true);
+      const recall = fromCategoryMajor(unrun(want.recall), want.counts, false);
+      const exact = compare(got.curves.precision, precision, 'precision') + compare(got.curves.scores, scores, 'scores') + compare(got.curves.recall, recall, 'recall');
+      // Same operations in the same order: every value is bit for bit pycocotools'.
+      expect(exact).toBe(precision.length + scores.length + recall.length);
+      // The per-category curves are the area 'all', maxDets 100 slices of the same arrays.
+      const [T, R, K, A, M] = want.counts;
+      expect(got.curves.perCategory.map((p) => p.categoryId)).toEqual(got.perCategory.map((p) => p.categoryId));
+      got.curves.perCategory.forEach((pc, k) => {
+        expect(pc.precision).toHaveLength(T);
+        for (let t = 0; t < T; t++) {
+          expect(pc.precision[t]).toHaveLength(R);
+          for (let r = 0; r < R; r++) {
+            const at = (((t * R + r) * K + k) * A + 0) * M + (M - 1);
+            expect(pc.precision[t][r]).toBe(precision[at]);
+            expect(pc.scores[t][r]).toBe(scores[at]);
+          }
+        }
+      });
+      // And the default call gives the same numbers without them.
+      const plain = cocoEvaluate(c.input);
+      expect(plain.curves).toBeUndefined();
+      expect(plain.stats).toEqual(got.stats);
+    });
+  }
+});

@@ -11,7 +11,9 @@
  *   the area range ignored;
  * - precision at 101 recall points, made non-increasing, per category, area range
  *   (all, small, medium, large) and maxDets (1, 10, 100), -1 where there is no GT;
- * - the 12 summary numbers, each a mean (numpy's pairwise summation) over the entries > -1.
+ * - the 12 summary numbers, each a mean (numpy's pairwise summation) over the entries > -1;
+ * - with `{ curves: true }`, also `eval['precision']`, `eval['scores']` and `eval['recall']`
+ *   at every threshold, area range and maxDets (EvalCurves), value for value.
  *
  * Host-agnostic, synchronous and allocation-light: boxes live in typed arrays, one
  * category is matched and accumulated at a time.
@@ -152,7 +154,9 @@ const IGNORED = 2;
 
 /**
  * Evaluate detections against GT as pycocotools' COCOeval does for bounding boxes
- * (useCats = 1, default parameters), over exactly the images and categories given.
+ * (useCats = 1, default parameters), over exactly the images and categories given;
+ * `curves: true` adds pycocotools' accumulated arrays (the default leaves them out and
+ * accumulates only what the numbers read).
  * Throws an Error naming the offending item on bad input. The call is synchronous:
  * an already aborted signal throws its reason before any work, and it is checked again
  * between categories, but nothing on this thread can abort it mid-call — a caller that
@@ -182,6 +186,7 @@ export function cocoEvaluate(input: EvalInput, opts: EvalOptions = {}): EvalResu
   const precision = new Float64Array(A * T * R * K).fill(-1);
   const recall = new Float64Array(A * M * T * K).fill(-1);
   const w = new Work();
+  const curves = opts.curves ? newCurveArrays(K) : null;
 
   for (let k = 0; k < K; k++) {
     signal?.throwIfAborted();
@@ -205,6 +210,7 @@ export function cocoEvaluate(input: EvalInput, opts: EvalOptions = {}): EvalResu
       ds = de;
     }
     accumulateCategory(w, k, K, precision, recall);
+    if (curves) accumulateCurves(w, k, K, curves);
   }
 
   // summarize
@@ -245,7 +251,40 @@ export function cocoEvaluate(input: EvalInput, opts: EvalOptions = {}): EvalResu
       dt: dCatStart[k + 1] - dCatStart[k],
     });
   }
-  return { stats, perCategory };
+  if (!curves) return { stats, perCategory };
+  return { stats, perCategory, curves: { counts: [T, R, K, A, M], ...curves, perCategory: catIds.map((id, k) => categoryCurve(curves, id, k, K)) } };
+}
+
+interface CurveArrays {
+  precision: Float64Array;
+  scores: Float64Array;
+  recall: Float64Array;
+}
+
+function newCurveArrays(K: number): CurveArrays {
+  return {
+    precision: new Float64Array(T * R * K * A * M).fill(-1),
+    scores: new Float64Array(T * R * K * A * M).fill(-1),
+    recall: new Float64Array(T * K * A * M).fill(-1),
+  };
+}
+
+/** `eval['precision'][t, :, k, 0, 2]` and `eval['scores'][t, :, k, 0, 2]` for every t. */
+function categoryCurve(c: CurveArrays, categoryId: number, k: number, K: number): EvalCategoryCurve {
+  const precision: number[][] = [];
+  const scores: number[][] = [];
+  for (let t = 0; t < T; t++) {
+    const p = new Array<number>(R);
+    const s = new Array<number>(R);
+    for (let r = 0; r < R; r++) {
+      const at = (((t * R + r) * K + k) * A + 0) * M + (M - 1);
+      p[r] = c.precision[at];
+      s[r] = c.scores[at];
+    }
+    precision.push(p);
+    scores.push(s);
+  }
+  return { categoryId, precision, scores };
 }
 
 /** Scratch buffers and the running state of one category, reused across categories. */
@@ -266,6 +305,10 @@ class Work {
   /** Status of kept detection j at area a and threshold t: kStatus[(a * T + t) * cap + j]. */
   kStatus = new Uint8Array(256 * A * T);
   kSorted = new Int32Array(256);
+  /** Rank of kept detection j within its image (0 = best score). */
+  kRank = new Uint8Array(256);
+  /** The kept detections of rank < maxDets[m], in score order (curves only). */
+  kSub = new Int32Array(256);
   rc = new Float64Array(256);
   pr = new Float64Array(256);
   /** Non-ignored GT per area range. */
@@ -283,6 +326,8 @@ class Work {
       this.kScore = new Float64Array(cap);
       this.kStatus = new Uint8Array(cap * A * T);
       this.kSorted = new Int32Array(cap);
+      this.kRank = new Uint8Array(cap);
+      this.kSub = new Int32Array(cap);
       this.rc = new Float64Array(cap);
       this.pr = new Float64Array(cap);
     }
@@ -321,7 +366,7 @@ function evaluateImage(w: Work, gts: Boxes, gs: number, G: number, dts: Boxes, d
   sortByScore(sorted, nd, dts.score);
   const D = Math.min(nd, MAX_DET);
   w.reserveGt(G, D);
-  const { ious, gtOrder, gtIgSorted, gtCrowdSorted, dtOut, kScore, kStatus, npig, tpCount } = w;
+  const { ious, gtOrder, gtIgSorted, gtCrowdSorted, dtOut, kScore, kRank, kStatus, npig, tpCount } = w;
 
   // ious[d * G + g], g in input order: bbIou of maskApi.c.
   for (let g = 0; g < G; g++) {
@@ -359,6 +404,7 @@ function evaluateImage(w: Work, gts: Boxes, gs: number, G: number, dts: Boxes, d
     const area = dts.area[di];
     for (let a = 0; a < A; a++) dtOut[d * A + a] = area < AREA_LO[a] || area > AREA_HI[a] ? 1 : 0;
     kScore[base + d] = dts.score[di];
+    kRank[base + d] = d;
   }
   w.nKept += D;
 
@@ -446,6 +492,48 @@ function accumulateCategory(w: Work, k: number, K: number, precision: Float64Arr
         const thrR = RECALL_THRESHOLDS[r];
         while (j < nd && rc[j] < thrR) j++;
         precision[out + r * K] = j < nd ? pr[j] : 0;
+      }
+    }
+  }
+}
+
+/**
+ * accumulate for category k at every area range, maxDets and threshold, into pycocotools'
+ * [T][R][K][A][M] arrays, scores too. Runs after accumulateCategory, whose kSorted is the
+ * stable score order of all kept detections; at maxDets[m] the detections of rank <
+ * maxDets[m] in that order are the ones `np.argsort(-dtScores, kind='mergesort')` sorts
+ * over the images' `dtScores[0:maxDet]`, in the same order (a stable sort of a subset).
+ */
+function accumulateCurves(w: Work, k: number, K: number, c: CurveArrays): void {
+  const { nKept, kSorted: order, kStatus, kRank, kScore, kSub: sub, npig, rc, pr, cap } = w;
+  for (let m = 0; m < M; m++) {
+    const maxDet = MAX_DETS[m];
+    let nd = 0;
+    for (let j = 0; j < nKept; j++) if (kRank[order[j]] < maxDet) sub[nd++] = order[j];
+    for (let a = 0; a < A; a++) {
+      const np = npig[a];
+      if (np === 0) continue;
+      for (let t = 0; t < T; t++) {
+        const plane = (a * T + t) * cap;
+        let tp = 0;
+        let fp = 0;
+        for (let j = 0; j < nd; j++) {
+          const s = kStatus[plane + sub[j]];
+          if (s === TP) tp++;
+          else if (s === FP) fp++;
+          rc[j] = tp / np;
+          pr[j] = tp / (fp + tp + EPS);
+        }
+        c.recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+        for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+        let j = 0;
+        for (let r = 0; r < R; r++) {
+          const thrR = RECALL_THRESHOLDS[r];
+          while (j < nd && rc[j] < thrR) j++;
+          const at = (((t * R + r) * K + k) * A + a) * M + m;
+          c.precision[at] = j < nd ? pr[j] : 0;
+          c.scores[at] = j < nd ? kScore[sub[j]] : 0;
+        }
       }
     }
   }

@@ -121,6 +121,41 @@ describe('bundles from scripts/build-main.mjs', () => {
     }
   });
 
+  it('the bundled agreement workers compute the report and write image_agreement for the host', async () => {
+    const { runAgreement } = await import('../app/services/agreement.ts');
+    const { agreementRepo } = await import('../app/store/AgreementRepo.ts');
+    const { Project } = await import('../app/store/Project.ts');
+    const p = Project.create(path.join(tempDir('loupe-agreement-build-'), 'a.loupe'), { annotator: 'lead' });
+    try {
+      const cls = p.classes.insert({ name: 'crack', color: '#ff0000', hotkey: null });
+      const people = ['ana', 'bo'].map((n) => p.annotators.ensure(n, 'human').id);
+      const rootId = p.images.ensureRoot('.');
+      for (let i = 0; i < 3; i++) {
+        const imageId = p.images.insert({ rootId, path: `${i}.png`, width: 64, height: 48, orientation: 1, format: 'png', bytes: 1, contentHash: `h${i}`, metadata: '{}', ingestError: null }, 'now');
+        for (const who of people) {
+          // image 0 agrees exactly; on the others bo's box is shifted out of reach
+          p.boxes.insert({ imageId, annotatorId: who, classId: cls, x: i === 0 ? 0 : who * 20, y: 0, w: 10, h: 10, score: null, provenance: 'drawn', modelRunId: null, sourceBoxId: null });
+          p.assignments.set(imageId, who, 'done', 'now');
+        }
+      }
+      const results = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
+      fs.mkdirSync(results, { recursive: true });
+      const beside = fs.mkdtempSync(path.join(results, 'agreement-worker-'));
+      for (const f of ['agreementWorker.mjs', 'agreementWriteWorker.mjs']) fs.copyFileSync(path.join(out, f), path.join(beside, f));
+      let r;
+      try {
+        const at = (f: string) => pathToFileURL(path.join(beside, f));
+        r = await runAgreement(p, { iou: 0.5 }, undefined, { workerFile: at('agreementWorker.mjs'), writerFile: at('agreementWriteWorker.mjs') });
+      } finally {
+        fs.rmSync(beside, { recursive: true, force: true });
+      }
+      expect(r.images).toBe(3);
+      expect(agreementRepo(p.db).imageAgreement().map((x) => x.agreement)).toEqual([1, 0, 0]);
+    } finally {
+      p.close();
+    }
+  });
+
   it('the bundled main starts: privileged scheme, IPC handlers and a window on the app URL', async () => {
     fake.resetFake();
     const appDir = tempDir('loupe-app-');

@@ -58,11 +58,13 @@ export async function agreementInWorker(data: AgreementWorkerData, opts: Agreeme
   // each is awaited below; until then its failure is recorded in firstError, not unhandled
   for (const r of runs) r.catch(() => undefined);
   try {
-    // merged in range order as they arrive, a turn of the event loop between parts
+    // merged in range order as they arrive, a turn of the event loop between steps of a few thousand images
     const acc = new AgreementAccumulator(data.iou, { quorum: data.quorum });
     for (const r of runs) {
-      acc.merge(await r);
-      await new Promise((resolve) => setImmediate(resolve));
+      for (const step of acc.mergeSteps(await r)) {
+        void step;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return acc.report();
   } catch (err) {

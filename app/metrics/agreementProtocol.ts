@@ -12,3 +12,18 @@ export interface AgreementWorkerData extends ReadOnlyWorkerData {
    */
   range?: { from: number; to: number };
 }
+
+/** What the image_agreement writer is started with: where the project is. */
+export type AgreementWriteData = ReadOnlyWorkerData;
+
+/** The one message the writer waits for: a finished report's per-image rows, by column. */
+export interface AgreementWriteRows {
+  imageId: Float64Array;
+  agreement: Float64Array;
+  people: Int32Array;
+  iou: number;
+  at: string;
+}
+
+/** What the writer answers. */
+export type FromAgreementWriter = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string };

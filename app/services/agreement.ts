@@ -15,7 +15,9 @@ import {
 } from '../metrics/agreement/index.ts';
 import { checkQuorum } from '../metrics/agreement/consensus.ts';
 import { checkThreshold } from '../metrics/agreement/match.ts';
+import type { AgreementWriteRows } from '../metrics/agreementProtocol.ts';
 import { agreementInWorker } from '../metrics/agreementInWorker.ts';
+import { startAgreementWriter } from '../metrics/agreementWriter.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { isBlind } from './people.ts';
@@ -69,6 +71,8 @@ export function nameReport(project: Project, r: AgreementReport, seconds: number
 /** How a host runs the report: a bundled worker, the native binding, progress spacing, and (for tests) the number of workers. */
 export interface AgreementRunOptions {
   workerFile?: URL;
+  /** The bundled image_agreement writer (agreementWriteWorker), for hosts that ship bundles. */
+  writerFile?: URL;
   nativeBinding?: string;
   progressEvery?: number;
   /** Split the images over this many workers (default: one per core, up to MAX_WORKERS, when the project is large enough). */
@@ -79,7 +83,8 @@ export interface AgreementRunOptions {
  * The project's agreement report, computed in worker threads (one per range of images
  * on a large project, merged exactly) with their own read-only connections; when it
  * finishes (not when cancelled) each image's agreement is written to image_agreement in
- * one transaction, replacing the last report's.
+ * one transaction, replacing the last report's, by a writer worker with its own
+ * connection, so neither the report nor its write holds the host's event loop.
  */
 export async function runAgreement(
   project: Project,
@@ -91,17 +96,33 @@ export async function runAgreement(
   const repo = agreementRepo(project.db);
   const cuts =
     opts.workers === undefined ? repo.sharedCuts(Math.min(os.availableParallelism(), MAX_WORKERS), MARKS_PER_WORKER) : repo.sharedCuts(opts.workers, 1);
-  const report = await agreementInWorker(
-    { file: project.file, nativeBinding: opts.nativeBinding, iou: req.iou, quorum: req.quorum, progressEvery: opts.progressEvery },
-    { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile, cuts },
-  );
-  if (report.images === 0) throw new LoupeError('bad_request', 'No image has done work from two or more people any more; nothing was written.');
-  // the write holds the host's thread for tens of milliseconds on a large project: not in the same turn as building the report
-  await new Promise((resolve) => setImmediate(resolve));
-  if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Agreement report cancelled.');
-  const at = new Date().toISOString();
-  project.db.transaction(() => repo.replaceImageAgreement(report.perImage.map((r) => ({ imageId: r.imageId, agreement: r.agreement, people: r.people.length })), req.iou, at))();
-  return nameReport(project, report, (performance.now() - t0) / 1000);
+  // the writer opens the project while the report is computed, so writing it waits for nobody
+  const writer = startAgreementWriter({ file: project.file, nativeBinding: opts.nativeBinding }, opts.writerFile);
+  writer.catch(() => undefined);
+  try {
+    const report = await agreementInWorker(
+      { file: project.file, nativeBinding: opts.nativeBinding, iou: req.iou, quorum: req.quorum, progressEvery: opts.progressEvery },
+      { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile, cuts },
+    );
+    if (report.images === 0) throw new LoupeError('bad_request', 'No image has done work from two or more people any more; nothing was written.');
+    if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Agreement report cancelled.');
+    await (await writer).write(imageAgreementColumns(report, req.iou));
+    return nameReport(project, report, (performance.now() - t0) / 1000);
+  } finally {
+    void writer.then((w) => w.stop(), () => undefined);
+  }
+}
+
+/** The report's per-image rows as the writer takes them, by column. */
+function imageAgreementColumns(report: AgreementReport, iou: number): AgreementWriteRows {
+  const n = report.perImage.length;
+  const rows = { imageId: new Float64Array(n), agreement: new Float64Array(n), people: new Int32Array(n), iou, at: new Date().toISOString() };
+  report.perImage.forEach((r, i) => {
+    rows.imageId[i] = r.imageId;
+    rows.agreement[i] = r.agreement;
+    rows.people[i] = r.people.length;
+  });
+  return rows;
 }
 
 /** Check and run the report (what a host does in two steps around starting a job). */

@@ -4,6 +4,7 @@ import { addImageRow, tempDir } from '../../test/unit/fixtures.ts';
 import { mulberry32 } from '../domain/random.ts';
 import { AgreementAccumulator, type AgreementReport } from '../metrics/agreement/index.ts';
 import { agreementInWorker } from '../metrics/agreementInWorker.ts';
+import { startAgreementWriter } from '../metrics/agreementWriter.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import { Project } from '../store/Project.ts';
 import { runAgreement } from './agreement.ts';
@@ -96,7 +97,16 @@ describe('agreement report split over workers', () => {
           // through structured clone, as a worker posts it
           const posted = structuredClone(part.part());
           paths.add(posted.coincidence.exact);
-          merged.merge(posted);
+          if (k % 2 === 0) merged.merge(posted);
+          else {
+            // in steps, as the host merges with a turn of its event loop between them
+            let steps = 0;
+            for (const step of merged.mergeSteps(posted, 17)) {
+              void step;
+              steps++;
+            }
+            expect(steps).toBe(Math.ceil(posted.rows.imageId.length / 17) || 1);
+          }
         }
         expect(merged.report()).toStrictEqual(want);
       }
@@ -151,6 +161,32 @@ describe('agreement report split over workers', () => {
     const run = runAgreement(p, { iou: 0.5 }, { signal: ctl.signal, progress: (d) => d > 0 && ctl.abort() }, { workers: 2, progressEvery: 5 });
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
     expect(agreementRepo(p.db).imageAgreement()).toEqual([]);
+  });
+
+  it('the writer replaces image_agreement in one transaction, and a failed write keeps the last report', async () => {
+    const p = project();
+    await runAgreement(p, { iou: 0.5 }, undefined, { workers: 2 });
+    const before = agreementRepo(p.db).imageAgreement();
+    expect(before.length).toBeGreaterThan(200);
+    const ids = before.map((r) => r.imageId);
+    const rows = (extra: number[]) => {
+      const all = [...ids.slice(0, 250), ...extra];
+      return { imageId: Float64Array.from(all), agreement: Float64Array.from(all, () => 0.25), people: Int32Array.from(all, () => 2), iou: 0.4, at: '2026-02-02T00:00:00.000Z' };
+    };
+    // an image that is not in the project: the foreign key refuses the last row, after 250 went in
+    const bad = await startAgreementWriter({ file: p.file });
+    await expect(bad.write(rows([999_999]))).rejects.toThrow(/Writing each image's agreement failed: FOREIGN KEY constraint failed/);
+    expect(agreementRepo(p.db).imageAgreement()).toStrictEqual(before);
+    // stopped before it is given rows, it writes nothing
+    const stopped = await startAgreementWriter({ file: p.file });
+    stopped.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(agreementRepo(p.db).imageAgreement()).toStrictEqual(before);
+    const good = await startAgreementWriter({ file: p.file });
+    await good.write(rows([]));
+    const after = agreementRepo(p.db).imageAgreement();
+    expect(after.map((r) => [r.imageId, r.agreement, r.people, r.iou, r.computedAt])).toStrictEqual(ids.slice(0, 250).map((id) => [id, 0.25, 2, 0.4, '2026-02-02T00:00:00.000Z']));
+    await expect(good.write(rows([]))).rejects.toThrow(/one report only/);
   });
 
   it('one failing worker fails the report and stops the others', async () => {

@@ -162,7 +162,7 @@ export const HANDLERS: Handlers = {
     const { images } = checkAgreement(project, req);
     const ev = s.inference.evaluateWorkerFile;
     return s.jobs.start('agreement', `Agreement on ${images} image${images === 1 ? '' : 's'} at IoU ${req.iou}`, (ctx) =>
-      runAgreement(project, req, ctx, { workerFile: ev && new URL('./agreementWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
+      runAgreement(project, req, ctx, { workerFile: ev && new URL('./agreementWorker.mjs', ev), writerFile: ev && new URL('./agreementWriteWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
     );
   },
   'agreement:image': (s, req) => agreementImage(s.project, req),

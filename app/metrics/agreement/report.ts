@@ -233,7 +233,8 @@ export class AgreementAccumulator {
       meanAgreement: n === 0 ? null : this.agreementSum / n,
       alpha: this.coincidence.alpha(),
       pairs,
-      perImage: this.rows.map((r) => ({ ...r, people: [...r.people], counts: { ...r.counts } })),
+      // rows are never changed once added, so the report shares them rather than copying ten thousand of them
+      perImage: this.rows.slice(),
       perClass: { classIds, confusion, jaccard },
       perPerson,
     };
@@ -272,12 +273,23 @@ export class AgreementAccumulator {
    * Refuses a part with another threshold or quorum, or an image already added, changing nothing.
    */
   merge(part: AgreementPart): void {
+    for (const step of this.mergeSteps(part)) void step;
+  }
+
+  /**
+   * merge() in steps of at most `rowsPerStep` images each, so a host can give its event
+   * loop a turn between them; the report is the same as merge()'s once every step has
+   * run. The part is checked before the first step changes anything; an accumulator
+   * left between steps holds part of the part and is for throwing away.
+   */
+  *mergeSteps(part: AgreementPart, rowsPerStep = 2000): Generator<void, void, undefined> {
     if (part.iou !== this.t || part.quorum !== (this.quorum ?? null)) {
       throw new LoupeError('bad_request', `An agreement part at IoU ${part.iou} and quorum ${part.quorum} cannot join a report at IoU ${this.t} and quorum ${this.quorum ?? null}.`);
     }
     const { imageId, agreement, peopleCount, people, counts } = part.rows;
     for (const id of imageId) if (this.seen.has(id)) throw new LoupeError('bad_request', `Image ${id} was already added to the agreement report.`);
     for (let i = 0, at = 0; i < imageId.length; i++) {
+      if (i > 0 && i % rowsPerStep === 0) yield;
       this.seen.add(imageId[i]);
       const c = 5 * i;
       const who: number[] = [];
@@ -290,6 +302,7 @@ export class AgreementAccumulator {
       });
       this.agreementSum += agreement[i];
     }
+    yield;
     for (const p of part.pairs) {
       const key = `${p.a}:${p.b}`;
       let tot = this.pairTotals.get(key);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import * as S from './schemas.ts';
+import * as M from './monitoring.ts';
+import { FLAG_METHODS } from './flagSchemas.ts';
 
 const Empty = z.strictObject({});
 const Page = { offset: z.int().min(0).default(0), limit: z.int().min(1).max(1000).default(200) };
@@ -14,7 +16,7 @@ export const METHODS = {
     reply: z.object({ version: z.string(), host: z.string(), project: S.ProjectInfo.nullable() }),
   },
   'project:create': {
-    request: z.strictObject({ file: z.string().min(1), imagesDir: z.string().min(1).optional() }),
+    request: z.strictObject({ file: z.string().min(1), imagesDir: z.string().min(1).optional(), metadataFile: z.string().min(1).optional() }),
     reply: z.object({ project: S.ProjectInfo, job: S.JobInfo.nullable() }),
   },
   'project:open': { request: z.strictObject({ file: z.string().min(1) }), reply: S.ProjectInfo },
@@ -27,7 +29,7 @@ export const METHODS = {
   /** Assign images to people with overlap, seeded and balanced; keeps work already started or done. Lead only. */
   'assign:run': { request: S.AssignRequest, reply: S.AssignSummary },
   'images:import': {
-    request: z.strictObject({ dir: z.string().min(1), pixelLimit: z.int().positive().optional() }),
+    request: z.strictObject({ dir: z.string().min(1), pixelLimit: z.int().positive().optional(), metadataFile: z.string().min(1).optional() }),
     reply: S.JobInfo,
   },
   /** A page of the review queue in its order, filtered; `where` alone is the older spelling of filter.where. */
@@ -143,6 +145,13 @@ export const METHODS = {
   'consensus:resolve': { request: z.strictObject({ imageId: S.Id, take: S.ConsensusTake }), reply: S.EditResult },
   /** Merge every image two or more people marked done and nobody resolved into the consensus (lead only); the job's result is a MergeResult. */
   'consensus:merge': { request: z.strictObject({ iou: S.AgreementIoU.default(0.5), quorum: S.Quorum.optional() }), reply: S.JobInfo },
+  ...FLAG_METHODS,
+  /** Store a metadata sidecar (CSV or JSON, one row per image: file, captured_at, camera, …) on the project's images; checked whole first, written in one transaction; the job's result is a MetadataImportSummary. */
+  'metadata:import': { request: z.strictObject({ path: z.string().min(1), dryRun: z.boolean().default(false) }), reply: S.JobInfo },
+  /** The monitoring timeline per day and metadata slice, with the changes the CUSUM rule finds. */
+  'timeline:get': { request: M.TimelineRequest, reply: M.Timeline },
+  /** Flag the images after each change in its slice with reason `change`, replacing earlier change flags. */
+  'timeline:flag': { request: M.TimelineRequest, reply: z.object({ changes: z.int(), flagged: z.int() }) },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

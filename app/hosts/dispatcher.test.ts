@@ -181,6 +181,13 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'agreement:image': [{}, { imageId: 0 }, { imageId: 1, iou: 0 }, { imageId: 1, iou: 2 }, { imageId: 1, quorum: 0 }, { imageId: 1, all: true }],
   'consensus:resolve': [{}, { imageId: 1 }, { imageId: 1, take: {} }, { imageId: 1, take: { annotator: '' } }, { imageId: 1, take: { consensus: { quorum: 0 } } }, { imageId: 1, take: { consensus: { iou: 0 } } }, { imageId: 1, take: { annotator: 'ana', consensus: {} } }],
   'consensus:merge': [{ iou: 0 }, { iou: 1.5 }, { quorum: 0 }, { quorum: 2.5 }, { iou: 0.5, force: true }],
+  'flags:start': [{ referenceDir: '' }, { runId: 0 }, { referenceRunId: 1.5 }, { sidecar: 3 }, { driftThreshold: -1 }, { lowConfidence: { threshold: 2 } }, { classMix: { minBoxes: 0 } }, { reference: '/tmp' }],
+  'flags:list': [{}, { imageId: 0 }, { imageId: '1' }],
+  'flags:weights': [{ reason: 'drift' }],
+  'flags:setWeight': [{}, { reason: '', weight: 1 }, { reason: 'drift', weight: -1 }, { reason: 'drift' }, { reason: 'drift', weight: Number.NaN }],
+  'metadata:import': [{}, { path: '' }, { path: 3 }, { path: 'm.csv', dryRun: 'yes' }, { path: 'm.csv', force: true }],
+  'timeline:get': [{ by: '' }, { by: 3 }, { runId: 0 }, { runId: 1.5 }, { window: 7 }],
+  'timeline:flag': [{ by: '' }, { runId: -1 }, { runId: '1' }, { all: true }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -225,6 +232,9 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'agreement:image': { imageId: 1 },
   'consensus:resolve': { imageId: 1, take: { annotator: 'ana' } },
   'consensus:merge': {},
+  'metadata:import': { path: '/tmp/loupe-none.csv' },
+  'timeline:get': {},
+  'timeline:flag': {},
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'package:open', 'jobs:list', 'jobs:cancel'];

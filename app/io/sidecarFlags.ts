@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { LoupeError } from '../domain/errors.ts';
+
+/** One flag an upstream monitoring system wrote for an image. */
+export interface SidecarFlag {
+  /** Line of the file the row starts on (1-based), for messages. */
+  line: number;
+  file: string;
+  reason: string;
+  score: number;
+  /** A JSON object, as text. */
+  details: string;
+}
+
+/** A problem at a line of a flags file. */
+export interface FlagFileProblem {
+  line: number;
+  reason: string;
+}
+
+/** The most problems a refusal lists. */
+const SHOWN = 8;
+const COLUMNS = ['file', 'reason', 'score', 'details'];
+const REQUIRED = ['file', 'reason', 'score'];
+
+/** The refusal of a whole flags file: every problem as file:line: reason; no flag is written. */
+export class FlagFileError extends LoupeError {
+  constructor(
+    readonly file: string,
+    readonly problems: FlagFileProblem[],
+  ) {
+    const name = path.basename(file);
+    const shown = problems.slice(0, SHOWN).map((p) => `${name}:${p.line}: ${p.reason}`);
+    const more = problems.length > SHOWN ? `; and ${problems.length - SHOWN} more` : '';
+    super('bad_request', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the flags file, no flags were written: ${shown.join('; ')}${more}`);
+  }
+}
+
+/**
+ * Read a flags file from a monitoring system: CSV with the header
+ * `file,reason,score[,details]` (`.csv`), or JSON (`.json`: an array of objects;
+ * `.jsonl`/`.ndjson`: one object per line) with those keys. `score` is a finite
+ * number, `reason` a non-empty name of at most 200 characters, `details` (optional)
+ * a JSON object (in CSV, its JSON text). Throws a FlagFileError listing every
+ * problem; nothing is returned unless the whole file is good.
+ */
+export function parseFlagFile(text: string, fileName: string): SidecarFlag[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const ext = path.extname(fileName).toLowerCase();
+  const problems: FlagFileProblem[] = [];
+  let raw: { line: number; value: unknown }[];
+  if (ext === '.csv') raw = readCsv(body, problems);
+  else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = body.trimStart().startsWith('[') ? readJsonArray(body, problems) : readJsonLines(body, problems);
+  else throw new LoupeError('bad_request', `Flags file ${path.basename(fileName)}: expected a .csv, .json or .jsonl file, got "${ext || 'no extension'}"`);
+  if (problems.length === 0 && raw.length === 0) problems.push({ line: 1, reason: 'no rows: expected one row per flag with file, reason and score' });
+  const out: SidecarFlag[] = [];
+  for (const { line, value } of raw) {
+    const f = checkRow(value, line, problems);
+    if (f) out.push(f);
+  }
+  if (problems.length) throw new FlagFileError(fileName, problems);
+  return out;
+}
+
+function checkRow(value: unknown, line: number, problems: FlagFileProblem[]): SidecarFlag | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ line, reason: `expected an object with file, reason and score, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}` });
+    return null;
+  }
+  const o = value as Record<string, unknown>;
+  const bad = (reason: string) => (problems.push({ line, reason }), null);
+  const unknown = Object.keys(o).filter((k) => !COLUMNS.includes(k));
+  if (unknown.length) return bad(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${COLUMNS.join(', ')}`);
+  const missing = REQUIRED.filter((k) => o[k] === undefined || o[k] === null || o[k] === '');
+  if (missing.length) return bad(`missing ${missing.join(', ')}`);
+  if (typeof o.file !== 'string') return bad(`file must be text, got ${JSON.stringify(o.file)}`);
+  if (typeof o.reason !== 'string' || o.reason.trim() === '' || o.reason.length > 200) return bad(`reason must be a name of 1 to 200 characters, got ${JSON.stringify(o.reason)}`);
+  const score = typeof o.score === 'number' ? o.score : typeof o.score === 'string' && o.score.trim() !== '' ? Number(o.score) : NaN;
+  if (!Number.isFinite(score)) return bad(`score must be a number, got ${JSON.stringify(o.score)}`);
+  let details: unknown = {};
+  if (o.details !== undefined && o.details !== null && o.details !== '') {
+    details = o.details;
+    if (typeof details === 'string') {
+      try {
+        details = JSON.parse(details);
+      } catch {
+        return bad(`details must be a JSON object, got ${JSON.stringify(o.details)}`);
+      }
+    }
+    if (!details || typeof details !== 'object' || Array.isArray(details)) return bad(`details must be a JSON object, got ${JSON.stringify(o.details)}`);
+  }
+  return { line, file: o.file.trim(), reason: o.reason.trim(), score, details: JSON.stringify(details) };
+}
+
+function readCsv(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parseCsv(text, { columns: true, info: true, skip_empty_lines: true, trim: true });
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    problems.push({ line: e.lines ?? 1, reason: `not valid CSV: ${e.message.replace(/ on line \d+$/, '')}` });
+    return [];
+  }
+  const header = text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const missing = REQUIRED.filter((c) => !header.includes(c));
+  const extra = header.filter((c) => !COLUMNS.includes(c));
+  if (missing.length || extra.length) {
+    problems.push({ line: 1, reason: `the header row must be file,reason,score[,details], got ${header.map((h) => JSON.stringify(h)).join(', ')}` });
+    return [];
+  }
+  // info.lines is the line a record ends on; a quoted cell may span lines, so count its own line breaks back.
+  return records.map((r) => ({ line: r.info.lines - Object.values(r.record).reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0), value: r.record }));
+}
+
+function readJsonLines(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
+  const out: { line: number; value: unknown }[] = [];
+  text.split('\n').forEach((l, i) => {
+    if (!l.trim()) return;
+    try {
+      out.push({ line: i + 1, value: JSON.parse(l) });
+    } catch (err) {
+      problems.push({ line: i + 1, reason: `not valid JSON: ${(err as Error).message}` });
+    }
+  });
+  return out;
+}
+
+function readJsonArray(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : 1;
+    problems.push({ line, reason: `not valid JSON: ${msg}` });
+    return [];
+  }
+  // Each element's line: where its opening brace starts, found by scanning top-level elements.
+  const lines = elementLines(text);
+  return (value as unknown[]).map((v, i) => ({ line: lines[i] ?? 1, value: v }));
+}
+
+/** The line each top-level element of a JSON array starts on. */
+function elementLines(text: string): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  let line = 1;
+  let inString = false;
+  let expectStart = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') line++;
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (depth === 1 && expectStart && !/\s/.test(ch) && ch !== ']') {
+      out.push(line);
+      expectStart = false;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') {
+      depth++;
+      if (depth === 1) expectStart = true;
+    } else if (ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 1) expectStart = true;
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ import { runAssign } from './assign.ts';
 import { prelabel } from './prelabel.ts';
 import { startPackageExport, startPackageImport, startPackageOpen } from './packageJobs.ts';
 import { projectInfo } from './projectInfo.ts';
+import { FLAG_HANDLERS } from './flagHandlers.ts';
 import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
 import type { Session } from './Session.ts';
 
@@ -175,6 +176,7 @@ export const HANDLERS: Handlers = {
       mergeAllJob(project, req, ctx, { workerFile: ev && new URL('./mergeWorker.mjs', ev), nativeBinding: s.options.nativeBinding }),
     );
   },
+  ...FLAG_HANDLERS,
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

@@ -93,6 +93,27 @@ describe('the class filter on blind images', () => {
     expect((await call(d, 'images:list', { filter: { classId: bus, status: ['todo', 'in_progress'] } })).total).toBe(1);
   });
 
+  it("an annotator without assignments filters by another person only where nobody was assigned; the lead everywhere", async () => {
+    const t = await setup();
+    const { d, p } = t;
+    const ben = p.annotators.byName('ben')!.id;
+    const ana = p.annotators.byName('ana')!.id;
+    const paths = async (annotatorId: number) => ((await call<{ items: { path: string }[] }>(d, 'images:list', { filter: { annotatorId } })).items.map((i) => i.path).sort());
+    // chloe: no assignment. ben has work on a (blind for chloe) and c (nobody's); ana only on a.
+    await call(d, 'session:identify', { name: 'chloe' });
+    expect(await paths(ben)).toEqual(['c.png']);
+    expect(await paths(ana)).toEqual([]);
+    const repos = [new QueueRepo(p.db, 0), new QueueRepo(p.db, Number.MAX_SAFE_INTEGER)];
+    for (const q of repos) expect(q.ids(p.annotator.id, 'file', queueFilterFor(p, { annotatorId: ben })).length).toBe(1);
+    // ben on his own work sees all of it; another person's is refused in an assigned queue
+    await call(d, 'session:identify', { name: 'ben' });
+    expect(await paths(ben)).toEqual(['a.png', 'b.png']);
+    expect((await d('images:list', { filter: { annotatorId: ana } })).ok).toBe(false);
+    await call(d, 'session:identify', { name: 'lead', role: 'lead' });
+    expect(await paths(ben)).toEqual(['a.png', 'b.png', 'c.png']);
+    expect(await paths(ana)).toEqual(['a.png', 'b.png']);
+  });
+
   it('refuses a bad class id or a viewer given by the client, and changes nothing', async () => {
     const t = await setup();
     const { d, p } = t;

@@ -16,7 +16,7 @@ export interface QueueFilter {
   classId?: number;
   /** Some model prediction scored in [min, max]. */
   score?: { min: number; max: number };
-  /** This annotator has boxes on it or a status for it. */
+  /** This annotator has boxes on it or a status for it (with `blindFor` someone else, only on images nobody was assigned). */
   annotatorId?: number;
   /** Metadata key = value. */
   where?: { key: string; value: string };
@@ -164,10 +164,14 @@ export class QueueRepo {
       );
     }
     if (f.annotatorId !== undefined) {
-      shape.push('annotator');
+      // Blind for someone else's work: only the images nobody was assigned, where everyone's work is in view.
+      const hidden = f.blindFor !== undefined && f.annotatorId !== f.blindFor && this.sAnyAssigned.get() !== undefined;
+      shape.push(`annotator:${hidden}`);
       // Their statuses as a set (a person has at most one per image), then a seek of boxes_by_image for the rest.
+      const unassigned = (id: string) => (hidden ? ` AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.image_id = ${id} AND s.assigned_at IS NOT NULL)` : '');
       parts.push(
-        (id) => `(+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = ${id} AND b.annotator_id = @who))`,
+        (id) =>
+          `((+${id} IN (SELECT a.image_id FROM assignments a WHERE a.annotator_id = @who) OR EXISTS (SELECT 1 FROM boxes b WHERE b.image_id = ${id} AND b.annotator_id = @who))${unassigned(id)})`,
       );
       params.who = f.annotatorId;
     }

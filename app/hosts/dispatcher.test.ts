@@ -459,8 +459,17 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect((await session.jobs.wait(evjob.id)).result).toMatchObject({ reviewed: 1, overall: { images: 1, gt: 1 } });
     expect(await call('images:list', { where: { key: 'site', value: 'nowhere' } })).toEqual({ total: 0, offset: 0, items: [] });
 
+    // A metadata sidecar gives the image a capture time and a camera; the timeline then has a day and its slice.
+    const first = (await call<{ items: { id: number; path: string }[] }>('images:list', {})).items[0];
+    const sidecar = path.join(dir, 'meta.csv');
+    fs.writeFileSync(sidecar, `file,camera,captured_at\n${first.path},cam-a,2026:03:05 21:14:09\n`);
+    const metaJob = await call<{ id: string }>('metadata:import', { path: sidecar });
+    expect((await session.jobs.wait(metaJob.id)).result).toMatchObject({ rows: 1, updated: 1, withCapturedAt: 1, keys: ['camera'] });
+    expect(await call('timeline:get', { by: 'camera' })).toMatchObject({ by: 'camera', days: ['2026-03-05'], images: 1, untimed: 2 });
+    expect(await call('timeline:flag', { by: 'camera' })).toEqual({ changes: 0, flagged: 0 });
+
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(Array(13).fill('done'));
+    expect(jobs.map((j) => j.state)).toEqual(Array(14).fill('done'));
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

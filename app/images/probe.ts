@@ -9,6 +9,8 @@ export interface ProbeResult {
   width: number;
   height: number;
   orientation: number;
+  /** The raw EXIF block (sharp's metadata().exif), when the file has one. */
+  exif?: Buffer;
 }
 
 /** Default pixel limit per image (sharp's limitInputPixels): 100 megapixels. */
@@ -33,6 +35,7 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
   let width: number;
   let height: number;
   let orientation = 1;
+  let exif: Buffer | undefined;
   if (format === 'bmp') {
     // The viewer and thumbnails decode BMP themselves; refuse here what they could not show.
     ({ width, height } = bmpLayout(buf));
@@ -48,6 +51,7 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
     width = meta.width;
     height = meta.height;
     orientation = meta.orientation ?? 1;
+    exif = meta.exif;
   }
   if (width * height > pixelLimit) {
     const mp = (n: number) => (n >= 100_000 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`);
@@ -57,5 +61,5 @@ export async function probeImage(buf: Buffer, pixelLimit = DEFAULT_PIXEL_LIMIT):
   if (forged) throw new Error(forged);
   // EXIF orientations 5–8 rotate by 90°, so the displayed image is transposed.
   if (orientation >= 5 && orientation <= 8) [width, height] = [height, width];
-  return { format, width, height, orientation };
+  return exif ? { format, width, height, orientation, exif } : { format, width, height, orientation };
 }

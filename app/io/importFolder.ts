@@ -6,6 +6,10 @@ import { DEFAULT_PIXEL_LIMIT, probeImage } from '../images/probe.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
 import type { NewImage } from '../store/ImageRepo.ts';
 import type { Project } from '../store/Project.ts';
+import { metadataRepo } from '../store/MetadataRepo.ts';
+import { readExifMetadata } from './exifMetadata.ts';
+import type { SidecarRow } from './metadataSidecar.ts';
+import { imageMetadata, loadSidecar, type SidecarPlan } from './importSidecar.ts';
 import { listImageFiles } from './walk.ts';
 
 export interface ImportOptions {
@@ -14,6 +18,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** Rows written per transaction: a kill loses at most the batch in flight, never half of one. */
   batchSize?: number;
+  /** A metadata sidecar file (app/io/metadataSidecar.ts): checked whole against the folder before anything is written. */
+  metadataFile?: string;
 }
 
 /** What an import did, for the summary line and `loupe info`. */
@@ -25,7 +31,7 @@ export interface ImportSummary {
   failed: { path: string; reason: string }[];
 }
 
-type Outcome = { rel: string; image: NewImage } | { rel: string; error: string };
+type Outcome = { rel: string; image: NewImage; capturedAt: string | null } | { rel: string; error: string };
 
 /**
  * Import every image under a folder into the project. Already-imported paths are
@@ -49,10 +55,13 @@ export async function importFolder(
     throw new LoupeError('io', `Cannot read image folder ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const files = listing.files;
+  // A bad sidecar (malformed, bad dates, files not in the folder) refuses the import before anything is written.
+  const sidecar: SidecarPlan | null = opts.metadataFile ? await loadSidecar(opts.metadataFile, files) : null;
   const rootId = project.db.transaction(() => project.images.ensureRoot(project.storedRootPath(abs)))();
   const known = project.images.pathsInRoot(rootId);
   const todo = files.filter((f) => !known.has(f));
   const summary: ImportSummary = { root: abs, found: files.length, added: 0, alreadyPresent: files.length - todo.length, failed: [] };
+  if (sidecar) applyToKnown(project, rootId, sidecar.rows, known);
 
   const pixelLimit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   const batchSize = opts.batchSize ?? 500;
@@ -74,7 +83,8 @@ export async function importFolder(
         summary.failed.push({ path: o.rel, reason });
         continue;
       }
-      project.images.insert(o.image, at);
+      const id = project.images.insert(o.image, at);
+      if (o.capturedAt) metadataRepo(project.db).setCapturedAt(id, o.capturedAt);
       project.images.clearFailure(rootId, o.rel);
       summary.added++;
     }
@@ -89,6 +99,7 @@ export async function importFolder(
       const hash = crypto.createHash('sha256').update(buf).digest('hex');
       // Duplicates are decided in flush, in path order: deciding here would depend on which probe finished first.
       const p = await probeImage(buf, pixelLimit);
+      const meta = imageMetadata(await readExifMetadata(p.exif), sidecar?.rows.get(rel));
       return {
         rel,
         image: {
@@ -100,9 +111,10 @@ export async function importFolder(
           format: p.format,
           bytes: buf.length,
           contentHash: hash,
-          metadata: '{}',
+          metadata: meta.metadata,
           ingestError: null,
         },
+        capturedAt: meta.capturedAt,
       };
     } catch (err) {
       return { rel, error: (err as Error).message };
@@ -136,4 +148,18 @@ export async function importFolder(
   ctx?.progress(processed, todo.length);
   if (cancelled) throw new LoupeError('cancelled', `Import cancelled after ${processed} of ${todo.length} files; import again to add the rest.`);
   return summary;
+}
+
+/** Sidecar rows for images the folder already had: merged into what they hold, in one transaction. */
+function applyToKnown(project: Project, rootId: number, rows: ReadonlyMap<string, SidecarRow>, known: ReadonlySet<string>): void {
+  const repo = metadataRepo(project.db);
+  project.db.transaction(() => {
+    for (const [rel, row] of rows) {
+      if (!known.has(rel)) continue;
+      const img = repo.inRoot(rootId, rel);
+      if (!img) continue;
+      const merged = imageMetadata({}, row, img.metadata);
+      repo.set(img.id, merged.metadata, merged.capturedAt ?? img.capturedAt);
+    }
+  })();
 }

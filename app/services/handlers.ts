@@ -18,6 +18,8 @@ import { projectInfo } from './projectInfo.ts';
 import { FLAG_HANDLERS } from './flagHandlers.ts';
 import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
 import type { Session } from './Session.ts';
+import { importMetadata } from './metadataImport.ts';
+import { flagChanges, getTimeline } from './timeline.ts';
 
 /** The package version, reported by `app:info`. */
 export const VERSION = '0.1.0';
@@ -39,10 +41,10 @@ function startPrelabel(s: Session, req: ParsedReq<'prelabel:start'>) {
   });
 }
 
-function startImport(s: Session, dir: string, pixelLimit?: number) {
+function startImport(s: Session, dir: string, pixelLimit?: number, metadataFile?: string) {
   const project = s.project;
   return s.jobs.start('import', `Import ${dir}`, async (ctx) => {
-    const summary = await importFolder(project, dir, ctx, { pixelLimit });
+    const summary = await importFolder(project, dir, ctx, { pixelLimit, metadataFile });
     s.emit({ type: 'project', project: projectInfo(project) });
     return summary;
   });
@@ -64,7 +66,7 @@ export const HANDLERS: Handlers = {
   'app:info': (s) => ({ version: VERSION, host: s.host, project: s.hasProject ? projectInfo(s.project) : null }),
   'project:create': async (s, req) => {
     const p = await s.open(req.file, true);
-    const job = req.imagesDir ? startImport(s, req.imagesDir) : null;
+    const job = req.imagesDir ? startImport(s, req.imagesDir, undefined, req.metadataFile) : null;
     const info = projectInfo(p);
     s.emit({ type: 'project', project: info });
     return { project: info, job };
@@ -87,7 +89,7 @@ export const HANDLERS: Handlers = {
   },
   'session:whoami': (s) => whoami(s.project),
   'assign:run': (s, req) => runAssign(s.project, req),
-  'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit),
+  'images:import': (s, req) => startImport(s, req.dir, req.pixelLimit, req.metadataFile),
   'images:list': (s, req) => listQueue(s.project, req),
   'images:next': (s, req) => nextInQueue(s.project, req),
   'images:locate': (s, req) => locateInQueue(s.project, req),
@@ -177,6 +179,16 @@ export const HANDLERS: Handlers = {
     );
   },
   ...FLAG_HANDLERS,
+  'metadata:import': (s, req) => {
+    const project = s.project;
+    return s.jobs.start('import-metadata', `${req.dryRun ? 'Check' : 'Import'} metadata ${req.path}`, async (ctx) => {
+      const summary = await importMetadata(project, req, ctx);
+      if (!req.dryRun) s.emit({ type: 'project', project: projectInfo(project) });
+      return summary;
+    });
+  },
+  'timeline:get': (s, req) => getTimeline(s.project, req),
+  'timeline:flag': (s, req) => flagChanges(s.project, req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

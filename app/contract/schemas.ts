@@ -257,6 +257,8 @@ export const EvaluationSlice = z.object({
   ...SliceStats,
   stats: CocoStats.optional(),
   perClass: z.array(ClassAp).optional(),
+  /** A drift bucket's lowest and highest flag score. */
+  scoreRange: z.tuple([z.number(), z.number()]).optional(),
 });
 
 /** Precision at pycocotools' 101 recall points (IoU 0.50 and 0.50:0.95 averaged, area all, 100 detections) of one class; -1 where there is no reference box. */

@@ -75,7 +75,8 @@ describe('evaluating a model run against a reference, slice by slice', () => {
     const { ref, runId } = build(p);
     const { evaluateSlices } = await import('../metrics/slices.ts');
     const meta = new Map([1, 2, 3].map((id) => [id, { frame: `f${id}`, shift: id === 1 ? 'day' : 'night' }]));
-    const r = await evaluateSlices(meta, [1, 2], [], [], { maxValues: 2 });
+    const none = { n: 0, imageId: new Int32Array(0), classId: new Int32Array(0), x: new Float64Array(0), y: new Float64Array(0), w: new Float64Array(0), h: new Float64Array(0), score: new Float64Array(0) };
+    const r = evaluateSlices([1, 2, 3], meta, { flags: new Map(), capturedAt: new Map() }, [1, 2], none, none, { maxValues: 2 });
     expect(r.keysSkipped).toEqual([{ key: 'frame', values: 3 }]);
     expect(r.slices.map((s) => s.value)).toEqual(['day', 'night']);
     // No reference box anywhere: AP is -1 (undefined), nothing is found or missed.
@@ -151,7 +152,7 @@ describe('evaluating a model run against a reference, slice by slice', () => {
         signal: ctl.signal,
         progress: (done, total, message) => {
           progress.push(done);
-          if (done === 0) expect(message).toMatch(/^(reading the project|evaluating 4 images)$/);
+          if (done === 0) expect(message).toMatch(/^(reading the project|evaluating 4 images, 6 slices)$/);
           if (done === 2) ctl.abort();
         },
       },

@@ -1,31 +1,107 @@
-import type { BoxGeometry } from '../domain/box.ts';
+import type { BoxColumns } from '../metrics/sliceEval.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { parseMetadata } from '../domain/metadata.ts';
 import { planLabels } from './finalLabels.ts';
 import type { Db } from './openDatabase.ts';
 
+/** The facts an evaluation slices images by, besides their metadata. */
+export interface ImageFacts {
+  /** Capture time as stored (ISO 8601), when known. */
+  capturedAt: Map<number, string>;
+  /** Each flagged image's flags: reason and score (null when the flag has none). */
+  flags: Map<number, { reason: string; score: number | null }[]>;
+}
+
 /** What a model evaluation reads from a project, taken from one snapshot. */
-export interface EvaluationInput {
-  /** Metadata of each evaluated image: done by the reference and, for a run Loupe made, pre-labelled without error. */
+export interface EvaluationInput extends ImageFacts {
+  /** Evaluated images, ascending: done by the reference and, for a run Loupe made, pre-labelled without error (by both runs when compared). */
+  imageIds: Int32Array;
+  /** Metadata of each evaluated image. */
   metadata: Map<number, Record<string, unknown>>;
   classIds: number[];
-  reference: BoxGeometry[];
-  detections: BoxGeometry[];
+  reference: BoxColumns;
+  detections: BoxColumns;
+  /** The compared run's detections, when there is one. */
+  otherDetections?: BoxColumns;
   /** Images the reference annotator marked done. */
   reviewed: number;
 }
+
+/** Box columns that grow as rows are read, so a million boxes are never a million objects. */
+class ColumnsBuilder {
+  n = 0;
+  private cap = 1024;
+  imageId = new Int32Array(this.cap);
+  classId = new Int32Array(this.cap);
+  x = new Float64Array(this.cap);
+  y = new Float64Array(this.cap);
+  w = new Float64Array(this.cap);
+  h = new Float64Array(this.cap);
+  score = new Float64Array(this.cap);
+
+  push(imageId: number, classId: number, x: number, y: number, w: number, h: number, score: number): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.imageId[i] = imageId;
+    this.classId[i] = classId;
+    this.x[i] = x;
+    this.y[i] = y;
+    this.w[i] = w;
+    this.h[i] = h;
+    this.score[i] = score;
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(this.cap);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(this.cap);
+      b.set(a);
+      return b;
+    };
+    this.imageId = i32(this.imageId);
+    this.classId = i32(this.classId);
+    this.x = f64(this.x);
+    this.y = f64(this.y);
+    this.w = f64(this.w);
+    this.h = f64(this.h);
+    this.score = f64(this.score);
+  }
+
+  /** The columns trimmed to their length (copies, so the spare capacity is freed). */
+  done(): BoxColumns {
+    const n = this.n;
+    return {
+      n,
+      imageId: this.imageId.slice(0, n),
+      classId: this.classId.slice(0, n),
+      x: this.x.slice(0, n),
+      y: this.y.slice(0, n),
+      w: this.w.slice(0, n),
+      h: this.h.slice(0, n),
+      score: this.score.slice(0, n),
+    };
+  }
+}
+
+type BoxRow = [imageId: number, classId: number, x: number, y: number, w: number, h: number, score: number | null, annotatorId: number];
 
 /**
  * Read everything an evaluation of a run against a reference annotator (or,
  * with `referenceId` null, the final labels) needs, in one read transaction.
  * An imported run (COCO results, Ultralytics txt) lists only images with
  * detections, so every reviewed image counts for it.
- * Bulk reads scan the table: a million lookups through an index in another
- * order is many times slower.
+ * Bulk reads scan the table in storage order into typed columns: a million
+ * lookups through an index in another order is many times slower, and a
+ * million row objects hold several times the memory.
  */
 export function readEvaluationInput(
   db: Db,
-  q: { runId: number; referenceId: number | null; importedRun: boolean; also?: { runId: number; importedRun: boolean } },
+  q: { runId: number; referenceId: number | null; importedRun: boolean; also?: { runId: number; importedRun: boolean }; compare?: { runId: number; importedRun: boolean } },
 ): EvaluationInput {
   return db.transaction(() => {
     // The final labels: per image the consensus, else the one person who marked it done (as an export takes them).
@@ -53,29 +129,54 @@ export function readEvaluationInput(
           : 'The reference annotator has not marked any image done, so there is nothing to evaluate against.',
       );
     }
-    const ranBy = (runId: number, imported: boolean) =>
-      imported ? null : new Set(db.prepare<[number], { id: number }>("SELECT image_id AS id FROM run_images WHERE model_run_id = ? AND status = 'done'").all(runId).map((r) => r.id));
-    const ran = ranBy(q.runId, q.importedRun);
+    const ranBy = (run: { runId: number; importedRun: boolean } | undefined) =>
+      !run || run.importedRun
+        ? null
+        : new Set(db.prepare<[number], { id: number }>("SELECT image_id AS id FROM run_images WHERE model_run_id = ? AND status = 'done'").all(run.runId).map((r) => r.id));
+    const ran = ranBy({ runId: q.runId, importedRun: q.importedRun });
     // Compared with another run: only the images both runs covered.
-    const alsoRan = q.also ? ranBy(q.also.runId, q.also.importedRun) : null;
+    const alsoRan = ranBy(q.also);
+    const compareRan = ranBy(q.compare);
     const metadata = new Map<number, Record<string, unknown>>();
-    for (const row of db.prepare<[], { id: number; metadata: string }>('SELECT id, metadata FROM images ORDER BY id').iterate()) {
-      if (reviewed.has(row.id) && (!ran || ran.has(row.id)) && (!alsoRan || alsoRan.has(row.id))) metadata.set(row.id, parseMetadata(row.metadata));
+    const capturedAt = new Map<number, string>();
+    for (const row of db.prepare<[], { id: number; metadata: string; capturedAt: string | null }>('SELECT id, metadata, captured_at AS capturedAt FROM images ORDER BY id').iterate()) {
+      if (!reviewed.has(row.id) || (ran && !ran.has(row.id)) || (alsoRan && !alsoRan.has(row.id)) || (compareRan && !compareRan.has(row.id))) continue;
+      metadata.set(row.id, parseMetadata(row.metadata));
+      if (row.capturedAt) capturedAt.set(row.id, row.capturedAt);
+    }
+    const flags: ImageFacts['flags'] = new Map();
+    for (const f of db.prepare<[], { imageId: number; reason: string; score: number | null }>('SELECT image_id AS imageId, reason, score FROM flags ORDER BY image_id, id').iterate()) {
+      if (!metadata.has(f.imageId)) continue;
+      const list = flags.get(f.imageId);
+      if (list) list.push({ reason: f.reason, score: f.score });
+      else flags.set(f.imageId, [{ reason: f.reason, score: f.score }]);
     }
     const classIds = db.prepare<[], { id: number }>('SELECT id FROM classes ORDER BY position, id').all().map((r) => r.id);
+    const read = (sql: string, param: number | null, keep: (r: BoxRow) => boolean): BoxColumns => {
+      const out = new ColumnsBuilder();
+      const stmt = db.prepare<unknown[], BoxRow>(sql).raw(true);
+      for (const r of param === null ? stmt.iterate() : stmt.iterate(param)) {
+        if (metadata.has(r[0]) && keep(r)) out.push(r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? 0);
+      }
+      return out.done();
+    };
+    const COLS = 'image_id, class_id, x, y, w, h, score, annotator_id';
     const reference = final
-      ? db
-          .prepare<[], BoxGeometry & { annotatorId: number }>(
-            'SELECT image_id AS imageId, annotator_id AS annotatorId, class_id AS classId, x, y, w, h FROM boxes NOT INDEXED WHERE model_run_id IS NULL',
-          )
-          .all()
-          .filter((b) => final.get(b.imageId)?.annotatorId === b.annotatorId)
-      : db
-          .prepare<[number], BoxGeometry>('SELECT image_id AS imageId, class_id AS classId, x, y, w, h FROM boxes NOT INDEXED WHERE annotator_id = ? AND model_run_id IS NULL')
-          .all(q.referenceId!);
-    const detections = db
-      .prepare<[number], BoxGeometry>('SELECT image_id AS imageId, class_id AS classId, x, y, w, h, score FROM boxes NOT INDEXED WHERE model_run_id = ?')
-      .all(q.runId);
-    return { metadata, classIds, reference, detections, reviewed: reviewed.size };
+      ? read(`SELECT ${COLS} FROM boxes NOT INDEXED WHERE model_run_id IS NULL`, null, (r) => final.get(r[0])?.annotatorId === r[7])
+      : read(`SELECT ${COLS} FROM boxes NOT INDEXED WHERE annotator_id = ? AND model_run_id IS NULL`, q.referenceId!, () => true);
+    const runSql = `SELECT ${COLS} FROM boxes NOT INDEXED WHERE model_run_id = ?`;
+    const detections = read(runSql, q.runId, () => true);
+    const otherDetections = q.compare ? read(runSql, q.compare.runId, () => true) : undefined;
+    return {
+      imageIds: Int32Array.from(metadata.keys()),
+      metadata,
+      capturedAt,
+      flags,
+      classIds,
+      reference,
+      detections,
+      ...(otherDetections ? { otherDetections } : {}),
+      reviewed: reviewed.size,
+    };
   })();
 }

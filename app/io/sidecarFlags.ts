@@ -94,6 +94,7 @@ function checkRow(value: unknown, line: number, problems: FlagFileProblem[]): Si
 }
 
 function readCsv(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
+  if (text.trim() === '') return [];
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parseCsv(text, { columns: true, info: true, skip_empty_lines: true, trim: true });

@@ -232,6 +232,10 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'agreement:image': { imageId: 1 },
   'consensus:resolve': { imageId: 1, take: { annotator: 'ana' } },
   'consensus:merge': {},
+  'flags:start': {},
+  'flags:list': { imageId: 1 },
+  'flags:weights': {},
+  'flags:setWeight': { reason: 'drift', weight: 2 },
   'metadata:import': { path: '/tmp/loupe-none.csv' },
   'timeline:get': {},
   'timeline:flag': {},
@@ -468,8 +472,17 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('timeline:get', { by: 'camera' })).toMatchObject({ by: 'camera', days: ['2026-03-05'], images: 1, untimed: 2 });
     expect(await call('timeline:flag', { by: 'camera' })).toEqual({ changes: 0, flagged: 0 });
 
+    // A monitoring system's flag on the first image, weighed twice.
+    const flagsFile = path.join(dir, 'flags.csv');
+    fs.writeFileSync(flagsFile, `file,reason,score\n${first.path},alarm,0.5\n`);
+    const fjob = await call<{ id: string }>('flags:start', { sidecar: flagsFile });
+    expect((await session.jobs.wait(fjob.id)).result).toMatchObject({ flagged: { alarm: 1 }, stats: { images: 3 } });
+    expect(await call('flags:list', { imageId: first.id })).toEqual([{ reason: 'alarm', score: 0.5, weight: 1, details: {} }]);
+    expect(await call('flags:setWeight', { reason: 'alarm', weight: 2 })).toEqual({ reasons: [{ reason: 'alarm', count: 1, weight: 2, set: true }] });
+    expect(await call('flags:weights', {})).toEqual({ reasons: [{ reason: 'alarm', count: 1, weight: 2, set: true }] });
+
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(Array(14).fill('done'));
+    expect(jobs.map((j) => j.state)).toEqual(Array(15).fill('done'));
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

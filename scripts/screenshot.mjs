@@ -1,6 +1,8 @@
 // Take the README screenshots: the demo project in the browser host, one frame with its predictions;
-// with --agreement, the QA lead's agreement dashboard on a copy of the demo project.
-//   node scripts/screenshot.mjs [--agreement] [out.png]   (needs Chromium, like the end-to-end tests)
+// with --agreement, the QA lead's agreement dashboard on a copy of the demo project; with --evaluation, the
+// evaluation dashboard comparing the demo run with a second run of the demo model at confidence 0.5 (made on
+// a copy of the demo project). VIEWPORT=1366x768 sets the window size.
+//   node scripts/screenshot.mjs [--agreement | --evaluation] [out.png]   (needs Chromium, like the end-to-end tests)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,13 +11,15 @@ import { ensureDemo, ensureRenderer, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const agreement = args.includes('--agreement');
+const evaluation = args.includes('--evaluation');
 const outArg = args.find((a) => !a.startsWith('--'));
-const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : 'docs/screenshot.png'));
+const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : evaluation ? 'docs/evaluation-dashboard.png' : 'docs/screenshot.png'));
+const [vw, vh] = (process.env.VIEWPORT ?? '1440x860').split('x').map(Number);
 const demo = ensureDemo();
 // The lead's identity is remembered in the project, so for the dashboard the demo project is
 // kept aside first and put back afterwards.
 const project = demo;
-const kept = agreement ? `${demo}.before-shot` : null;
+const kept = agreement || evaluation ? `${demo}.before-shot` : null;
 if (kept) fs.copyFileSync(demo, kept);
 ensureRenderer();
 const host = spawn(process.execPath, ['--import', 'tsx', 'app/hosts/web/main.ts', '--project', project], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -30,8 +34,40 @@ try {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-  if (agreement) {
+  const page = await browser.newPage({ viewport: { width: vw, height: vh } });
+  const u = new URL(url);
+  const rpc = async (method, body) => {
+    const res = await fetch(`${u.origin}/rpc/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Loupe-Token': u.searchParams.get('token') ?? '' },
+      body: JSON.stringify(body),
+    });
+    const reply = await res.json();
+    if (!reply.ok) throw new Error(`${method}: ${reply.error.message}`);
+    return reply.value;
+  };
+  if (evaluation) {
+    // A second run of the demo model, stricter, so the dashboard has two runs to set side by side.
+    const [model] = await rpc('models:list', {});
+    if (!model) throw new Error('the demo project has no model to run a second time');
+    const job = await rpc('prelabel:start', { modelId: model.id, conf: 0.5 });
+    for (let state = 'running'; state === 'running'; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      state = (await rpc('jobs:list', {})).find((j) => j.id === job.id)?.state ?? 'running';
+      if (state === 'failed') throw new Error('the second pre-label run failed');
+    }
+    await page.goto(url);
+    await page.waitForTimeout(500);
+    if (await page.getByTestId('identify-dialog').isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+e');
+    const dash = page.getByTestId('evaluation-dashboard');
+    await dash.getByTestId('eval-report').waitFor({ timeout: 60_000 });
+    const runs = await rpc('runs:list', {});
+    // The dashboard opens on the newest run; the demo's first run is the one to compare with.
+    await dash.getByTestId('eval-other').selectOption(String(runs[0].id));
+    await dash.getByTestId('stat-b-AP').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+  } else if (agreement) {
     const u = new URL(url);
     const res = await fetch(`${u.origin}/rpc/session:identify`, {
       method: 'POST',

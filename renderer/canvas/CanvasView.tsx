@@ -1,7 +1,7 @@
 import type Konva from 'konva';
 import { memo, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import { Layer, Line, Rect, Shape, Stage, Transformer } from 'react-konva';
-import { BoxIndex, drawBoxes, MISSED_COLOR, viewportRect, type ClassStyle, type ShownBox } from './boxScene.ts';
+import { BoxIndex, drawBoxes, markColor, viewportRect, type ClassStyle, type ShownBox } from './boxScene.ts';
 import { clampToImage, fitView, screenToImage, zoomAt, type Point, type View } from './coords.ts';
 import { drawImageView } from './imageScene.ts';
 import { QuickScene } from './quickScene.ts';
@@ -51,6 +51,8 @@ interface Props {
   highlightId: number | null;
   /** Reference boxes the compared run misses, when a run is compared (shown as data-missed). */
   missedCount?: number;
+  /** Detections of the compared run that found no reference box (shown as data-false-alarms). */
+  falseAlarmCount?: number;
   handleRef?: Ref<CanvasHandle>;
 }
 
@@ -427,6 +429,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
       data-boxes={p.boxes.length}
       data-selected={p.selectedIds.join(',')}
       data-missed={p.missedCount}
+      data-false-alarms={p.falseAlarmCount}
       tabIndex={0}
       aria-label="Image canvas"
       onContextMenu={(e) => e.preventDefault()}
@@ -471,7 +474,7 @@ export const CanvasView = memo(function CanvasView(p: Props) {
             <SelectedBoxShape
               key={b.id}
               box={b}
-              color={b.missed ? MISSED_COLOR : (classMap.get(b.classId)?.color ?? '#ffffff')}
+              color={markColor(b) ?? classMap.get(b.classId)?.color ?? '#ffffff'}
               onTransformStart={(attrs) => {
                 transformStart.current = { id: b.id, attrs };
                 setReshaping(true);

@@ -16,6 +16,8 @@ export interface ShownBox {
   kind: BoxKind;
   /** A reference box the compared run misses. */
   missed?: boolean;
+  /** A detection of the compared run that found no reference box. */
+  falseAlarm?: boolean;
   /** Short author tag for another person's box. */
   author?: string;
   /** The person's own colour (disagreement review): the outline takes it instead of the class colour. */
@@ -31,6 +33,8 @@ export interface ClassStyle {
 }
 
 export const MISSED_COLOR = '#ff3b30';
+/** A false alarm of the compared run: a cyan dashed outline, apart from the misses' red in hue and in stroke. */
+export const FALSE_ALARM_COLOR = '#00e5ff';
 /** Above this many boxes in view, dashes (costly to rasterise) give way to thinner solid strokes. */
 const DASH_LIMIT = 1200;
 const LABEL_FONT = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -98,6 +102,11 @@ export function textOn(hex: string): string {
   return l > 0.35 ? '#0b0d10' : '#ffffff';
 }
 
+/** The outline colour an evaluation mark gives a box (a miss, a false alarm), or null for none. */
+export function markColor(b: Pick<ShownBox, 'missed' | 'falseAlarm'>): string | null {
+  return b.missed ? MISSED_COLOR : b.falseAlarm ? FALSE_ALARM_COLOR : null;
+}
+
 export interface SceneOptions {
   index: BoxIndex;
   view: View;
@@ -129,7 +138,7 @@ export function labelText(b: ShownBox, classes: ReadonlyMap<number, ClassStyle>)
   const name = classes.get(b.classId)?.name ?? '?';
   const score = b.score !== null ? ` ${b.score.toFixed(2)}` : '';
   const who = b.kind === 'other' && b.author ? ` · ${b.author}` : '';
-  return `${b.missed ? 'missed ' : ''}${name}${score}${who}`;
+  return `${b.missed ? 'missed ' : b.falseAlarm ? 'false alarm ' : ''}${name}${score}${who}`;
 }
 
 /**
@@ -145,8 +154,8 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
   const dashed = inView.length <= DASH_LIMIT;
   const groups = new Map<string, ShownBox[]>();
   for (const b of inView) {
-    const color = b.missed ? MISSED_COLOR : (b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff');
-    const key = `${color}|${b.kind}|${b.missed ? 1 : 0}|${b.personColor ? (b.mark ?? 'p') : ''}`;
+    const color = markColor(b) ?? b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff';
+    const key = `${color}|${b.kind}|${b.missed ? 1 : b.falseAlarm ? 2 : 0}|${b.personColor ? (b.mark ?? 'p') : ''}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(b);
@@ -165,8 +174,8 @@ export function drawBoxes(ctx: CanvasRenderingContext2D, o: SceneOptions): { dra
     ctx.fillStyle = hexAlpha(color, kind === 'mine' ? 0.08 : 0.04);
     for (const b of list) ctx.fillRect(b.x, b.y, b.w, b.h);
     ctx.strokeStyle = color;
-    ctx.lineWidth = (missed === '1' ? 3 : kind === 'mine' ? 2 : 1.5) / s;
-    ctx.setLineDash(!dashed || kind === 'mine' ? [] : kind === 'prediction' ? [6 / s, 4 / s] : [2 / s, 3 / s]);
+    ctx.lineWidth = (missed !== '0' ? 3 : kind === 'mine' ? 2 : 1.5) / s;
+    ctx.setLineDash(missed === '2' ? [8 / s, 4 / s] : !dashed || kind === 'mine' || missed === '1' ? [] : kind === 'prediction' ? [6 / s, 4 / s] : [2 / s, 3 / s]);
     for (const b of list) ctx.strokeRect(b.x, b.y, b.w, b.h);
   }
   ctx.setLineDash([]);
@@ -272,8 +281,8 @@ function drawLabels(ctx: CanvasRenderingContext2D, boxes: ShownBox[], o: SceneOp
         else grid.set(k, [r]);
       }
     }
-    const bg = b.missed ? MISSED_COLOR : (b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff');
-    ctx.fillStyle = b.kind === 'mine' || b.missed || b.personColor ? bg : hexAlpha(bg, 0.85);
+    const bg = markColor(b) ?? b.personColor ?? o.classes.get(b.classId)?.color ?? '#ffffff';
+    ctx.fillStyle = b.kind === 'mine' || b.missed || b.falseAlarm || b.personColor ? bg : hexAlpha(bg, 0.85);
     ctx.fillRect(r.x, r.y, r.w, r.h);
     ctx.fillStyle = textOn(bg);
     ctx.fillText(text, r.x + 4, r.y + LABEL_H / 2 + 0.5);

@@ -4,6 +4,7 @@ import type { Res } from '../../app/contract/methods.ts';
 import { EvaluationReport } from '../../app/contract/schemas.ts';
 import { call } from '../api/client.ts';
 import { waitForJob } from '../api/waitForJob.ts';
+import { openEvaluationDashboard } from '../evaluation/index.ts';
 
 type Report = z.infer<typeof EvaluationReport>;
 type Run = Res<'runs:list'>[number];
@@ -121,6 +122,9 @@ export function EvaluationPanel(p: Props) {
             </select>
             <button type="button" onClick={() => void evaluate()} disabled={busy} data-testid="evaluate">
               {busy ? '…' : 'Evaluate'}
+            </button>
+            <button type="button" onClick={openEvaluationDashboard} data-testid="evaluation-panel-dashboard" title="Every number of the evaluation, two runs side by side, and their images">
+              Dashboard…
             </button>
           </div>
           {o && (

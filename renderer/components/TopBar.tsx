@@ -1,6 +1,7 @@
 import type { Res } from '../../app/contract/methods.ts';
 import type { Theme } from '../App.tsx';
 import { AgreementEntry } from '../agreement/index.ts';
+import { EvaluationEntry } from '../evaluation/index.ts';
 import { FileMenu, type FileAction } from '../people/FileMenu.tsx';
 import type { Role } from '../people/peopleApi.ts';
 import { WhoMenu } from '../people/WhoMenu.tsx';
@@ -69,6 +70,8 @@ export function TopBar(p: Props) {
           <AgreementEntry project={{ ...project, role: p.role }} />
         </>
       )}
+      {/* The evaluation dashboard's entry. */}
+      <EvaluationEntry project={project} />
       <ImportFolder onError={p.onError} openSignal={p.importSignal} />
       <button type="button" onClick={() => p.onDialog('import-labels')} data-testid="import-labels-open">
         Import labels…

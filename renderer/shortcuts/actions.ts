@@ -99,6 +99,7 @@ const SPECS = [
   { id: 'view.settings', label: 'Settings', group: 'View', defaults: ['Mod+,'] },
   { id: 'session.switch', label: 'Switch person or role', group: 'View', defaults: ['Mod+Shift+U'] },
   { id: 'assign.open', label: 'Assign images (QA lead)', group: 'View', defaults: ['Mod+Shift+G'] },
+  { id: 'evaluation.open', label: 'Evaluation dashboard', group: 'View', defaults: ['Alt+E'] },
 
   // History
   { id: 'history.undo', label: 'Undo', group: 'History', defaults: ['Mod+Z'] },

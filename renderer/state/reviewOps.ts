@@ -10,7 +10,7 @@ export interface ShowOptions {
   /** Other people's layers the person hid, by annotator id. */
   hiddenAuthors: ReadonlySet<number>;
   authorNames: ReadonlyMap<number, string>;
-  /** A run compared with a reference annotator: the reference's boxes it misses are marked. */
+  /** A run compared with a reference annotator: the reference's boxes it misses and its detections that found nothing are marked. */
   compare: { runId: number; referenceId: number } | null;
 }
 
@@ -52,6 +52,13 @@ function markMissed(all: readonly Box[], shown: ShownBox[], c: { runId: number; 
   reference.forEach((r, i) => {
     if (foundBy[i] < 0) r.missed = true;
   });
+  // A detection that found nothing is a false alarm: marked on the prediction, or on the box a person made from it.
+  const found = new Set([...foundBy].filter((i) => i >= 0).map((i) => detections[i].id));
+  const alarms = new Set(detections.filter((d) => !found.has(d.id)).map((d) => d.id));
+  for (const s of shown) {
+    const src = byId.get(s.id)!.sourceBoxId;
+    if (alarms.has(s.id) || (src !== null && alarms.has(src) && !reference.includes(s))) s.falseAlarm = true;
+  }
 }
 
 type RectLike = { x: number; y: number; w: number; h: number };

@@ -13,6 +13,7 @@ import type { QueueQuery } from '../components/ImageList.tsx';
 import { Inspector } from '../components/Inspector.tsx';
 import { LayersPanel } from '../components/LayersPanel.tsx';
 import { ModelsPanel } from '../components/ModelsPanel.tsx';
+import { CompareLegend, EvaluationFocusBar, openEvaluationDashboard, useEvaluationFocus } from '../evaluation/index.ts';
 import { QueuePanel } from '../components/QueuePanel.tsx';
 import { StatusBar } from '../components/StatusBar.tsx';
 import { boundsOf, changeOp, shownBoxes } from '../state/reviewOps.ts';
@@ -62,7 +63,7 @@ export function Workspace(p: Props) {
   const [tool, setTool] = useState<Tool>('select');
   const [activeClassId, setActiveClassId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [compare, setCompare] = useState<{ runId: number; referenceId: number } | null>(null);
+  const [panelCompare, setCompare] = useState<{ runId: number; referenceId: number } | null>(null);
   const [threshold, setThreshold] = useProjectSetting<number>('review.threshold', DEFAULTS.reviewThreshold, project.file);
   const [showPredictions, setShowPredictions] = useState(true);
   const [showLabels, setShowLabels] = useState(true);
@@ -89,6 +90,9 @@ export function Workspace(p: Props) {
     onNotice: setNotice,
   });
   const { current } = nav;
+  const evalFocus = useEvaluationFocus({ nav, setOrder, setFilter, onWhere: p.onWhere, onMessage: p.onMessage });
+  // The images behind a number of the evaluation dashboard are marked against its run and reference.
+  const compare = evalFocus.focus ? evalFocus.compare : panelCompare;
   const imageId = current?.item.id ?? null;
   const edits = useImageBoxes(imageId);
   const prelabel = usePrelabel({ isOpen: (id) => nav.currentRef.current?.item.id === id, reload: edits.reload, onNotice: setNotice, onMessage: p.onMessage });
@@ -193,6 +197,7 @@ export function Workspace(p: Props) {
     'session.switch': () => p.onWho?.(),
     'assign.open': () => p.role === 'lead' && p.onDialog('assign'),
     'agreement.open': () => p.role === 'lead' && openAgreementDashboard(),
+    'evaluation.open': () => openEvaluationDashboard(),
     'history.undo': () => void edits.undoEdit(),
     'history.redo': () => void edits.redoEdit(),
   };
@@ -271,14 +276,17 @@ export function Workspace(p: Props) {
               showLabels={showLabels}
               highlightId={highlightId}
               missedCount={compare ? shown.filter((b) => b.missed).length : undefined}
+              falseAlarmCount={compare ? shown.filter((b) => b.falseAlarm).length : undefined}
               handleRef={canvas}
             />
           ) : (
             <div className="empty">{project.imageCount === 0 ? 'No images yet. Import a folder to start.' : 'Pick an image on the left, or press N for the next unreviewed one.'}</div>
           )}
+          {current && compare && <CompareLegend missed={shown.filter((b) => b.missed).length} falseAlarms={shown.filter((b) => b.falseAlarm).length} />}
         </div>
       </main>
       <aside className="right">
+        <EvaluationFocusBar f={evalFocus} />
         {review.active && (
           <DisagreementPanel d={review.d} target={review.target} position={review.position} keyOf={(id) => (p.keymap[id as keyof Keymap]?.[0] ? ` (${p.keymap[id as keyof Keymap]![0]})` : '')} onPrev={review.prev} onNext={review.next} onLeave={review.leave} />
         )}

@@ -247,6 +247,37 @@ export function summarizeSlice(part: SlicePart, classIds: readonly number[], ima
   return { images, gt, dt, stats, perCategory, found, missed: gt - found, falseAlarms: dt - found };
 }
 
+/** One class's precision at pycocotools' 101 recall points, area all, 100 detections: at IoU 0.50, and the mean over IoU 0.50:0.95; -1 without reference boxes. */
+export interface PrCurve {
+  categoryId: number;
+  recall: number[];
+  precision50: number[];
+  precision: number[];
+}
+
+/** The PR curves of every class (ascending id) from a slice's part: the precision arrays cocoEvaluate's `curves` give at area all, maxDets 100. */
+export function prCurves(part: SlicePart, classIds: readonly number[]): PrCurve[] {
+  const ids = sortedIds(classIds);
+  const K = ids.length;
+  const at = (t: number, r: number, k: number) => part.precision[(t * R + r) * K + k];
+  return ids.map((categoryId, k) => {
+    const precision50 = RECALL_THRESHOLDS.map((_, r) => at(0, r, k));
+    const precision = RECALL_THRESHOLDS.map((_, r) => {
+      let sum = 0;
+      let n = 0;
+      for (let t = 0; t < T; t++) {
+        const v = at(t, r, k);
+        if (v > -1) {
+          sum += v;
+          n++;
+        }
+      }
+      return n ? sum / n : -1;
+    });
+    return { categoryId, recall: [...RECALL_THRESHOLDS], precision50, precision };
+  });
+}
+
 interface Grouped {
   n: number;
   /** Where each category's run starts; K + 1 entries. */

@@ -1,6 +1,6 @@
 import { scalarText } from '../domain/metadata.ts';
 import type { ImageFacts } from '../store/evaluationInput.ts';
-import { evaluateSliceParts, summarizeSlice, type BoxColumns, type SliceNumbers, type SlicePart } from './sliceEval.ts';
+import { evaluateSliceParts, prCurves, summarizeSlice, type BoxColumns, type PrCurve, type SliceNumbers, type SlicePart } from './sliceEval.ts';
 
 /** What a slice is cut by: a metadata key, a flag reason, a drift bucket or the capture week. */
 export type SliceKind = 'metadata' | 'flag' | 'drift' | 'time';
@@ -35,7 +35,8 @@ export interface SliceRow extends SliceStats {
 }
 
 export interface SliceReport {
-  overall: SliceStats;
+  /** Every evaluated image, with each class's PR curves. */
+  overall: SliceStats & { prCurves: PrCurve[] };
   /** See `evaluateSlices` for which slices there are and their order. */
   slices: SliceRow[];
   /** Keys left out because they have more values than a slice table can show (timestamps, ids). */
@@ -177,7 +178,7 @@ function statsOf(n: SliceNumbers): SliceStats {
  * then within a key the worst AP50 first, a slice without reference boxes (AP -1) last.
  */
 export function sliceReport(parts: SlicePart[], classIds: readonly number[], images: number, defs: SliceDefinition[], keysSkipped: SliceReport['keysSkipped']): SliceReport {
-  const overall = statsOf(summarizeSlice(parts[0], classIds, images));
+  const overall = { ...statsOf(summarizeSlice(parts[0], classIds, images)), prCurves: prCurves(parts[0], classIds) };
   const slices: SliceRow[] = defs.map((d, i) => ({
     kind: d.kind,
     key: d.key,

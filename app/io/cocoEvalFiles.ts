@@ -11,7 +11,9 @@ import { readJson } from './importLabelsJson.ts';
  * file is evaluated (those without boxes too); a ground-truth box's area is its `area`
  * field (else w·h), crowd from `iscrowd`; a detection's area is w·h. A detection on an
  * image the instances file does not have is refused, as loadRes refuses it, but here
- * with the record named.
+ * with the record named; so is one of a category the instances file does not list
+ * (pycocotools would drop it without a word), and NaN or Infinity, which Python's json
+ * writes for a non-finite number, is named with the record it is in.
  */
 export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?: AbortSignal): Promise<EvalInput & { images: number; annotations: number }> {
   const problems = new Problems();
@@ -22,6 +24,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
   const seenCategories = new Set<number>();
   let gtShape = true;
   const lists = new Set<string>();
+  const gtAt = { list: '', index: -1 };
   const okGt = await readJson(
     gtFile,
     {
@@ -29,6 +32,8 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
       member: (key) => {
         if (key === 'images' || key === 'annotations' || key === 'categories') {
           lists.add(key);
+          gtAt.list = key;
+          gtAt.index = -1;
           return 'records';
         }
         return 'skip';
@@ -37,6 +42,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
         if (key === 'images' || key === 'annotations' || key === 'categories') problems.add({ file: gtFile, reason: `"${key}" must be a list` });
       },
       record: (key, i, v) => {
+        gtAt.index = i;
         const where = { file: gtFile, record: recordOf(key, i, v) };
         if (!isObj(v)) return problems.add({ ...where, reason: `expected an object, got ${brief(v)}` });
         if (key === 'images' || key === 'categories') {
@@ -59,6 +65,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
     problems,
     { signal },
   );
+  if (!okGt && gtAt.list) nameNonFinite(problems, `${gtAt.list}[${gtAt.index + 1}]`, 'every bbox value and the area');
   if (okGt && !gtShape) problems.add({ file: gtFile, reason: 'expected a COCO instances object with "images", "annotations" and "categories"' });
   else if (okGt) for (const k of ['images', 'annotations', 'categories']) if (!lists.has(k)) problems.add({ file: gtFile, reason: `has no "${k}" list; is it a COCO instances file?` });
   for (const g of gt) {
@@ -70,6 +77,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
 
   const dt: EvalDt[] = [];
   let dtShape = true;
+  let dtAt = -1;
   const okDt = await readJson(
     dtFile,
     {
@@ -79,6 +87,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
       // The root array (key ''), one detection at a time.
       member: (key) => (key === '' ? 'records' : 'skip'),
       record: (_key, i, v) => {
+        dtAt = i;
         const where = { file: dtFile, record: recordOf('results', i, v) };
         if (!isObj(v)) return problems.add({ ...where, reason: `expected an object, got ${brief(v)}` });
         const box = readBbox(v.bbox, { allowEmpty: true });
@@ -86,6 +95,7 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
         if (!Number.isInteger(v.image_id)) return problems.add({ ...where, reason: `needs an integer "image_id", got ${brief(v.image_id)}` });
         if (!seenImages.has(v.image_id as number)) return problems.add({ ...where, reason: `image ${v.image_id} is not in ${gtFile}` });
         if (!Number.isInteger(v.category_id)) return problems.add({ ...where, reason: `needs an integer "category_id", got ${brief(v.category_id)}` });
+        if (!seenCategories.has(v.category_id as number)) return problems.add({ ...where, reason: `category ${v.category_id} is not in the "categories" of ${gtFile}` });
         if (!isNum(v.score)) return problems.add({ ...where, reason: `needs a numeric "score", got ${brief(v.score)}` });
         dt.push({ imageId: v.image_id as number, categoryId: v.category_id as number, bbox: box, score: v.score });
       },
@@ -93,9 +103,22 @@ export async function readCocoEvalFiles(gtFile: string, dtFile: string, signal?:
     problems,
     { signal },
   );
+  if (!okDt && dtShape) nameNonFinite(problems, `results[${dtAt + 1}]`, 'every bbox value and the score');
   if (okDt && !dtShape) problems.add({ file: dtFile, reason: 'expected a list of detections ([{"image_id", "category_id", "bbox", "score"}, …]), as COCO results files are' });
   fail(problems);
   return { imageIds, categoryIds, gt, dt, images: imageIds.length, annotations: gt.length };
+}
+
+/**
+ * When the text stopped being JSON at NaN or Infinity (Python's json.dump writes them for
+ * non-finite numbers), say so and name the record it is in, instead of the parser's words.
+ */
+function nameNonFinite(problems: Problems, record: string, fields: string): void {
+  const last = problems.list.length - 1;
+  const p = problems.list[last];
+  const token = p && /found "(-?Infinity|NaN)/.exec(p.reason)?.[1]; // after a minus sign the parser stops at Infinity
+  if (!token) return;
+  problems.list[last] = { ...p, reason: `${record} has ${token === 'NaN' ? 'NaN' : 'Infinity'}, which is not a number JSON allows (Python's json writes it for a non-finite value): ${fields} must be finite numbers` };
 }
 
 function fail(problems: Problems): void {

@@ -126,3 +126,65 @@ describe('loupe evaluate --gt --dt (no project)', () => {
     expect(fs.readdirSync(dir).filter((f) => !f.endsWith('.json'))).toEqual([]);
   });
 });
+
+describe('loupe evaluate --gt --dt refuses a bad record, naming it and its file (exit 1, nothing printed on stdout)', () => {
+  const dir = tempDir();
+  const gt = path.join(dir, 'instances.json');
+  fs.writeFileSync(
+    gt,
+    JSON.stringify({
+      images: [{ id: 1 }, { id: 2 }],
+      categories: [{ id: 1, name: 'car' }, { id: 2, name: 'van' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }],
+    }),
+  );
+  const good = { image_id: 2, category_id: 2, bbox: [0, 0, 10, 10], score: 0.5 };
+  // Raw text, so NaN can be written as Python's json.dump writes it. The bad record is the second one (results[1]).
+  const results = (bad: string) => `[\n ${JSON.stringify(good)},\n ${bad}\n]\n`;
+  const cases: [name: string, file: string, text: string, want: RegExp][] = [
+    ['an image id not in the ground truth', 'dt', results('{"image_id": 9, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}'), /results-1\.json results\[1\]: image 9 is not in .*instances\.json$/],
+    ['a category id not in the ground truth', 'dt', results('{"image_id": 1, "category_id": 7, "bbox": [0, 0, 5, 5], "score": 0.5}'), /results-2\.json results\[1\]: category 7 is not in the "categories" of .*instances\.json$/],
+    ['a negative box width', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, -5, 5], "score": 0.5}'), /results-3\.json results\[1\]: bbox size -5×5 is negative$/],
+    ['a negative box height', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, -0.5], "score": 0.5}'), /results-4\.json results\[1\]: bbox size 5×-0\.5 is negative$/],
+    ['a NaN box size', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, NaN, 5], "score": 0.5}'), /results-5\.json:3: results\[1\] has NaN, which is not a number JSON allows .*every bbox value and the score must be finite numbers$/],
+    ['a NaN score', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": NaN}'), /results-6\.json:3: results\[1\] has NaN, which is not a number JSON allows/],
+    ['an infinite score', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": -Infinity}'), /results-7\.json:3: results\[1\] has Infinity, which is not a number JSON allows/],
+    ['a missing score', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5]}'), /results-8\.json results\[1\]: needs a numeric "score", got undefined$/],
+    ['a null score', 'dt', results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": null}'), /results-9\.json results\[1\]: needs a numeric "score", got null$/],
+    ['results that are not an array', 'dt', `{"annotations": [${JSON.stringify(good)}]}`, /results-10\.json: expected a list of detections/],
+    ['a results array of something else than objects', 'dt', results('[1, 0, 0, 5, 5, 0.5]'), /results-11\.json results\[1\]: expected an object, got \[1,0,0,5,5,0\.5\]$/],
+    ['ground truth with a NaN box size', 'gt', '{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [\n {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10]},\n {"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, NaN]}\n]}', /instances-12\.json:3: annotations\[1\] has NaN, .*every bbox value and the area must be finite numbers$/],
+  ];
+  const runs = new Map<string, Promise<{ code: number; stdout: string; stderr: string }>>();
+  const run = (i: number) => {
+    const [name, which, text] = cases[i];
+    if (!runs.has(name)) {
+      const f = path.join(dir, `${which === 'dt' ? 'results' : 'instances'}-${i + 1}.json`);
+      fs.writeFileSync(f, text);
+      const okResults = path.join(dir, 'ok-results.json');
+      fs.writeFileSync(okResults, JSON.stringify([{ image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.9 }]));
+      runs.set(name, loupe(['evaluate', '--gt', which === 'gt' ? f : gt, '--dt', which === 'dt' ? f : okResults, '--json']));
+    }
+    return runs.get(name)!;
+  };
+
+  it('evaluates the same files without the bad record', async () => {
+    const f = path.join(dir, 'fine.json');
+    fs.writeFileSync(f, results('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9}'));
+    const r = await loupe(['evaluate', '--gt', gt, '--dt', f, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).AP50).toBeCloseTo(1, 9);
+  });
+
+  cases.forEach(([name], i) => {
+    it(name, async () => {
+      cases.forEach((_, n) => void run(n)); // start them all at once: each is a process
+      const r = await run(i);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0].replace(/^loupe: /, '')).toMatch(cases[i][3]);
+    });
+  });
+});

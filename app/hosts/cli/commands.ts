@@ -6,6 +6,7 @@ import { AGREEMENT_COMMAND, CONSENSUS_COMMAND } from './agreementCommands.ts';
 import { ASSIGN_COMMAND } from './assignCommand.ts';
 import { DETECT_COMMAND } from './detect.ts';
 import { EVALUATE_COMMAND } from './evaluateCommand.ts';
+import { FLAG_COMMAND } from './flagCommand.ts';
 import { PACKAGE_COMMANDS } from './packageCommand.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
 import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
@@ -187,6 +188,7 @@ export const COMMANDS: Command[] = [
   ASSIGN_COMMAND,
   AGREEMENT_COMMAND,
   CONSENSUS_COMMAND,
+  FLAG_COMMAND,
 ];
 
 /** The import summary as `--json` prints it: every failure, and the count. */

@@ -46,6 +46,13 @@ export class FlagFileError extends LoupeError {
  * problem; nothing is returned unless the whole file is good.
  */
 export function parseFlagFile(text: string, fileName: string): SidecarFlag[] {
+  const { rows, problems } = readFlagFile(text, fileName);
+  if (problems.length) throw new FlagFileError(fileName, problems);
+  return rows;
+}
+
+/** The good rows of a flags file and the problems of the others (parseFlagFile's parts, for callers that add problems of their own). */
+export function readFlagFile(text: string, fileName: string): { rows: SidecarFlag[]; problems: FlagFileProblem[] } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const ext = path.extname(fileName).toLowerCase();
   const problems: FlagFileProblem[] = [];
@@ -54,13 +61,12 @@ export function parseFlagFile(text: string, fileName: string): SidecarFlag[] {
   else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = body.trimStart().startsWith('[') ? readJsonArray(body, problems) : readJsonLines(body, problems);
   else throw new LoupeError('bad_request', `Flags file ${path.basename(fileName)}: expected a .csv, .json or .jsonl file, got "${ext || 'no extension'}"`);
   if (problems.length === 0 && raw.length === 0) problems.push({ line: 1, reason: 'no rows: expected one row per flag with file, reason and score' });
-  const out: SidecarFlag[] = [];
+  const rows: SidecarFlag[] = [];
   for (const { line, value } of raw) {
     const f = checkRow(value, line, problems);
-    if (f) out.push(f);
+    if (f) rows.push(f);
   }
-  if (problems.length) throw new FlagFileError(fileName, problems);
-  return out;
+  return { rows, problems };
 }
 
 function checkRow(value: unknown, line: number, problems: FlagFileProblem[]): SidecarFlag | null {
@@ -95,23 +101,33 @@ function checkRow(value: unknown, line: number, problems: FlagFileProblem[]): Si
 
 function readCsv(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
   if (text.trim() === '') return [];
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { columns: true, info: true, skip_empty_lines: true, trim: true });
+    // Rows of any length: a short or long row is reported at its line with the others, not as the first error only.
+    records = parseCsv(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as typeof records;
   } catch (err) {
     const e = err as { lines?: number; message: string };
     problems.push({ line: e.lines ?? 1, reason: `not valid CSV: ${e.message.replace(/ on line \d+$/, '')}` });
     return [];
   }
-  const header = text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const header = records[0].record;
   const missing = REQUIRED.filter((c) => !header.includes(c));
   const extra = header.filter((c) => !COLUMNS.includes(c));
   if (missing.length || extra.length) {
     problems.push({ line: 1, reason: `the header row must be file,reason,score[,details], got ${header.map((h) => JSON.stringify(h)).join(', ')}` });
     return [];
   }
-  // info.lines is the line a record ends on; a quoted cell may span lines, so count its own line breaks back.
-  return records.map((r) => ({ line: r.info.lines - Object.values(r.record).reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0), value: r.record }));
+  const out: { line: number; value: unknown }[] = [];
+  for (const r of records.slice(1)) {
+    // info.lines is the line a record ends on; a quoted cell may span lines, so count its own line breaks back.
+    const line = r.info.lines - r.record.reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0);
+    if (r.record.length !== header.length) {
+      problems.push({ line, reason: `expected ${header.length} columns (${header.join(',')}), got ${r.record.length}` });
+      continue;
+    }
+    out.push({ line, value: Object.fromEntries(header.map((h, i) => [h, r.record[i]])) });
+  }
+  return out;
 }
 
 function readJsonLines(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {

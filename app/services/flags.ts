@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
-import { parseFlagFile, FlagFileError, type SidecarFlag } from '../io/sidecarFlags.ts';
+import { readFlagFile, FlagFileError, type SidecarFlag } from '../io/sidecarFlags.ts';
 import { listImageFiles } from '../io/walk.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
 import { DRIFT_FEATURES, DRIFT_THRESHOLD, driftOf, driftReference, type DriftReference } from '../metrics/drift.ts';
@@ -94,7 +94,7 @@ function matchSidecar(project: Project, file: string): (SidecarFlag & { imageId:
     const code = (err as NodeJS.ErrnoException).code;
     throw new LoupeError(code === 'ENOENT' ? 'not_found' : 'io', code === 'ENOENT' ? `Flags file not found: ${file}` : `Cannot read the flags file ${file}: ${messageOf(err)}`);
   }
-  const rows = parseFlagFile(text, file);
+  const { rows, problems } = readFlagFile(text, file);
   const roots = new Map(project.images.roots().map((r) => [r.id, project.rootPath(r.path)]));
   const byStored = new Map<string, number[]>();
   const byAbs = new Map<string, number>();
@@ -104,7 +104,6 @@ function matchSidecar(project: Project, file: string): (SidecarFlag & { imageId:
     else byStored.set(img.path, [img.id]);
     byAbs.set(path.join(roots.get(img.rootId)!, img.path), img.id);
   }
-  const problems: { line: number; reason: string }[] = [];
   const out: (SidecarFlag & { imageId: number })[] = [];
   const seen = new Map<string, number>();
   for (const r of rows) {
@@ -128,7 +127,7 @@ function matchSidecar(project: Project, file: string): (SidecarFlag & { imageId:
     else seen.set(key, r.line);
     out.push({ ...r, imageId: id });
   }
-  if (problems.length) throw new FlagFileError(file, problems);
+  if (problems.length) throw new FlagFileError(file, problems.sort((a, b) => a.line - b.line));
   return out;
 }
 

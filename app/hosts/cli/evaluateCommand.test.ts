@@ -42,6 +42,7 @@ describe('loupe evaluate', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^det \(run \d+\) against alice: 2 images, 3 reference boxes, 2 detections\n {2}AP50 +50\.0 %/);
     expect(text.stdout).toContain('found 1 of 3, missed 2, false alarms 1');
+    expect(text.stdout).toContain('  latency p50 not measured');
     // the twelve COCO numbers, as pycocotools' summary lines, from the same report as --json
     const lines = text.stdout.split('\n').filter((l) => l.startsWith(' Average '));
     expect(lines).toHaveLength(12);
@@ -75,6 +76,11 @@ describe('loupe evaluate', () => {
     const text = await loupe(['evaluate', file, '--reference', 'alice', '--run', String(a), '--compare', String(b)]);
     expect(text.stdout).toMatch(/^A: det \(run \d+\) {3}B: det2 \(run \d+\)/);
     expect(text.stdout.split('\n').filter((l) => /^(AP|AR)\w* /.test(l))).toHaveLength(12);
+    // one job gives both and the differences; imported runs have no measured latency
+    expect(c.diff.overall.stats[1]).toBe(c.stats.AP50.diff);
+    expect(c.diff.overall.found).toBe(c.b.overall.found - c.a.overall.found);
+    expect([c.a.latency, c.b.latency, c.diff.latencyP50Ms]).toEqual([null, null, null]);
+    expect(text.stdout).toContain('latency p50 (model on this machine)   A not measured   B not measured');
     const self = await loupe(['evaluate', file, '--reference', 'alice', '--run', String(a), '--compare', String(a)]);
     expect(self).toMatchObject({ code: 1, stderr: expect.stringMatching(/is the run being evaluated/) });
     const none = await loupe(['evaluate', file, '--reference', 'alice', '--compare', '999']);

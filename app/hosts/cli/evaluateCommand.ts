@@ -36,12 +36,15 @@ function printReport(out: CliStreams, r: Report): void {
   println(out, `  AP50 ${pct(o.ap50)} %   AP50-95 ${pct(o.ap)} %   found ${o.found} of ${o.gt}, missed ${o.missed}, false alarms ${o.falseAlarms}`);
   println(out, '');
   o.stats.forEach((v, i) => println(out, summaryLine(i, v)));
+  println(out, '');
+  println(out, `  latency p50 ${r.latency ? `${r.latency.p50Ms.toFixed(1)} ms (model on this machine, p95 ${r.latency.p95Ms.toFixed(1)} ms)` : 'not measured'}`);
+  if (r.worstSlice) println(out, `  worst slice ${r.worstSlice.key} = ${r.worstSlice.value}: AP50 ${pct(r.worstSlice.ap50).trim()} %, AP50-95 ${pct(r.worstSlice.ap).trim()} %`);
   if (r.slices.length) {
     println(out, '');
-    println(out, '  slice                          images  boxes   AP50 %  missed');
+    println(out, '  slice                          images  boxes   AP50 %   AP %  missed');
     for (const s of r.slices) {
       const name = `${s.key} = ${s.value}`;
-      println(out, `  ${name.padEnd(30).slice(0, 30)} ${String(s.images).padStart(6)} ${String(s.gt).padStart(6)}    ${pct(s.ap50)}  ${s.missed} of ${s.gt}`);
+      println(out, `  ${name.padEnd(30).slice(0, 30)} ${String(s.images).padStart(6)} ${String(s.gt).padStart(6)}    ${pct(s.ap50)}  ${pct(s.ap)}  ${s.missed} of ${s.gt}`);
     }
   }
   for (const k of r.keysSkipped) println(out, `  (not sliced on ${k.key}: ${k.values} values)`);
@@ -53,7 +56,7 @@ export const EVALUATE_COMMAND: Command = {
   summary: "Measure a model run against a person's labels, overall and per metadata slice",
   usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--by KEY] [--compare RUN] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
   details:
-    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). --by KEY shows only the slices of one metadata key. --compare RUN measures both runs on the images both covered and prints the twelve COCO numbers of each with the difference (B − A, B the run compared), then AP50 per slice. With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). --by KEY shows only the slices of one metadata key. Slices are every metadata value, each flag reason (and unflagged), the drift flag's score in terciles, and the capture week; each carries the twelve COCO numbers in --json. The model's latency p50 on this machine (measured when it was added) is printed beside AP, with the worst slice. --compare RUN measures both runs in one job on the images both covered and prints the twelve COCO numbers of each with the difference (B − A, B the run compared), each latency, then AP50 per slice. With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
   positionals: [{ name: 'PROJECT', required: false }],
   flags: {
     reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference' },
@@ -88,25 +91,23 @@ export const EVALUATE_COMMAND: Command = {
       referenceId = reference.id;
     }
     const by = a.flags.by as string | undefined;
-    const evaluate = async (run: number, sameImagesAs?: number) => {
-      const job = await call(ctx, 'evaluation:start', { runId: run, referenceId, ...(sameImagesAs !== undefined ? { sameImagesAs } : {}) });
-      const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'slices', cancelling: 'stopping' });
+    const evaluate = async (run: number, compareRunId?: number) => {
+      const job = await call(ctx, 'evaluation:start', { runId: run, referenceId, ...(compareRunId !== undefined ? { compareRunId } : {}) });
+      const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'classes', cancelling: 'stopping' });
       if (final.state === 'cancelled') throw new Interrupted('evaluation cancelled');
       if (final.state === 'failed') throw new CliError(final.error ?? 'the evaluation failed');
-      const report = final.result as Report;
-      return by === undefined ? report : onlyKey(report, by);
+      return final.result as Report;
     };
     if (a.flags.compare !== undefined) {
       const other = positiveInt('--compare', a.flags.compare as string);
       const runs = await call(ctx, 'runs:list', {});
       if (!runs.some((r) => r.id === other)) throw new CliError(`no run ${other} to compare with; runs: ${runs.map((r) => `${r.id} (${r.name})`).join(', ') || 'none'}`);
       if (other === runId) throw new CliError(`--compare ${other} is the run being evaluated; pick another run`);
-      const ra = await evaluate(runId, other);
-      const rb = await evaluate(other, runId);
-      printComparison(ctx, ra, rb, !!a.flags.json);
+      printComparison(ctx, await evaluate(runId, other), by, !!a.flags.json);
       return;
     }
-    const report = await evaluate(runId);
+    const whole = await evaluate(runId);
+    const report = by === undefined ? whole : onlyKey(whole, by);
     if (a.flags.json) printJson(ctx, report);
     else printReport(ctx, report);
   },

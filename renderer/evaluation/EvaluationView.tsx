@@ -25,7 +25,9 @@ export function EvaluationView({ a, b, names, points, go }: Props) {
   const openCell = (i: number, j: number) => {
     const c = a.confusion!;
     const ids = c.images?.[i]?.[j];
-    const label = `${className(c.labels[i])} detected as ${className(c.labels[j])}`;
+    const ri = c.labels[i];
+    const dj = c.labels[j];
+    const label = ri === null ? `false alarms of ${className(dj)}` : dj === null ? `missed ${className(ri)}` : ri === dj ? `${className(ri)} found` : `${className(ri)} detected as ${className(dj)}`;
     if (ids) return go(focusOf(a, label, { ids }));
     // Without the cell's images: the images with the reference's class (or, for a false alarm on background, the detected class).
     const classId = c.labels[i] ?? c.labels[j];

@@ -45,9 +45,9 @@ describe('image statistics', () => {
   });
 
   it('sharpness is measured at a fixed working size, so resolution does not dominate', async () => {
-    expect(workingSize(640, 480)).toEqual({ width: 512, height: 384 });
-    expect(workingSize(480, 640)).toEqual({ width: 384, height: 512 });
-    expect(workingSize(4000, 3000)).toEqual({ width: 512, height: 384 });
+    expect(workingSize(640, 480)).toEqual({ width: 256, height: 192 });
+    expect(workingSize(480, 640)).toEqual({ width: 192, height: 256 });
+    expect(workingSize(4000, 3000)).toEqual({ width: 256, height: 192 });
     // One scene of flat tiles (edges, as real scenes have) at two sizes measures alike.
     const scene = (w: number, h: number) => {
       const data = new Uint8Array(w * h * 3);

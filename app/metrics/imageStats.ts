@@ -10,10 +10,10 @@
  * - sharpness: variance of the 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]] (OpenCV's
  *   cv2.Laplacian with ksize 1) over the interior of the luma resampled to a fixed
  *   working size, so that the resolution of the file does not dominate the value:
- *   the luma is first averaged over k×k blocks, k = ⌊long side / 512⌋ when that is
+ *   the luma is first averaged over k×k blocks, k = ⌊long side / 256⌋ when that is
  *   2 or more (an anti-aliasing step), then resampled bilinearly (half-pixel
- *   centres, edge pixels repeated) to a long side of exactly 512 and a short side
- *   of max(3, round(short · 512 / long)). Working sizes are fixed per aspect ratio,
+ *   centres, edge pixels repeated) to a long side of exactly 256 and a short side
+ *   of max(3, round(short · 256 / long)). Working sizes are fixed per aspect ratio,
  *   so one scene at 640×480 and at 4000×3000 gets nearly the same sharpness,
  *   while an upscaled (soft) copy scores lower.
  * - width, height: the display-oriented size in pixels.
@@ -36,44 +36,62 @@ export interface ImageStats {
 }
 
 /** The long side of the grid sharpness is measured on. */
-export const SHARPNESS_LONG_SIDE = 512;
+export const SHARPNESS_LONG_SIDE = 256;
 
 /** Statistics of decoded RGB pixels. */
 export function statsOfPixels(img: RgbImage): ImageStats {
   const { width, height, data } = img;
   const n = width * height;
   const luma = new Float32Array(n);
-  let sY = 0;
-  let sYY = 0;
-  let sRg = 0;
-  let sRgRg = 0;
-  let sYb = 0;
-  let sYbYb = 0;
-  // One pass: luma for the sharpness grid, and the sums every other statistic needs.
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
-    const r = data[p];
-    const g = data[p + 1];
-    const b = data[p + 2];
-    const y = 0.299 * r + 0.587 * g + 0.114 * b;
-    luma[i] = y;
-    sY += y;
-    sYY += y * y;
-    const rg = r - g;
-    const yb = 0.5 * (r + g) - b;
-    sRg += rg;
-    sRgRg += rg * rg;
-    sYb += yb;
-    sYbYb += yb * yb;
+  // One pass of integer sums per row (exact; the first and second moments of R, G, B),
+  // from which every other statistic follows: far cheaper than float sums per pixel.
+  let sR = 0, sG = 0, sB = 0, sRR = 0, sGG = 0, sBB = 0, sRG = 0, sRB = 0, sGB = 0; // prettier-ignore
+  for (let y = 0, p = 0, i = 0; y < height; y++) {
+    let r1 = 0, g1 = 0, b1 = 0, rr = 0, gg = 0, bb = 0, rg = 0, rb = 0, gb = 0; // prettier-ignore
+    for (let x = 0; x < width; x++, p += 3, i++) {
+      const r = data[p];
+      const g = data[p + 1];
+      const b = data[p + 2];
+      luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+      r1 += r;
+      g1 += g;
+      b1 += b;
+      rr += r * r;
+      gg += g * g;
+      bb += b * b;
+      rg += r * g;
+      rb += r * b;
+      gb += g * b;
+    }
+    sR += r1;
+    sG += g1;
+    sB += b1;
+    sRR += rr;
+    sGG += gg;
+    sBB += bb;
+    sRG += rg;
+    sRB += rb;
+    sGB += gb;
   }
-  const mY = sY / n;
-  const mRg = sRg / n;
-  const mYb = sYb / n;
-  const varOf = (s2: number, m: number) => Math.max(0, s2 / n - m * m);
-  const colourfulness = Math.sqrt(varOf(sRgRg, mRg) + varOf(sYbYb, mYb)) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+  const mR = sR / n;
+  const mG = sG / n;
+  const mB = sB / n;
+  // Covariances of the channels (population).
+  const vRR = sRR / n - mR * mR;
+  const vGG = sGG / n - mG * mG;
+  const vBB = sBB / n - mB * mB;
+  const vRG = sRG / n - mR * mG;
+  const vRB = sRB / n - mR * mB;
+  const vGB = sGB / n - mG * mB;
+  /** Variance of a·R + b·G + c·B. */
+  const lin = (a: number, b: number, c: number) => Math.max(0, a * a * vRR + b * b * vGG + c * c * vBB + 2 * (a * b * vRG + a * c * vRB + b * c * vGB));
+  const mRg = mR - mG;
+  const mYb = 0.5 * (mR + mG) - mB;
+  const colourfulness = Math.sqrt(lin(1, -1, 0) + lin(0.5, 0.5, -1)) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
   return {
     v: 1,
-    brightness: mY,
-    contrast: Math.sqrt(varOf(sYY, mY)),
+    brightness: 0.299 * mR + 0.587 * mG + 0.114 * mB,
+    contrast: Math.sqrt(lin(0.299, 0.587, 0.114)),
     sharpness: laplacianVariance(workingLuma(luma, width, height)),
     colourfulness,
     width,

@@ -43,6 +43,8 @@ export const FLAG_HANDLERS = {
   'flags:setWeight': (s: Session, req: ParsedReq<'flags:setWeight'>): Res<'flags:weights'> => {
     const p = s.project;
     p.db.transaction(() => flagRepo(p.db).setWeight(req.reason, req.weight))();
+    // The priority order changed: lists reload.
+    s.emit({ type: 'project', project: projectInfo(p) });
     return flagWeights(p);
   },
 };

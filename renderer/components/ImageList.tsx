@@ -1,4 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { FlagBadges } from '../flags/FlagBadges.tsx';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Req, Res } from '../../app/contract/methods.ts';
 import { call, thumbUrl } from '../api/client.ts';
@@ -131,7 +132,7 @@ export function ImageList(p: Props) {
                     </div>
                     <div className="sub">
                       <span data-testid={`row-boxes-${item.path}`}>{item.boxCount} {item.boxCount === 1 ? 'box' : 'boxes'}</span> · {STATUS_LABEL[item.status]}
-                      {item.flags.length > 0 && <span className="flag"> · {item.flags.join(', ')}</span>}
+                      {item.flags.length > 0 && <FlagBadges imageId={item.id} reasons={item.flags} />}
                     </div>
                     {item.tags.length > 0 && <div className="tags sub">{item.tags.join(' · ')}</div>}
                   </div>

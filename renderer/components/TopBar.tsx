@@ -2,6 +2,7 @@ import type { Res } from '../../app/contract/methods.ts';
 import type { Theme } from '../App.tsx';
 import { AgreementEntry } from '../agreement/index.ts';
 import { EvaluationEntry } from '../evaluation/index.ts';
+import { FlagsEntry } from '../flags/FlagsEntry.tsx';
 import { FileMenu, type FileAction } from '../people/FileMenu.tsx';
 import type { Role } from '../people/peopleApi.ts';
 import { WhoMenu } from '../people/WhoMenu.tsx';
@@ -72,6 +73,7 @@ export function TopBar(p: Props) {
       )}
       {/* The evaluation dashboard's entry. */}
       <EvaluationEntry project={project} />
+      <FlagsEntry />
       <ImportFolder onError={p.onError} openSignal={p.importSignal} />
       <button type="button" onClick={() => p.onDialog('import-labels')} data-testid="import-labels-open">
         Import labels…

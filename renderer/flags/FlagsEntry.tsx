@@ -1,0 +1,15 @@
+import { useState } from 'react';
+import { FlagsDialog } from './FlagsDialog.tsx';
+
+/** The top bar's "Flags…" button and its dialog; `onChanged` refreshes the queue after flags or weights change. */
+export function FlagsEntry({ onChanged }: { onChanged?: () => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" onClick={() => setOpen(true)} data-testid="flags-open" title="Compute flags: drift, low confidence, class mix, a monitoring file">
+        Flags…
+      </button>
+      {open && <FlagsDialog onClose={() => setOpen(false)} onDone={() => onChanged?.()} />}
+    </>
+  );
+}

@@ -93,7 +93,7 @@ export async function buildMain({ outdir = path.join(ROOT, 'dist', 'main'), quie
   // The detector and evaluations run in worker threads; bundled, each worker is a
   // file of its own (ESM: the detector awaits its model at the top level).
   const workerWarnings = [];
-  for (const [dir, name] of [['inference', 'detectWorker'], ['metrics', 'evalWorker'], ['metrics', 'agreementWorker'], ['metrics', 'agreementWriteWorker'], ['metrics', 'mergeWorker']]) {
+  for (const [dir, name] of [['inference', 'detectWorker'], ['metrics', 'evalWorker'], ['metrics', 'agreementWorker'], ['metrics', 'agreementWriteWorker'], ['metrics', 'mergeWorker'], ['metrics', 'statsWorker']]) {
     const worker = await esbuild.build({
       ...common,
       format: 'esm',

@@ -31,7 +31,9 @@ export function StatsTable({ a, b }: { a: EvalView; b: EvalView | null }) {
         {b && row(b, 'b')}
         {b && (
           <tr className="diff-row">
-            <th scope="row">second − first</th>
+            <th scope="row" title="the second run's number minus the first's: green where it is better">
+              run {b.run.id} − run {a.run.id}
+            </th>
             {STAT_NAMES.map((n, i) => {
               const d = statDiff(a.stats[i], b.stats[i]);
               return (

@@ -9,6 +9,8 @@ const GRID = 'var(--line)';
 /** The first run's colour and the second's: Okabe–Ito blue and orange, apart for colour-blind eyes in either theme. */
 export const RUN_COLORS = ['#56b4e9', '#e69f00'] as const;
 const tooltipStyle = { background: 'var(--panel-2)', border: '1px solid var(--line)', color: 'var(--text)', fontSize: 12 };
+/** Legends list the first run (or series) first: recharts sorts them by name otherwise. */
+const byColor = (item: { color?: string }) => RUN_COLORS.indexOf(item.color as (typeof RUN_COLORS)[number]);
 const ring = (on: boolean) => (on ? { stroke: 'var(--text)', strokeWidth: 2 } : {});
 const apValue = (v: number | undefined) => (v === undefined || v < 0 ? 0 : v);
 
@@ -37,7 +39,7 @@ export function ClassBars({ a, b, names, onOpen }: { a: EvalView; b: EvalView | 
               return [raw ? `AP ${stat3(raw.ap)} · AP50 ${stat3(raw.ap50)} · ${raw.gt} reference, ${raw.dt} detected` : stat3(Number(v)), n];
             }}
           />
-          {b && <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />}
+          {b && <Legend itemSorter={byColor} verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />}
           <Bar dataKey="a" name={runLabel(a)} fill={RUN_COLORS[0]} cursor="pointer" isAnimationActive={false} onClick={(_, i) => onOpen(data[i].classId, a)}>
             {data.map((_, i) => (
               <Cell key={i} {...ring(keys.active === i)} />
@@ -81,7 +83,7 @@ export function PrCurves({ a, b, names }: { a: EvalView; b: EvalView | null; nam
               <XAxis type="number" dataKey="recall" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} tick={CHART_TEXT} stroke={GRID} label={{ value: 'recall', position: 'bottom', offset: 2, ...AXIS_TITLE }} />
               <YAxis type="number" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} tick={CHART_TEXT} stroke={GRID} width={40} label={{ value: 'precision', angle: -90, position: 'insideLeft', offset: 4, ...AXIS_TITLE }} />
               <Tooltip contentStyle={tooltipStyle} formatter={(v) => stat3(Number(v))} labelFormatter={(r) => `recall ${stat3(Number(r))}`} />
-              <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
+              <Legend itemSorter={byColor} verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
               {ca && <Line data={prPoints(ca)} dataKey="precision" name={runLabel(a)} stroke={RUN_COLORS[0]} dot={false} strokeWidth={2} isAnimationActive={false} type="stepAfter" />}
               {b && cb && <Line data={prPoints(cb)} dataKey="precision" name={runLabel(b)} stroke={RUN_COLORS[1]} dot={false} strokeWidth={2} strokeDasharray="6 3" isAnimationActive={false} type="stepAfter" />}
             </LineChart>
@@ -134,7 +136,7 @@ export function LatencyScatter({ points, onSlice }: { points: readonly LatencyPo
                 ) : null;
               }}
             />
-            <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
+            <Legend itemSorter={byColor} verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
             <Scatter name="AP overall" data={overall} fill={RUN_COLORS[0]} isAnimationActive={false} />
             <Scatter name="AP on the worst slice" data={worst} fill={RUN_COLORS[1]} shape="triangle" cursor="pointer" isAnimationActive={false} onClick={(_, i) => onSlice(worst[i].slice, worst[i].view)}>
               {worst.map((_, i) => (

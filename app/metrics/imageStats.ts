@@ -42,17 +42,28 @@ export const SHARPNESS_LONG_SIDE = 256;
 export function statsOfPixels(img: RgbImage): ImageStats {
   const { width, height, data } = img;
   const n = width * height;
-  const luma = new Float32Array(n);
+  // The luma goes straight into the k×k block sums of the sharpness grid (k = 1: the luma itself).
+  const k = Math.max(1, Math.floor(Math.max(width, height) / SHARPNESS_LONG_SIDE));
+  const bw = Math.ceil(width / k);
+  const bh = Math.ceil(height / k);
+  // Luma × 1000 in integers (exact, and cheaper than float sums); an Int32 block holds
+  // k² · 255,000 up to k = 64, larger blocks sum in doubles.
+  const sums = k <= 64 ? new Int32Array(bw * bh) : new Float64Array(bw * bh);
   // One pass of integer sums per row (exact; the first and second moments of R, G, B),
   // from which every other statistic follows: far cheaper than float sums per pixel.
   let sR = 0, sG = 0, sB = 0, sRR = 0, sGG = 0, sBB = 0, sRG = 0, sRB = 0, sGB = 0; // prettier-ignore
-  for (let y = 0, p = 0, i = 0; y < height; y++) {
+  for (let y = 0, p = 0; y < height; y++) {
     let r1 = 0, g1 = 0, b1 = 0, rr = 0, gg = 0, bb = 0, rg = 0, rb = 0, gb = 0; // prettier-ignore
-    for (let x = 0; x < width; x++, p += 3, i++) {
+    const rowBase = Math.floor(y / k) * bw;
+    for (let x = 0, bx = rowBase, inBlock = 0; x < width; x++, p += 3) {
       const r = data[p];
       const g = data[p + 1];
       const b = data[p + 2];
-      luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+      sums[bx] += 299 * r + 587 * g + 114 * b;
+      if (++inBlock === k) {
+        inBlock = 0;
+        bx++;
+      }
       r1 += r;
       g1 += g;
       b1 += b;
@@ -73,6 +84,12 @@ export function statsOfPixels(img: RgbImage): ImageStats {
     sRB += rb;
     sGB += gb;
   }
+  // Sums to means; a partial block at the right or bottom edge is averaged over what it holds.
+  const blocks = new Float32Array(bw * bh);
+  for (let by = 0; by < bh; by++) {
+    const h = Math.min(k, height - by * k);
+    for (let bx = 0; bx < bw; bx++) blocks[by * bw + bx] = sums[by * bw + bx] / (1000 * h * Math.min(k, width - bx * k));
+  }
   const mR = sR / n;
   const mG = sG / n;
   const mB = sB / n;
@@ -92,7 +109,7 @@ export function statsOfPixels(img: RgbImage): ImageStats {
     v: 1,
     brightness: 0.299 * mR + 0.587 * mG + 0.114 * mB,
     contrast: Math.sqrt(lin(0.299, 0.587, 0.114)),
-    sharpness: laplacianVariance(workingLuma(luma, width, height)),
+    sharpness: laplacianVariance(bilinear({ width: bw, height: bh, data: blocks }, workingSize(width, height).width, workingSize(width, height).height)),
     colourfulness,
     width,
     height,
@@ -115,33 +132,6 @@ interface Grid {
   width: number;
   height: number;
   data: Float32Array;
-}
-
-/** The luma on the sharpness grid: k×k block means, then bilinear to the working size. */
-function workingLuma(luma: Float32Array, width: number, height: number): Grid {
-  let src: Grid = { width, height, data: luma };
-  const k = Math.floor(Math.max(width, height) / SHARPNESS_LONG_SIDE);
-  if (k >= 2) src = blockMean(src, k);
-  const dst = workingSize(width, height);
-  return bilinear(src, dst.width, dst.height);
-}
-
-/** Means of k×k blocks; a partial block at the right or bottom edge is averaged over what it holds. */
-function blockMean(g: Grid, k: number): Grid {
-  const w = Math.ceil(g.width / k);
-  const h = Math.ceil(g.height / k);
-  const sums = new Float64Array(w * h);
-  for (let y = 0; y < g.height; y++) {
-    const row = Math.floor(y / k) * w;
-    const off = y * g.width;
-    for (let x = 0; x < g.width; x++) sums[row + Math.floor(x / k)] += g.data[off + x];
-  }
-  const out = new Float32Array(w * h);
-  for (let by = 0; by < h; by++) {
-    const bh = Math.min(k, g.height - by * k);
-    for (let bx = 0; bx < w; bx++) out[by * w + bx] = sums[by * w + bx] / (bh * Math.min(k, g.width - bx * k));
-  }
-  return { width: w, height: h, data: out };
 }
 
 /** One axis of a half-pixel-centre bilinear resampling: the two source indices and the second's weight per output index. */

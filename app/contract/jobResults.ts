@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 const Split = z.enum(['train', 'val', 'test']);
-const SplitSummary = z.object({ images: z.int(), boxes: z.int(), emptyImages: z.int(), boxesByClass: z.record(z.string(), z.int()) });
+const SplitSummary = z.object({ images: z.int(), boxes: z.int(), emptyImages: z.int(), boxesByClass: z.array(z.object({ name: z.string(), boxes: z.int() })) });
 
 /** The result of an `export:start` job. */
 export const ExportSummary = z.object({

@@ -6,6 +6,7 @@ import { buildExportFixture } from '../../test/fixtures/export/project.ts';
 import { tempDir, track } from '../../test/unit/fixtures.ts';
 import { prepareExport, runExport, type ExportOptions, type ExportSummary } from './export.ts';
 import type { Project } from '../store/Project.ts';
+import { ExportSummary as ContractExportSummary } from '../contract/jobResults.ts';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/export');
 /** Set LOUPE_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate format change (then review the diff). */
@@ -28,6 +29,13 @@ function tree(dir: string): Record<string, string> {
 
 async function exportNow(p: Project, o: ExportOptions): Promise<ExportSummary> {
   return runExport(p, prepareExport(p, o));
+}
+
+/** One class's boxes in a split's summary. */
+function boxesOf(st: ExportSummary['splits'][keyof ExportSummary['splits']], name: string): number {
+  const c = st!.boxesByClass.find((x) => x.name === name);
+  if (!c) throw new Error(`no class ${name} in the summary`);
+  return c.boxes;
 }
 
 async function fixture(): Promise<{ p: Project; dir: string }> {
@@ -79,7 +87,21 @@ describe('export: golden files', () => {
       { reason: 'not_reviewed', why: expect.any(String), count: 1, examples: ['e.png'] },
     ]);
     expect(s.splits.train!.images + s.splits.val!.images).toBe(4);
-    expect(s.splits.train!.boxesByClass.bike + s.splits.val!.boxesByClass.bike).toBe(0);
+    expect(boxesOf(s.splits.train!, 'bike') + boxesOf(s.splits.val!, 'bike')).toBe(0);
+    expect(s.splits.train!.boxesByClass.map((c) => c.name)).toEqual(['car', 'person', 'bike']);
+  });
+
+  it('counts boxes per class whatever the class is called, __proto__ and constructor too, through the contract', async () => {
+    const { p, dir } = await fixture();
+    const [car, person] = p.classes.list();
+    p.classes.update({ ...car, name: '__proto__' });
+    p.classes.update({ ...person, name: 'constructor' });
+    const s = ContractExportSummary.parse(await exportNow(p, { format: 'yolo', out: path.join(dir, 'proto'), split: [0.5, 0.5] }));
+    const total = (name: string) => boxesOf(s.splits.train!, name) + boxesOf(s.splits.val!, name);
+    expect(s.splits.train!.boxesByClass.map((c) => c.name)).toEqual(['__proto__', 'constructor', 'bike']);
+    expect(total('__proto__') + total('constructor') + total('bike')).toBe(s.boxes);
+    expect(total('__proto__')).toBeGreaterThan(0);
+    expect(Object.getPrototypeOf(s.splits.train!.boxesByClass[0])).toBe(Object.prototype);
   });
 
   it('COCO: one streamed instances file per split, Loupe ids, unrounded clamped bboxes', async () => {
@@ -166,9 +188,9 @@ describe('export: choices', () => {
     expect(names(path.join(dir, 'b'))).toEqual(names(path.join(dir, 'a')));
     expect(names(path.join(dir, 'c'))).not.toEqual(names(path.join(dir, 'a')));
     for (const s of [a, c]) {
-      expect(valOf(s).boxesByClass.person).toBeGreaterThan(0);
-      expect(s.splits.test!.boxesByClass.person).toBeGreaterThan(0);
-      expect(s.splits.train!.boxesByClass.person).toBeGreaterThan(0);
+      expect(boxesOf(valOf(s), 'person')).toBeGreaterThan(0);
+      expect(boxesOf(s.splits.test!, 'person')).toBeGreaterThan(0);
+      expect(boxesOf(s.splits.train!, 'person')).toBeGreaterThan(0);
       expect([s.splits.train!.images, s.splits.val!.images, s.splits.test!.images]).toEqual([213, 61, 30]);
     }
     expect(fs.existsSync(path.join(dir, 'a/images/test'))).toBe(true);

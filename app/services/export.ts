@@ -45,7 +45,8 @@ export interface SplitSummary {
   images: number;
   boxes: number;
   emptyImages: number;
-  boxesByClass: Record<string, number>;
+  /** Boxes per class, in the classes' order (a list, so that any class name, `__proto__` included, is a name like any other). */
+  boxesByClass: { name: string; boxes: number }[];
 }
 
 /** Everything an export did, and everything it left out and why. */
@@ -186,8 +187,8 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
     chosen.kept = [];
     const { images, linkFallbacks } = placed;
 
-    const stats = new Map<SplitName, SplitSummary>(splitNames.map((s) => [s, { images: 0, boxes: 0, emptyImages: 0, boxesByClass: Object.fromEntries(classes.map((c) => [c.name, 0])) }]));
-    const className = new Map(classes.map((c) => [c.id, c.name]));
+    const stats = new Map<SplitName, SplitSummary>(splitNames.map((s) => [s, { images: 0, boxes: 0, emptyImages: 0, boxesByClass: classes.map((c) => ({ name: c.name, boxes: 0 })) }]));
+    const classSlot = new Map(classes.map((c, i) => [c.id, i]));
     let clamped = 0;
     let dropped = 0;
     const ds: Dataset = {
@@ -214,7 +215,7 @@ export async function runExport(project: Project, plan: ExportPlan, ctx?: JobCon
             st.images++;
             st.boxes += out.length;
             if (!out.length) st.emptyImages++;
-            for (const b of out) st.boxesByClass[className.get(b.classId)!]++;
+            for (const b of out) st.boxesByClass[classSlot.get(b.classId)!].boxes++;
             fn(img, out);
           }
           await afterBatch?.();

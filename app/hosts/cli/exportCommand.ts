@@ -71,8 +71,8 @@ function printSummary(out: CliStreams, s: ExportSummary): void {
   const splits = Object.entries(s.splits);
   println(out, `Exported ${s.images} images and ${s.boxes} boxes (${s.labels} labels) as ${s.format.toUpperCase()} to ${s.out}`);
   for (const [name, st] of splits) {
-    const perClass = Object.entries(st!.boxesByClass)
-      .map(([c, n]) => `${c} ${n}`)
+    const perClass = st!.boxesByClass
+      .map((c) => `${c.name} ${c.boxes}`)
       .join(', ');
     println(out, `  ${name.padEnd(5)} ${st!.images} images (${st!.emptyImages} without boxes), ${st!.boxes} boxes: ${perClass}`);
   }

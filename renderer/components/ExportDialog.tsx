@@ -182,9 +182,9 @@ function ExportSummaryView({ s }: { s: ExportSummary }) {
               <td>{name}</td>
               <td className="num">{sp.images}</td>
               <td className="num">{sp.emptyImages}</td>
-              {s.classes.map((c) => (
-                <td key={c} className="num">
-                  {sp.boxesByClass[c] ?? 0}
+              {sp.boxesByClass.map((c, i) => (
+                <td key={i} className="num">
+                  {c.boxes}
                 </td>
               ))}
               <td className="num">{sp.boxes}</td>

@@ -155,7 +155,7 @@ describe('loupe evaluate --gt --dt refuses a bad record, naming it and its file 
     ['a results array of something else than objects', 'dt', results('[1, 0, 0, 5, 5, 0.5]'), /results-11\.json results\[1\]: expected an object, got \[1,0,0,5,5,0\.5\]$/],
     ['ground truth with a NaN box size', 'gt', '{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [\n {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10]},\n {"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, NaN]}\n]}', /instances-12\.json:3: annotations\[1\] has NaN, .*every bbox value and the area must be finite numbers$/],
   ];
-  const runs = new Map<string, Promise<{ code: number; stdout: string; stderr: string }>>();
+  const runs = new Map<string, ReturnType<typeof loupe>>();
   const run = (i: number) => {
     const [name, which, text] = cases[i];
     if (!runs.has(name)) {

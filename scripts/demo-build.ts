@@ -8,6 +8,10 @@ import { Session } from '../app/services/Session.ts';
 import { DEMO_PEOPLE, noisyBoxes, pickSlice } from '../resources/demo/annotators.ts';
 import { generateDemo, type DemoEntry, type DemoManifest } from '../resources/demo/generate.ts';
 import type { GtBox } from '../resources/demo/scene.ts';
+import { demoCaptureTimes, DEMO_NIGHT_SHIFT_DAY, DEMO_REMOUNT_DAY } from '../resources/demo/schedule.ts';
+
+/** The demo's two known changes on the monitoring timeline. */
+export { DEMO_NIGHT_SHIFT_DAY, DEMO_REMOUNT_DAY };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,7 +20,7 @@ export const DEMO_DIR = path.join(ROOT, '.demo');
 export const DEMO_SEED = 20260312;
 export const DEMO_COUNT = 200;
 /** Bump when what the demo holds changes, so an older demo is rebuilt on the next start. */
-export const DEMO_VERSION = '4';
+export const DEMO_VERSION = '5';
 /** The annotator the generator's true boxes are imported as, so the model can be measured against them. */
 export const DEMO_REFERENCE = 'reference';
 /** The bundled model whose predictions the demo ships with. */
@@ -40,8 +44,9 @@ export interface BuildOptions {
 
 /**
  * Make sure the demo project exists and return its absolute path. The first run
- * renders the images, creates the project through the dispatcher, adds the
- * classes and stores each image's metadata, imports the true boxes as the reference
+ * renders the images, creates the project through the dispatcher with a
+ * metadata sidecar (each image's capture time over four weeks, camera, shift,
+ * defect size and part; resources/demo/schedule.ts), adds the classes, imports the true boxes as the reference
  * annotator on every image and two more people's noisy labels on a seeded slice
  * (resources/demo/annotators.ts), and runs the agreement report once so the
  * dashboard and the agreement order have data; later runs only return the path.
@@ -71,15 +76,17 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
   const d = createDispatcher(session);
   try {
     log('Creating the demo project…');
-    const created = await call(d, 'project:create', { file: partial, imagesDir });
+    const sidecar = path.join(dir, `demo-metadata-${process.pid}.json`);
+    writeSidecar(sidecar, manifest, seed);
+    const created = await call(d, 'project:create', { file: partial, imagesDir, metadataFile: sidecar });
     const job = await session.jobs.wait(created.job!.id);
+    fs.rmSync(sidecar, { force: true });
     if (job.state !== 'done') throw new Error(`demo import ${job.state}: ${job.error ?? job.message}`);
     const summary = job.result as ImportSummary;
     if (summary.added !== count) {
       throw new Error(`demo import added ${summary.added} of ${count} images: ${summary.failed.map((f) => `${f.path}: ${f.reason}`).join('; ')}`);
     }
     for (const c of DEMO_CLASS_STYLE) await call(d, 'classes:create', { ...c });
-    await storeMetadata(session, d, manifest);
     log('Importing the true boxes as the reference labels…');
     await importReference(session, d, manifest, dir);
     const slice = pickSlice(seed, manifest.images).map((i) => manifest.images[i]);
@@ -95,12 +102,14 @@ export async function buildDemo(opts: BuildOptions = {}): Promise<string> {
       const pre = await session.jobs.wait((await call(d, 'prelabel:start', { modelId: model.id })).id);
       if (pre.state !== 'done') throw new Error(`demo pre-label ${pre.state}: ${pre.error ?? pre.message}`);
     }
+    // The monitoring timeline's changes by camera (the re-mount, the night shift's first day) as `change` flags.
+    await call(d, 'timeline:flag', { by: 'camera' });
     await call(d, 'project:close', {});
     fs.renameSync(partial, file);
     fs.writeFileSync(versionFile, DEMO_VERSION);
   } catch (err) {
     await session.close();
-    for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) fs.rmSync(f, { force: true });
+    for (const f of [partial, `${partial}-wal`, `${partial}-shm`, path.join(dir, `demo-metadata-${process.pid}.json`)]) fs.rmSync(f, { force: true });
     throw err;
   }
   log(`Demo project ready: ${count} images, classes ${DEMO_CLASS_STYLE.map((c) => c.name).join(', ')}.`);
@@ -126,23 +135,11 @@ function readManifest(imagesDir: string, count: number, seed: number): DemoManif
   }
 }
 
-/** Camera, shift, defect size and part of each image, in one transaction. */
-async function storeMetadata(session: Session, d: Dispatch, manifest: DemoManifest): Promise<void> {
-  const ids = new Map<string, number>();
-  for (let offset = 0; ; ) {
-    const page = await call(d, 'images:list', { offset, limit: 1000 });
-    for (const img of page.items) ids.set(img.path, img.id);
-    offset += page.items.length;
-    if (page.items.length === 0 || offset >= page.total) break;
-  }
-  const p = session.project;
-  p.db.transaction(() => {
-    for (const e of manifest.images) {
-      const id = ids.get(e.file);
-      if (id === undefined) throw new Error(`demo image ${e.file} is missing from the project`);
-      p.images.setMetadata(id, JSON.stringify({ camera: e.camera, shift: e.shift, defectSize: e.defectSize, part: e.part }));
-    }
-  })();
+/** The demo's metadata sidecar: one JSON object per line with each frame's capture time, camera, shift, defect size and part. */
+function writeSidecar(file: string, manifest: DemoManifest, seed: number): void {
+  const times = demoCaptureTimes(seed, manifest.images);
+  const lines = manifest.images.map((e, i) => JSON.stringify({ file: e.file, captured_at: times[i], camera: e.camera, shift: e.shift, defectSize: e.defectSize, part: e.part }));
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
 /**

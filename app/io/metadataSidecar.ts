@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { capturedAtProblem, parseCapturedAt } from '../domain/capturedAt.ts';
 import { LoupeError } from '../domain/errors.ts';
+import { JsonStreamParser, JsonSyntaxError } from './jsonStream.ts';
 
 /** A scalar metadata value as a sidecar gives it. */
 export type MetaValue = string | number | boolean;
@@ -65,18 +66,19 @@ export function parseSidecar(text: string, fileName: string): SidecarRow[] {
   const rows: SidecarRow[] = [];
   const seen = new Map<string, number>();
   for (const { line, value } of raw) {
-    const row = checkRow(value, line, problems);
-    if (!row) continue;
+    const checked = checkRow(value, line, problems);
+    if (!checked) continue;
+    const { row } = checked;
     const before = seen.get(row.file);
     if (before !== undefined) problems.push({ line, reason: `"${row.file}" is already given on line ${before}` });
     else seen.set(row.file, line);
-    rows.push(row);
+    if (checked.ok) rows.push(row);
   }
   if (problems.length) throw new SidecarError(fileName, problems);
   return rows;
 }
 
-function checkRow(value: unknown, line: number, problems: SidecarProblem[]): SidecarRow | null {
+function checkRow(value: unknown, line: number, problems: SidecarProblem[]): { row: SidecarRow; ok: boolean } | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     problems.push({ line, reason: `expected an object with a "file" key, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}` });
     return null;
@@ -116,7 +118,7 @@ function checkRow(value: unknown, line: number, problems: SidecarProblem[]): Sid
     }
     row.metadata[key] = v;
   }
-  return ok ? row : null;
+  return { row, ok };
 }
 
 function readCsv(text: string, problems: SidecarProblem[]): { line: number; value: unknown }[] {
@@ -158,9 +160,7 @@ function readJsonArray(text: string, problems: SidecarProblem[]): { line: number
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    problems.push({ line: pos ? lineAt(text, Number(pos[1])) : 1, reason: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}` });
+    problems.push(syntaxProblem(text, err as Error));
     return [];
   }
   if (!Array.isArray(value)) {
@@ -169,6 +169,18 @@ function readJsonArray(text: string, problems: SidecarProblem[]): { line: number
   }
   const starts = elementStarts(text);
   return value.map((v, i) => ({ line: lineAt(text, starts[i] ?? 0), value: v }));
+}
+
+/** Where a JSON text stops being JSON: the streaming parser knows the line, JSON.parse does not always say. */
+function syntaxProblem(text: string, parseError: Error): SidecarProblem {
+  try {
+    const p = new JsonStreamParser({ member: () => 'skip' });
+    p.write(text);
+    p.end();
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { line: err.line, reason: err.message };
+  }
+  return { line: 1, reason: `not valid JSON: ${parseError.message}` };
 }
 
 /** 1-based line of a character offset. */

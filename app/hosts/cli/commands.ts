@@ -11,10 +11,11 @@ import { PACKAGE_COMMANDS } from './packageCommand.ts';
 import { EXPORT_COMMAND } from './exportCommand.ts';
 import { isLabelImport, LABEL_IMPORT_FLAGS, runLabelImport } from './importLabelsCommand.ts';
 import { MODEL_COMMANDS } from './modelCommands.ts';
+import { METADATA_COMMAND, METADATA_FLAG, TIMELINE_COMMAND } from './monitoringCommands.ts';
 import { UsageError } from './args.ts';
 import { waitForImport } from './progress.ts';
 import { JSON_FLAG, PROJECT, type Command } from './spec.ts';
-import { assertFolder, positiveInt } from './values.ts';
+import { assertFile, assertFolder, positiveInt } from './values.ts';
 
 export type { Command } from './spec.ts';
 
@@ -23,14 +24,15 @@ export const COMMANDS: Command[] = [
   {
     name: 'init',
     summary: 'Create a project file, optionally importing a folder of images',
-    usage: 'loupe init PROJECT [--images DIR] [--json]',
+    usage: 'loupe init PROJECT [--images DIR [--metadata FILE]] [--json]',
     details: 'Creates PROJECT (refuses to overwrite an existing file). With --images, imports every image under DIR and waits for the import to finish.',
     positionals: PROJECT,
-    flags: { images: { kind: 'string', value: 'DIR', help: 'Folder of images to import right away' }, json: JSON_FLAG },
+    flags: { images: { kind: 'string', value: 'DIR', help: 'Folder of images to import right away' }, metadata: METADATA_FLAG, json: JSON_FLAG },
     async run(ctx, a) {
       const file = path.resolve(a.positionals.PROJECT!);
       const dir = a.flags.images === undefined ? undefined : assertFolder(a.flags.images as string);
-      const created = await call(ctx, 'project:create', { file, imagesDir: dir });
+      const metadataFile = metadataFlag(a.flags, dir, 'init');
+      const created = await call(ctx, 'project:create', { file, imagesDir: dir, metadataFile });
       const summary = created.job ? await waitForImport(ctx, created.job) : null;
       const info = await call(ctx, 'project:info', {});
       if (a.flags.json) printJson(ctx, { project: info.file, imageCount: info.imageCount, import: summary && importJson(summary) });
@@ -44,25 +46,28 @@ export const COMMANDS: Command[] = [
     name: 'import',
     summary: 'Import a folder of images, or labels and predictions, into a project',
     usage:
-      'loupe import PROJECT --images DIR [--pixel-limit N] [--json]\n       loupe import PROJECT --annotations FILE_OR_DIR --format yolo|coco --annotator NAME [--dry-run] [--json]\n       loupe import PROJECT --predictions FILE_OR_DIR --format coco-results|ultralytics-txt --model NAME [--images-json FILE] [--dry-run] [--json]',
+      'loupe import PROJECT --images DIR [--pixel-limit N] [--metadata FILE] [--json]\n       loupe import PROJECT --annotations FILE_OR_DIR --format yolo|coco --annotator NAME [--dry-run] [--json]\n       loupe import PROJECT --predictions FILE_OR_DIR --format coco-results|ultralytics-txt --model NAME [--images-json FILE] [--dry-run] [--json]',
     details:
       'Adds every image under DIR that the project does not have yet; files already imported are skipped and unreadable ones are listed with the reason. Progress goes to stderr. Ctrl+C stops after the batch in flight; what was imported is kept. With --annotations or --predictions, labels or predictions are checked whole first (every problem is printed as file:line: reason on stderr, exit 1, nothing written), then written in one transaction; images found beside the labels are added, classes are matched by name and new ones created and listed.',
     positionals: PROJECT,
     flags: {
       images: { kind: 'string', value: 'DIR', help: 'Folder of images to import (searched recursively)' },
       'pixel-limit': { kind: 'string', value: 'N', help: 'Refuse images with more than N pixels (default 100000000)' },
+      metadata: METADATA_FLAG,
       ...LABEL_IMPORT_FLAGS,
       json: JSON_FLAG,
     },
     async run(ctx, a) {
+      if (isLabelImport(a) && a.flags.metadata !== undefined) throw new UsageError('--metadata goes with --images (or use `loupe metadata PROJECT FILE`)', 'import');
       if (isLabelImport(a)) return runLabelImport(ctx, a);
       if (a.flags.images === undefined) throw new UsageError('import needs --images DIR', 'import');
       const stray = Object.keys(LABEL_IMPORT_FLAGS).find((f) => a.flags[f] !== undefined);
       if (stray) throw new UsageError(`--${stray} goes with --annotations or --predictions, not --images`, 'import');
       const dir = assertFolder(a.flags.images as string);
       const pixelLimit = a.flags['pixel-limit'] === undefined ? undefined : positiveInt('--pixel-limit', a.flags['pixel-limit'] as string);
+      const metadataFile = metadataFlag(a.flags, dir, 'import');
       const info = await openProject(ctx, a.positionals.PROJECT!);
-      const job = await call(ctx, 'images:import', { dir, pixelLimit });
+      const job = await call(ctx, 'images:import', { dir, pixelLimit, metadataFile });
       const summary = await waitForImport(ctx, job);
       if (a.flags.json) printJson(ctx, importJson(summary));
       else printImportSummary(ctx, summary, info.file);
@@ -189,7 +194,16 @@ export const COMMANDS: Command[] = [
   AGREEMENT_COMMAND,
   CONSENSUS_COMMAND,
   FLAG_COMMAND,
+  METADATA_COMMAND,
+  TIMELINE_COMMAND,
 ];
+
+/** The --metadata sidecar, which needs --images. */
+function metadataFlag(flags: Record<string, unknown>, dir: string | undefined, command: string): string | undefined {
+  if (flags.metadata === undefined) return undefined;
+  if (dir === undefined) throw new UsageError('--metadata needs --images DIR (or use `loupe metadata PROJECT FILE`)', command);
+  return assertFile(flags.metadata as string, 'metadata file');
+}
 
 /** The import summary as `--json` prints it: every failure, and the count. */
 function importJson(s: ImportSummary) {

@@ -149,6 +149,24 @@ test('the evaluation dashboard by keyboard: the twelve numbers as the host repor
     await expect(page.getByTestId('list-filter')).toHaveCount(0);
     await expect(page.getByTestId('image-list')).toHaveAttribute('data-total', String(count));
     await expect(page.getByTestId('eval-focus')).toHaveCount(0);
+
+    // Opened again, the comparison is there at once; a class by the arrow keys and Enter opens the images with it.
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('Alt+e');
+    await expect(dash.getByTestId('stat-b-AP')).toBeVisible();
+    expect(await shownStats(page, 'b')).toEqual(b);
+    const firstClass = both.overall.perClass[0].categoryId as number;
+    const classes = await rpc<{ classes: { id: number; name: string }[] }>('project:info', {});
+    const className = classes.classes.find((c) => c.id === firstClass)!.name;
+    await dash.getByTestId('eval-classes').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect(dash).toHaveCount(0);
+    await expect(page.getByTestId('eval-focus-label')).toContainText(`class ${className}`);
+    const withClass = await rpc<{ total: number }>('images:list', { offset: 0, limit: 1, filter: { classId: firstClass } });
+    await expect(page.getByTestId('image-list')).toHaveAttribute('data-total', String(withClass.total));
+    await expect(canvas).toHaveAttribute('data-ready', 'true');
+    await expect(canvas).toHaveAttribute('data-missed', /^\d+$/);
   } finally {
     await host.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -377,6 +377,9 @@ class Work {
   /** kStatus[(a * T + t) * cap + j]. */
   kStatus = new Uint8Array(256 * A * T);
   kSorted = new Int32Array(256);
+  /** kStatus and kRank in score order (accumulateSlices). */
+  sStatus = new Uint8Array(0);
+  sRank = new Int32Array(0);
   rc = new Float64Array(256);
   pr = new Float64Array(256);
   list = new Int32Array(256);
@@ -515,9 +518,20 @@ function accumulateSlices(
   npig: Int32Array,
   parts: SlicePart[],
 ): void {
-  const { nKept: nd, kSorted: order, kStatus, kImg, kRank, cap } = w;
+  const { nKept: nd, kSorted: order, kImg, kRank, cap } = w;
   for (let j = 0; j < nd; j++) order[j] = j;
   sortByScore(order, nd, w.kScore);
+  // Statuses, images and ranks moved into score order once, so each slice reads them forwards, not scattered.
+  if (w.sStatus.length < w.kStatus.length) w.sStatus = new Uint8Array(w.kStatus.length);
+  const kStatus = w.sStatus;
+  const from = w.kStatus;
+  for (let plane = 0; plane < A * T; plane++) {
+    const base = plane * cap;
+    for (let j = 0; j < nd; j++) kStatus[base + j] = from[base + order[j]];
+  }
+  if (w.sRank.length < cap) w.sRank = new Int32Array(cap);
+  const sRank = w.sRank;
+  for (let j = 0; j < nd; j++) sRank[j] = kRank[order[j]];
   // Each slice's detections in that order (CSR over slices).
   const start = new Int32Array(S + 1);
   for (let j = 0; j < nd; j++) {
@@ -529,9 +543,8 @@ function accumulateSlices(
   const list = w.list;
   const fill = start.slice(0, S);
   for (let j = 0; j < nd; j++) {
-    const kj = order[j];
-    const n = kImg[kj];
-    for (let q = sliceStart[n]; q < sliceStart[n + 1]; q++) list[fill[sliceList[q]]++] = kj;
+    const n = kImg[order[j]];
+    for (let q = sliceStart[n]; q < sliceStart[n + 1]; q++) list[fill[sliceList[q]]++] = j;
   }
   const { rc, pr } = w;
   const small = new Int32Array(M - 1);
@@ -556,7 +569,7 @@ function accumulateSlices(
           const st = kStatus[plane + kj];
           if (st === TP) {
             tp++;
-            for (let m = 0; m < M - 1; m++) if (kRank[kj] < MAX_DETS[m]) small[m]++;
+            for (let m = 0; m < M - 1; m++) if (sRank[kj] < MAX_DETS[m]) small[m]++;
           } else if (st === FP) fp++;
           rc[j] = tp / np;
           pr[j] = tp / (fp + tp + EPS);

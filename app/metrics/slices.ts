@@ -177,14 +177,20 @@ function statsOf(n: SliceNumbers): SliceStats {
  * and every slice row in order: by kind (metadata, flag, drift, time), then key,
  * then within a key the worst AP50 first, a slice without reference boxes (AP -1) last.
  */
-export function sliceReport(parts: SlicePart[], classIds: readonly number[], images: number, defs: SliceDefinition[], keysSkipped: SliceReport['keysSkipped']): SliceReport {
+export function sliceReport(
+  parts: SlicePart[],
+  classIds: readonly number[],
+  images: number,
+  defs: readonly (Omit<SliceDefinition, 'imageIds'> & { images: number })[],
+  keysSkipped: SliceReport['keysSkipped'],
+): SliceReport {
   const overall = { ...statsOf(summarizeSlice(parts[0], classIds, images)), prCurves: prCurves(parts[0], classIds) };
   const slices: SliceRow[] = defs.map((d, i) => ({
     kind: d.kind,
     key: d.key,
     value: d.value,
     ...(d.scoreRange ? { scoreRange: d.scoreRange } : {}),
-    ...statsOf(summarizeSlice(parts[i + 1], classIds, d.imageIds.length)),
+    ...statsOf(summarizeSlice(parts[i + 1], classIds, d.images)),
   }));
   const rank = (r: SliceRow) => (r.ap50 < 0 ? 2 : r.ap50);
   slices.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.key.localeCompare(b.key) || rank(a) - rank(b) || a.value.localeCompare(b.value));
@@ -217,5 +223,5 @@ export function evaluateSlices(
     slices: [imageIds, ...slices.map((s) => s.imageIds)],
     progress: opts.progress,
   });
-  return sliceReport(parts, classIds, imageIds.length, slices, keysSkipped);
+  return sliceReport(parts, classIds, imageIds.length, slices.map((d) => ({ ...d, images: d.imageIds.length })), keysSkipped);
 }

@@ -112,7 +112,7 @@ export async function runEvaluation(
   project: Project,
   { run, reference, also, compare }: CheckedEvaluation,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
-  opts: { workerFile?: URL; nativeBinding?: string } = {},
+  opts: { workerFile?: URL; nativeBinding?: string; workers?: number } = {},
 ): Promise<EvaluationReport> {
   const result = await evaluateInWorker(
     {
@@ -124,7 +124,13 @@ export async function runEvaluation(
       ...(also ? { also: { runId: also.id, importedRun: also.modelId === null } } : {}),
       ...(compare ? { compare: { runId: compare.id, importedRun: compare.modelId === null } } : {}),
     },
-    { signal: ctx?.signal, progress: (done, total, message) => ctx?.progress(done, total, message), workerFile: opts.workerFile },
+    {
+      signal: ctx?.signal,
+      progress: (done, total, message) => ctx?.progress(done, total, message),
+      workerFile: opts.workerFile,
+      classIds: project.classes.list().map((c) => c.id),
+      workers: opts.workers,
+    },
   );
   const evaluation = (r: CheckedRun, report: SliceReport): RunEvaluation => ({
     run: { id: r.id, name: r.name },
@@ -147,7 +153,7 @@ export async function evaluateRun(
   project: Project,
   req: EvaluationRequest,
   ctx?: Pick<JobContext, 'signal' | 'progress'>,
-  opts: { workerFile?: URL; nativeBinding?: string } = {},
+  opts: { workerFile?: URL; nativeBinding?: string; workers?: number } = {},
 ): Promise<EvaluationReport> {
   return runEvaluation(project, checkEvaluation(project, req), ctx, opts);
 }

@@ -119,6 +119,15 @@ describe('evaluation slices by flag, drift and capture week, each with the twelv
     expect(r.slices.find((s) => s.kind === r.worstSlice!.kind && s.key === r.worstSlice!.key && s.value === r.worstSlice!.value)!.ap50).toBe(lowest);
   });
 
+  it('one worker per share of the classes gives the report one worker gives, to the last bit', async () => {
+    const p = newProject();
+    const b = build(p);
+    const one = await evaluateRun(p, { runId: b.good, referenceId: b.ref, compareRunId: b.noisy }, undefined, { workers: 1 });
+    const two = await evaluateRun(p, { runId: b.good, referenceId: b.ref, compareRunId: b.noisy }, undefined, { workers: 2 });
+    expect(two).toEqual(one);
+    expect(one.slices.length).toBeGreaterThan(10);
+  });
+
   it('PR curves per class are the precision cocoEvaluate accumulates (IoU 0.50 and the mean over 0.50:0.95)', async () => {
     const p = newProject();
     const b = build(p);

@@ -101,7 +101,15 @@ type BoxRow = [imageId: number, classId: number, x: number, y: number, w: number
  */
 export function readEvaluationInput(
   db: Db,
-  q: { runId: number; referenceId: number | null; importedRun: boolean; also?: { runId: number; importedRun: boolean }; compare?: { runId: number; importedRun: boolean } },
+  q: {
+    runId: number;
+    referenceId: number | null;
+    importedRun: boolean;
+    also?: { runId: number; importedRun: boolean };
+    compare?: { runId: number; importedRun: boolean };
+    /** Read only the boxes of these classes (one worker's share); default all. */
+    categories?: readonly number[];
+  },
 ): EvaluationInput {
   return db.transaction(() => {
     // The final labels: per image the consensus, else the one person who marked it done (as an export takes them).
@@ -152,9 +160,11 @@ export function readEvaluationInput(
       else flags.set(f.imageId, [{ reason: f.reason, score: f.score }]);
     }
     const classIds = db.prepare<[], { id: number }>('SELECT id FROM classes ORDER BY position, id').all().map((r) => r.id);
+    // A worker's share of the classes is filtered in SQL: rows never returned cost nothing on this side.
+    const only = q.categories ? ` AND class_id IN (SELECT value FROM json_each('${JSON.stringify(q.categories.map((c) => Math.trunc(Number(c))))}'))` : '';
     const read = (sql: string, param: number | null, keep: (r: BoxRow) => boolean): BoxColumns => {
       const out = new ColumnsBuilder();
-      const stmt = db.prepare<unknown[], BoxRow>(sql).raw(true);
+      const stmt = db.prepare<unknown[], BoxRow>(sql + only).raw(true);
       for (const r of param === null ? stmt.iterate() : stmt.iterate(param)) {
         if (metadata.has(r[0]) && keep(r)) out.push(r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? 0);
       }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { createPortal } from 'react-dom';
 import './flags.css';
 import type { Res } from '../../app/contract/methods.ts';
 import { call } from '../api/client.ts';
@@ -14,9 +15,9 @@ export function FlagBadges({ imageId, reasons }: { imageId: number; reasons: str
   const [flags, setFlags] = useState<Flag[] | null>(null);
   const [open, setOpen] = useState<{ left: number; top: number } | null>(null);
   const show = (e: React.SyntheticEvent<HTMLElement>) => {
-    // Fixed, below the reasons: the list's rows clip what overflows them.
+    // Fixed, below the reasons (above them near the bottom of the window).
     const r = e.currentTarget.getBoundingClientRect();
-    setOpen({ left: Math.max(4, Math.min(r.left, window.innerWidth - 370)), top: r.bottom + 4 > window.innerHeight - 160 ? Math.max(4, r.top - 164) : r.bottom + 4 });
+    setOpen({ left: Math.max(4, Math.min(r.left, window.innerWidth - 370)), top: r.bottom + 4 > window.innerHeight - 240 ? Math.max(4, r.top - 244) : r.bottom + 4 });
     if (flags === null) {
       call('flags:list', { imageId })
         .then(setFlags)
@@ -40,7 +41,8 @@ export function FlagBadges({ imageId, reasons }: { imageId: number; reasons: str
     >
       {' · '}
       {reasons.join(', ')}
-      {open && (
+      {open &&
+        createPortal(
         <span className="flag-tip" role="tooltip" id={tipId} data-testid="flag-tip" style={open}>
           {flags === null
             ? 'Loading…'
@@ -54,8 +56,10 @@ export function FlagBadges({ imageId, reasons }: { imageId: number; reasons: str
                   ))}
                 </span>
               ))}
-        </span>
-      )}
+        </span>,
+          // In the body: the list's rows are transformed, which would make a fixed tip relative to them.
+          document.body,
+        )}
     </span>
   );
 }

@@ -9,7 +9,10 @@ export function flagDetailLines(f: Flag): string[] {
   const d = (f.details ?? {}) as Record<string, any>;
   if (f.reason === 'drift' && d.features) {
     return Object.entries(d.features as Record<string, { value: number; median: number; z: number }>).map(
-      ([k, v]) => `${k} ${n(v.value, 1)} (reference median ${n(v.median, 1)}, z ${n(v.z, 1)})`,
+      ([k, v]) =>
+        k === 'resolution'
+          ? `resolution ${Math.round(v.value).toLocaleString('en')} px (reference median ${Math.round(v.median).toLocaleString('en')} px, z ${n(v.z, 1)})`
+          : `${k} ${n(v.value, 1)} (reference median ${n(v.median, 1)}, z ${n(v.z, 1)})`,
     );
   }
   if (f.reason === 'low-confidence') {

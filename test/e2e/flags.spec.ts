@@ -7,7 +7,9 @@ import { writeScene } from '../unit/scenes.ts';
 import { ROOT } from './helpers.ts';
 import { startWebHost } from './webHost.ts';
 
+/** Set to a folder to keep screenshots of the dialog and the queue; LOUPE_FLAG_VIEWPORT=1366x768 sizes the window. */
 const SHOTS = process.env.LOUPE_FLAG_SHOTS;
+const VIEWPORT = process.env.LOUPE_FLAG_VIEWPORT?.split('x').map(Number);
 
 test('Compute flags by keyboard: progress, the drifted image first in priority order, its flag details on focus, a weight that re-ranks', async ({ page }) => {
   test.setTimeout(180_000);
@@ -23,6 +25,7 @@ test('Compute flags by keyboard: progress, the drifted image first in priority o
   expect(init.status, init.stderr).toBe(0);
   const host = await startWebHost(project);
   try {
+    if (VIEWPORT) await page.setViewportSize({ width: VIEWPORT[0], height: VIEWPORT[1] });
     await page.goto(host.url);
     await expect(page.getByTestId('project-name')).toBeVisible();
     await page.getByTestId('queue-order').selectOption('priority');

@@ -98,6 +98,8 @@ export const METHODS = {
   },
   'models:list': { request: Empty, reply: z.array(S.ModelView) },
   'models:map': { request: z.strictObject({ id: S.Id, classMap: z.array(S.Id.nullable()) }), reply: S.ModelView },
+  /** Measure a model's session.run latency on this machine (stored with the model, reported beside its runs' AP); the job's result is {p50Ms, p95Ms, runs, modelId, measuredAt}. */
+  'models:latency': { request: z.strictObject({ id: S.Id, runs: z.int().min(1).max(1000).default(20), warmup: z.int().min(0).max(100).default(3) }), reply: S.JobInfo },
   'prelabel:image': {
     request: z.strictObject({ imageId: S.Id, modelId: S.Id.optional(), ...S.RunParamsReq }),
     reply: z.object({ summary: S.PrelabelSummary, boxes: z.array(S.ReviewBox) }),

@@ -130,6 +130,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'models:add': [{}, { file: '' }, { file: 3 }, { file: 'm.onnx', createClasses: 'yes' }, { file: 'm.onnx', name: '' }, { file: 'm.onnx', url: 'x' }],
   'models:list': [{ all: true }],
   'models:map': [{}, { id: 1 }, { id: 1, classMap: [0] }, { id: 1, classMap: ['a'] }, { id: 0, classMap: [] }],
+  'models:latency': [{}, { id: 0 }, { id: 'a' }, { id: 1, runs: 0 }, { id: 1, runs: 1.5 }, { id: 1, warmup: -1 }, { id: 1, runs: 1001 }, { id: 1, extra: 1 }],
   'prelabel:image': [
     {},
     { imageId: 0 },
@@ -142,7 +143,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   ],
   'prelabel:start': [{ imageIds: [0] }, { imageIds: 'all' }, { modelId: -1 }, { conf: 2 }, { maxDet: 1.5 }, { everything: true }],
   'runs:list': [{ modelId: 1 }],
-  'evaluation:start': [{}, { referenceId: 1 }, { runId: 0, referenceId: 1 }, { runId: 1, referenceId: 'a' }, { runId: 1, referenceId: null }, { runId: 1, referenceId: 1, iou: 0.5 }],
+  'evaluation:start': [{}, { referenceId: 1 }, { runId: 0, referenceId: 1 }, { runId: 1, referenceId: 'a' }, { runId: 1, referenceId: null }, { runId: 1, referenceId: 1, iou: 0.5 }, { runId: 1, compareRunId: 0 }, { runId: 1, compareRunId: 'a' }],
   'export:start': [
     {},
     { format: 'yolo' },
@@ -219,6 +220,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'models:add': { file: '/tmp/none.onnx' },
   'models:list': {},
   'models:map': { id: 1, classMap: [] },
+  'models:latency': { id: 1 },
   'prelabel:image': { imageId: 1 },
   'prelabel:start': {},
   'runs:list': {},
@@ -387,6 +389,9 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(model.latency.runs).toBe(20);
     expect(await call('models:list', {})).toHaveLength(1);
     expect(await call('models:map', { id: model.id, classMap: [car.id, car.id] })).toMatchObject({ classMap: [car.id, car.id] });
+    const latencyJob = await call<{ id: string }>('models:latency', { id: model.id, runs: 5, warmup: 1 });
+    expect((await session.jobs.wait(latencyJob.id)).result).toMatchObject({ modelId: model.id, runs: 5, p50Ms: expect.any(Number) });
+    expect(await call('models:list', {})).toMatchObject([{ latency: { runs: 5 } }]);
     const pre = await call<{ summary: { done: number; boxes: number }; boxes: { x: number; y: number; w: number; h: number; score: number }[] }>(
       'prelabel:image',
       { imageId },
@@ -482,7 +487,7 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect(await call('flags:weights', {})).toEqual({ reasons: [{ reason: 'alarm', count: 1, weight: 2, set: true }] });
 
     const jobs = await call<{ state: string }[]>('jobs:list', {});
-    expect(jobs.map((j) => j.state)).toEqual(Array(15).fill('done'));
+    expect(jobs.map((j) => j.state)).toEqual(Array(16).fill('done'));
     expect(await call('jobs:cancel', { id: job.id })).toEqual({ cancelled: false });
 
     expect(await call('project:close', {})).toEqual({ closed: true });

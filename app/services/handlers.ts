@@ -2,6 +2,7 @@ import type { MethodName, ParsedReq, Res } from '../contract/methods.ts';
 import { LoupeError } from '../domain/errors.ts';
 import { importFolder } from '../io/importFolder.ts';
 import { checkEvaluation, runEvaluation } from './evaluate.ts';
+import { measureLatency } from './modelLatency.ts';
 import { agreementImage, checkAgreement, runAgreement } from './agreement.ts';
 import { checkMerge, mergeAllJob } from './consensusMerge.ts';
 import { resolveImage } from './resolve.ts';
@@ -128,6 +129,11 @@ export const HANDLERS: Handlers = {
   },
   'models:list': (s) => s.project.models.list().map((m) => modelView(s.project, m)),
   'models:map': (s, req) => setClassMap(s.project, req.id, req.classMap),
+  'models:latency': (s, req) => {
+    const project = s.project;
+    const model = pickModel(project, req.id);
+    return s.jobs.start('latency', `Measure ${model.name}'s latency`, async (ctx) => measureLatency(project, await s.pool(model, modelPath(project, model)), model, { runs: req.runs, warmup: req.warmup, ctx }));
+  },
   'prelabel:image': async (s, req) => {
     const p = s.project;
     if (!p.images.get(req.imageId)) throw new LoupeError('not_found', `Image ${req.imageId} is not in this project.`);

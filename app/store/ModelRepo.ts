@@ -41,6 +41,7 @@ export class ModelRepo {
   private readonly sByName;
   private readonly sSetMap;
   private readonly sSetPath;
+  private readonly sSetLatency;
   private readonly sRunFind;
   private readonly sRunInsert;
   private readonly sRunGet;
@@ -62,6 +63,7 @@ export class ModelRepo {
     this.sByName = db.prepare<[string], ModelRow>(`SELECT ${MODEL_COLS} FROM models WHERE name = ?`);
     this.sSetMap = db.prepare('UPDATE models SET class_map = ? WHERE id = ?');
     this.sSetPath = db.prepare('UPDATE models SET path = ? WHERE id = ?');
+    this.sSetLatency = db.prepare('UPDATE models SET latency = ? WHERE id = ?');
     this.sRunFind = db.prepare<[number, string], RunRow>(
       `SELECT ${RUN_COLS} FROM model_runs WHERE model_id = ? AND parameters = ? ORDER BY id DESC LIMIT 1`,
     );
@@ -107,6 +109,10 @@ export class ModelRepo {
   }
   setClassMap(id: number, classMap: (number | null)[]): void {
     this.sSetMap.run(JSON.stringify(classMap), id);
+  }
+  /** Store a model's latency as measured on this machine (JSON {p50Ms, p95Ms, runs, measuredAt}). */
+  setLatency(id: number, latency: string): void {
+    this.sSetLatency.run(latency, id);
   }
   /** The latest run of this model with exactly these parameters (canonical JSON). */
   findRun(modelId: number, parameters: string): RunRow | undefined {

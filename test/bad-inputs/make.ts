@@ -23,6 +23,12 @@ export interface MakeContext {
 /** Makes one input inside `dir`; returns the path the command is given. */
 export type Maker = (dir: string, ctx: MakeContext) => Promise<string>;
 
+/** A good COCO instances file as {work}/instances.json, and `results` as the results file ({input}). */
+const evaluateFiles = (results: string) => async (dir: string): Promise<string> => {
+  write(path.join(dir, 'instances.json'), JSON.stringify({ images: [{ id: 1 }], categories: [{ id: 1 }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 5, 5] }] }));
+  return write(path.join(dir, 'results.json'), results);
+};
+
 const write = (file: string, data: string | Buffer): string => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, data);
@@ -277,6 +283,12 @@ export const MAKERS: Record<string, Maker> = {
     write(path.join(dir, 'instances.json'), '{"images": [{"id": 1, "file_name": "train/a.png"}],');
     return path.join(dir, 'results.json');
   },
+
+  // `loupe evaluate --gt instances.json --dt results.json`: {work}/instances.json is good, the results are not
+  'evaluate-unknown-category': evaluateFiles('[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}, {"image_id": 1, "category_id": 9, "bbox": [0, 0, 5, 5], "score": 0.5}]\n'),
+  'evaluate-nan-score': evaluateFiles('[\n {"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": NaN}\n]\n'),
+  'evaluate-negative-size': evaluateFiles('[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, -5], "score": 0.5}]\n'),
+  'evaluate-not-array': evaluateFiles('{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}\n'),
 
   // Work packages
   'package-text': async (dir) => write(path.join(dir, 'notes.loupe-package'), 'not a package\n'),

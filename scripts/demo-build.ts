@@ -20,7 +20,7 @@ export const DEMO_DIR = path.join(ROOT, '.demo');
 export const DEMO_SEED = 20260312;
 export const DEMO_COUNT = 200;
 /** Bump when what the demo holds changes, so an older demo is rebuilt on the next start. */
-export const DEMO_VERSION = '5';
+export const DEMO_VERSION = '6';
 /** The annotator the generator's true boxes are imported as, so the model can be measured against them. */
 export const DEMO_REFERENCE = 'reference';
 /** The bundled model whose predictions the demo ships with. */

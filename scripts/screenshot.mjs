@@ -1,8 +1,9 @@
 // Take the README screenshots: the demo project in the browser host, one frame with its predictions;
 // with --agreement, the QA lead's agreement dashboard on a copy of the demo project; with --evaluation, the
 // evaluation dashboard comparing the demo run with a second run of the demo model at confidence 0.5 (made on
-// a copy of the demo project). VIEWPORT=1366x768 sets the window size.
-//   node scripts/screenshot.mjs [--agreement | --evaluation] [out.png]   (needs Chromium, like the end-to-end tests)
+// a copy of the demo project); with --monitoring, the monitoring dashboard's timeline by camera with the demo's
+// two changes. VIEWPORT=1366x768 sets the window size.
+//   node scripts/screenshot.mjs [--agreement | --evaluation | --monitoring] [out.png]   (needs Chromium, like the end-to-end tests)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,9 @@ import { ensureDemo, ensureRenderer, ROOT } from './lib.mjs';
 const args = process.argv.slice(2);
 const agreement = args.includes('--agreement');
 const evaluation = args.includes('--evaluation');
+const monitoring = args.includes('--monitoring');
 const outArg = args.find((a) => !a.startsWith('--'));
-const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : evaluation ? 'docs/evaluation-dashboard.png' : 'docs/screenshot.png'));
+const out = path.resolve(outArg ?? path.join(ROOT, agreement ? 'docs/agreement-dashboard.png' : evaluation ? 'docs/evaluation-dashboard.png' : monitoring ? 'docs/monitoring.png' : 'docs/screenshot.png'));
 const [vw, vh] = (process.env.VIEWPORT ?? '1440x860').split('x').map(Number);
 const demo = ensureDemo();
 // The lead's identity is remembered in the project, so for the dashboard the demo project is
@@ -46,7 +48,15 @@ try {
     if (!reply.ok) throw new Error(`${method}: ${reply.error.message}`);
     return reply.value;
   };
-  if (evaluation) {
+  if (monitoring) {
+    await page.goto(url);
+    await page.waitForTimeout(500);
+    if (await page.getByTestId('identify-dialog').isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+m');
+    const dash = page.getByTestId('monitoring-dashboard');
+    await dash.getByTestId('monitoring-change').first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+  } else if (evaluation) {
     // A second run of the demo model, stricter, so the dashboard has two runs to set side by side.
     const [model] = await rpc('models:list', {});
     if (!model) throw new Error('the demo project has no model to run a second time');

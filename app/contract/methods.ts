@@ -154,6 +154,8 @@ export const METHODS = {
   'timeline:get': { request: M.TimelineRequest, reply: M.Timeline },
   /** Flag the images after each change in its slice with reason `change`, replacing earlier change flags. */
   'timeline:flag': { request: M.TimelineRequest, reply: z.object({ changes: z.int(), flagged: z.int() }) },
+  /** The images of a slice captured on a day or later, in capture order (at most 100 000): the images after a change. */
+  'timeline:images': { request: M.TimelineImagesRequest, reply: z.object({ ids: z.array(z.int()), truncated: z.boolean() }) },
   'jobs:list': { request: Empty, reply: z.array(S.JobInfo) },
   'jobs:cancel': { request: z.strictObject({ id: z.string().min(1) }), reply: z.object({ cancelled: z.boolean() }) },
 } as const;

@@ -53,3 +53,10 @@ export const MetadataImportSummary = z.object({
   dryRun: z.boolean(),
 });
 export type MetadataImportSummary = z.infer<typeof MetadataImportSummary>;
+
+/** `timeline:images`' request: a slice ("all", or a value of `by`) and the day a change starts. */
+export const TimelineImagesRequest = z.strictObject({
+  by: z.string().min(1).max(200).optional(),
+  slice: z.string().min(1).max(1000),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'day is YYYY-MM-DD'),
+});

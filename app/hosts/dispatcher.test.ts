@@ -189,6 +189,7 @@ const MALFORMED: Record<MethodName, unknown[]> = {
   'metadata:import': [{}, { path: '' }, { path: 3 }, { path: 'm.csv', dryRun: 'yes' }, { path: 'm.csv', force: true }],
   'timeline:get': [{ by: '' }, { by: 3 }, { runId: 0 }, { runId: 1.5 }, { window: 7 }],
   'timeline:flag': [{ by: '' }, { runId: -1 }, { runId: '1' }, { all: true }],
+  'timeline:images': [{}, { slice: 'all' }, { slice: 'all', day: '5 March' }, { slice: '', day: '2026-03-05' }, { slice: 'all', day: '2026-03-05', limit: 5 }],
   'jobs:list': [{ all: true }],
   'jobs:cancel': [{}, { id: '' }, { id: 5 }, { id: 'import-1', force: true }],
 };
@@ -241,6 +242,7 @@ const NEEDS_PROJECT: Partial<Record<MethodName, unknown>> = {
   'metadata:import': { path: '/tmp/loupe-none.csv' },
   'timeline:get': {},
   'timeline:flag': {},
+  'timeline:images': { slice: 'all', day: '2026-03-05' },
 };
 /** Methods that work without a project. */
 const NO_PROJECT_OK: MethodName[] = ['app:info', 'project:create', 'project:open', 'project:close', 'package:open', 'jobs:list', 'jobs:cancel'];
@@ -476,6 +478,7 @@ describe('dispatcher: a valid round trip for every method', () => {
     expect((await session.jobs.wait(metaJob.id)).result).toMatchObject({ rows: 1, updated: 1, withCapturedAt: 1, keys: ['camera'] });
     expect(await call('timeline:get', { by: 'camera' })).toMatchObject({ by: 'camera', days: ['2026-03-05'], images: 1, untimed: 2 });
     expect(await call('timeline:flag', { by: 'camera' })).toEqual({ changes: 0, flagged: 0 });
+    expect(await call('timeline:images', { by: 'camera', slice: 'cam-a', day: '2026-03-05' })).toEqual({ ids: [first.id], truncated: false });
 
     // A monitoring system's flag on the first image, weighed twice.
     const flagsFile = path.join(dir, 'flags.csv');

@@ -20,7 +20,7 @@ import { FLAG_HANDLERS } from './flagHandlers.ts';
 import { getSetting, listQueue, locateInQueue, nextInQueue, queueItem, reviewBoxes, setReviewStatus, setSetting } from './review.ts';
 import type { Session } from './Session.ts';
 import { importMetadata } from './metadataImport.ts';
-import { flagChanges, getTimeline } from './timeline.ts';
+import { flagChanges, getTimeline, imagesAfter } from './timeline.ts';
 
 /** The package version, reported by `app:info`. */
 export const VERSION = '0.1.0';
@@ -195,6 +195,7 @@ export const HANDLERS: Handlers = {
   },
   'timeline:get': (s, req) => getTimeline(s.project, req),
   'timeline:flag': (s, req) => flagChanges(s.project, req),
+  'timeline:images': (s, req) => imagesAfter(s.project, req),
   'jobs:list': (s) => s.jobs.list(),
   'jobs:cancel': (s, req) => ({ cancelled: s.jobs.cancel(req.id) }),
 };

@@ -78,3 +78,14 @@ export function flagChanges(project: Project, req: TimelineRequest): { changes: 
 function inSlice(img: TimelineImage, slice: string): boolean {
   return slice === ALL || img.slice === slice;
 }
+
+/** The most image ids `timeline:images` returns. */
+export const IMAGES_LIMIT = 100_000;
+
+/** The images of a slice captured on a change's day or later, in capture order: what the dashboard opens for a change. */
+export function imagesAfter(project: Project, req: { by?: string; slice: string; day: string }): { ids: number[]; truncated: boolean } {
+  if (req.slice !== ALL && req.by === undefined) throw new LoupeError('bad_request', `Slice "${req.slice}" needs the metadata key it is a value of (by).`);
+  const slice = req.slice === ALL ? null : { key: req.by!, value: req.slice };
+  const ids = timelineReader(project.db).imagesFrom(req.day, slice, IMAGES_LIMIT + 1);
+  return { ids: ids.slice(0, IMAGES_LIMIT), truncated: ids.length > IMAGES_LIMIT };
+}

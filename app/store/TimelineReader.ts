@@ -17,6 +17,8 @@ export class TimelineReader {
   private readonly sLatestRun;
   private readonly sClear;
   private readonly sFlag;
+  private readonly sFromAll;
+  private readonly sFromSlice;
 
   constructor(private readonly db: Db) {
     // The run's boxes are grouped once on boxes_by_run; the slice value is a primary-key seek of image_tags.
@@ -36,6 +38,11 @@ export class TimelineReader {
     this.sUntimed = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM images WHERE captured_at IS NULL');
     this.sLatestRun = db.prepare<[], { id: number; name: string }>('SELECT id, name FROM model_runs ORDER BY id DESC LIMIT 1');
     this.sClear = db.prepare("DELETE FROM flags WHERE reason = 'change'");
+    this.sFromAll = db.prepare<[string, number], { id: number }>('SELECT id FROM images WHERE captured_at >= ? ORDER BY captured_at, id LIMIT ?');
+    this.sFromSlice = db.prepare<[string, string, string, number], { id: number }>(
+      `SELECT i.id FROM image_tags t CROSS JOIN images i ON i.id = t.image_id
+       WHERE t.key = ? AND t.value = ? AND i.captured_at >= ? ORDER BY i.captured_at, i.id LIMIT ?`,
+    );
     this.sFlag = db.prepare<[number, number, string]>("INSERT INTO flags (image_id, reason, score, details) VALUES (?, 'change', ?, ?)");
   }
 
@@ -54,6 +61,11 @@ export class TimelineReader {
   /** The newest model run, the timeline's default. */
   latestRun(): { id: number; name: string } | undefined {
     return this.sLatestRun.get();
+  }
+  /** Images captured on `day` or later (all, or those whose `key` is `value`), in capture order, at most `limit`. */
+  imagesFrom(day: string, slice: { key: string; value: string } | null, limit: number): number[] {
+    const rows = slice ? this.sFromSlice.all(slice.key, slice.value, day, limit) : this.sFromAll.all(day, limit);
+    return rows.map((r) => r.id);
   }
   /** Replace every `change` flag with these, in one transaction. */
   replaceChangeFlags(flags: readonly ChangeFlag[]): void {

@@ -1,6 +1,7 @@
 import type { Res } from '../../app/contract/methods.ts';
 import type { Theme } from '../App.tsx';
 import { AgreementEntry } from '../agreement/index.ts';
+import { MonitoringEntry } from '../monitoring/MonitoringEntry.tsx';
 import { EvaluationEntry } from '../evaluation/index.ts';
 import { FlagsEntry } from '../flags/FlagsEntry.tsx';
 import { FileMenu, type FileAction } from '../people/FileMenu.tsx';
@@ -73,6 +74,7 @@ export function TopBar(p: Props) {
       )}
       {/* The evaluation dashboard's entry. */}
       <EvaluationEntry project={project} />
+      <MonitoringEntry project={project} />
       <FlagsEntry />
       <ImportFolder onError={p.onError} openSignal={p.importSignal} />
       <button type="button" onClick={() => p.onDialog('import-labels')} data-testid="import-labels-open">

@@ -100,6 +100,7 @@ const SPECS = [
   { id: 'session.switch', label: 'Switch person or role', group: 'View', defaults: ['Mod+Shift+U'] },
   { id: 'assign.open', label: 'Assign images (QA lead)', group: 'View', defaults: ['Mod+Shift+G'] },
   { id: 'evaluation.open', label: 'Evaluation dashboard', group: 'View', defaults: ['Alt+E'] },
+  { id: 'monitoring.open', label: 'Monitoring dashboard (the model over time)', group: 'View', defaults: ['Alt+M'] },
 
   // History
   { id: 'history.undo', label: 'Undo', group: 'History', defaults: ['Mod+Z'] },

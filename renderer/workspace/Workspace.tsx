@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULTS } from '../../app/contract/defaults.ts';
 import type { Res } from '../../app/contract/methods.ts';
 import { DisagreementPanel, openAgreementDashboard, useReviewMode } from '../agreement/index.ts';
+import { openMonitoringDashboard } from '../monitoring/MonitoringEntry.tsx';
 import { call, imageUrl } from '../api/client.ts';
 import { CanvasView, type CanvasHandle, type CanvasOp, type Tool } from '../canvas/CanvasView.tsx';
 import type { Point, View } from '../canvas/coords.ts';
@@ -198,6 +199,7 @@ export function Workspace(p: Props) {
     'assign.open': () => p.role === 'lead' && p.onDialog('assign'),
     'agreement.open': () => p.role === 'lead' && openAgreementDashboard(),
     'evaluation.open': () => openEvaluationDashboard(),
+    'monitoring.open': () => openMonitoringDashboard(),
     'history.undo': () => void edits.undoEdit(),
     'history.redo': () => void edits.redoEdit(),
   };

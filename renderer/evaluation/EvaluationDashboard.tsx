@@ -19,7 +19,7 @@ type Reference = number | 'final';
 const AUTO_IMAGES = 5000;
 
 /** Reports run in this window, by project, runs and reference: shown again at once, and each run's point on the latency chart. */
-const cache = new Map<string, EvalView>();
+const cache = new Map<string, EvalView & { at: Date }>();
 const keyOf = (file: string, runId: number, ref: Reference, same: number | null) => `${file}|${runId}|${ref}|${same ?? ''}`;
 /** The last choice of runs and reference, per project. */
 let lastPick: { file: string; runId: number; ref: Reference; otherId: number | null } | null = null;
@@ -43,7 +43,7 @@ export function EvaluationDashboard({ project, onClose }: Props) {
   const [runId, setRunId] = useState<number | null>(kept?.runId ?? null);
   const [ref, setRef] = useState<Reference | null>(kept?.ref ?? null);
   const [otherId, setOtherId] = useState<number | null>(kept?.otherId ?? null);
-  const [a, setA] = useState<EvalView | null>(null);
+  const [a, setA] = useState<(EvalView & { at?: Date }) | null>(null);
   const [b, setB] = useState<EvalView | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -101,21 +101,18 @@ export function EvaluationDashboard({ project, onClose }: Props) {
     const keyA = keyOf(project.file, runId, ref, other);
     const keyB = other !== null ? keyOf(project.file, other, ref, runId) : null;
     try {
-      let va = cache.get(keyA) ?? null;
-      let vb = keyB ? (cache.get(keyB) ?? null) : null;
-      if (!va || (keyB && !vb)) {
+      if (!cache.has(keyA) || (keyB && !cache.has(keyB))) {
         const got = await one(runId, other !== null ? { also: other } : {});
         if (!got) return;
-        va = got;
-        vb = got.other;
-        if (other !== null && !vb) {
-          // A report without its compare block: the second run on its own job, on the images both covered.
-          vb = await one(other, { same: runId });
-          if (!vb) return;
-        }
-        cache.set(keyA, va);
-        if (keyB && vb) cache.set(keyB, vb);
+        // A report without its compare block: the second run on its own job, on the images both covered.
+        const second = other !== null ? (got.other ?? (await one(other, { same: runId }))) : null;
+        if (other !== null && !second) return;
+        const at = new Date();
+        cache.set(keyA, { ...got, at });
+        if (keyB && second) cache.set(keyB, { ...second, at });
       }
+      const va = cache.get(keyA)!;
+      const vb = keyB ? cache.get(keyB)! : null;
       if (ac.signal.aborted) return;
       setA(va);
       setB(vb);
@@ -204,6 +201,11 @@ export function EvaluationDashboard({ project, onClose }: Props) {
           )}
           {job && running && <JobProgress job={job} unit="steps" testId="eval" />}
           {job?.state === 'cancelled' && !running && <span className="muted">Cancelled.</span>}
+          {a?.at && !running && (
+            <span className="muted" data-testid="eval-when" title="Evaluate again after more work is done">
+              as of {a.at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+            </span>
+          )}
           <span className="spacer" />
           <button type="button" onClick={onClose} aria-label="Close" data-testid="eval-close">
             ×

@@ -43,7 +43,7 @@ describe('openDatabase', () => {
         .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
         .all() as { name: string; sql: string }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['annotators', 'assignments', 'boxes', 'classes', 'edits', 'flags', 'image_agreement', 'image_rank', 'image_tags', 'images', 'import_failures', 'meta', 'model_runs', 'models', 'rejections', 'roots', 'run_images', 'settings', 'thumbnails'],
+        ['annotators', 'assignments', 'boxes', 'classes', 'edits', 'flag_weights', 'flags', 'image_agreement', 'image_rank', 'image_tags', 'images', 'import_failures', 'meta', 'model_runs', 'models', 'rejections', 'roots', 'run_images', 'settings', 'thumbnails'],
       );
       for (const t of tables) expect(t.sql, t.name).toMatch(/\)\s*STRICT\s*$/);
       // foreign keys are really enforced

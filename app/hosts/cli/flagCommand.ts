@@ -110,7 +110,8 @@ export const FLAG_COMMAND: Command = {
       runId,
       sidecar: sidecar === undefined ? undefined : path.resolve(sidecar),
       driftThreshold,
-      ...(conf === undefined ? {} : { lowConfidence: { threshold: conf, bandHigh: Math.max(conf, 0.25 + 1e-9) } }),
+      // The uncertain band ends at the threshold; it starts at 0.25, or half the threshold when that is lower.
+      ...(conf === undefined ? {} : { lowConfidence: { threshold: conf, bandLow: Math.min(0.25, conf / 2), bandHigh: conf } }),
     });
     const final = await waitForJob(ctx, job, { doing: 'Flagging', unit: 'images', cancelling: 'statistics computed so far are kept, flags are left as they were' });
     if (final.state === 'cancelled') throw new Interrupted('flagging cancelled; statistics computed so far are kept and the flags are as they were; run it again to finish');

@@ -112,6 +112,8 @@ describe('loupe evaluate', () => {
     expect(model).toMatchObject({ code: 1, stderr: expect.stringMatching(/"det" is a model's author/) });
     const cliUser = await loupe(['evaluate', file, '--reference', 'cli-user']);
     expect(cliUser).toMatchObject({ code: 1, stderr: expect.stringMatching(/cli-user has not marked any image done/) });
+    const untimed = await loupe(['evaluate', file, '--reference', 'alice', '--measure-latency']);
+    expect(untimed).toMatchObject({ code: 1, stderr: expect.stringMatching(/run \d+ was imported, not made by a model in this project, so there is no model to time/) });
     const missing = await loupe(['evaluate', file]);
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/give --reference NAME or --final/) });
     const twice = await loupe(['evaluate', file, '--reference', 'alice', '--final']);

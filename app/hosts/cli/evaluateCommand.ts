@@ -54,9 +54,9 @@ function printReport(out: CliStreams, r: Report): void {
 export const EVALUATE_COMMAND: Command = {
   name: 'evaluate',
   summary: "Measure a model run against a person's labels, overall and per metadata slice",
-  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--by KEY] [--compare RUN] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
+  usage: 'loupe evaluate PROJECT --reference NAME | --final [--run ID | --model NAME] [--by KEY] [--compare RUN] [--measure-latency] [--json]\n       loupe evaluate --gt instances.json --dt results.json [--json]',
   details:
-    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). --by KEY shows only the slices of one metadata key. Slices are every metadata value, each flag reason (and unflagged), the drift flag's score in terciles, and the capture week; each carries the twelve COCO numbers in --json. The model's latency p50 on this machine (measured when it was added) is printed beside AP, with the worst slice. --compare RUN measures both runs in one job on the images both covered and prints the twelve COCO numbers of each with the difference (B − A, B the run compared), each latency, then AP50 per slice. With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
+    "Compares a model run's predictions with the boxes of the reference annotator on the images that annotator marked done (with --final, the final labels: an image's consensus, else the one person who marked it done) and the run pre-labelled: COCO AP50 and AP50-95 (as pycocotools computes them), reference boxes found and missed at IoU 0.5, and false alarms, overall and for every value of every image metadata key (shift, camera, …), worst first. Without --run, the latest run (of --model NAME when given). --by KEY shows only the slices of one metadata key. Slices are every metadata value, each flag reason (and unflagged), the drift flag's score in terciles, and the capture week; each carries the twelve COCO numbers in --json. The model's latency p50 on this machine (measured when it was added, or again first with --measure-latency) is printed beside AP, with the worst slice. --compare RUN measures both runs in one job on the images both covered and prints the twelve COCO numbers of each with the difference (B − A, B the run compared), each latency, then AP50 per slice. With --gt and --dt instead of a project: the twelve COCO numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of a COCO results file against a COCO instances file, printed as pycocotools' summary prints them; a drop-in for the usual pycocotools script.",
   positionals: [{ name: 'PROJECT', required: false }],
   flags: {
     reference: { kind: 'string', value: 'NAME', help: 'Annotator whose labels are the reference' },
@@ -65,6 +65,7 @@ export const EVALUATE_COMMAND: Command = {
     model: { kind: 'string', value: 'NAME', help: 'Evaluate the latest run of this model' },
     by: { kind: 'string', value: 'KEY', help: 'Only the slices of this metadata key (e.g. camera)' },
     compare: { kind: 'string', value: 'RUN', help: 'Compare with this run (id) on the images both covered' },
+    'measure-latency': { kind: 'boolean', help: "First time each run's model on this machine (models:latency), then report it beside AP" },
     gt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO instances file (the ground truth)' },
     dt: { kind: 'string', value: 'FILE', help: 'Without a project: COCO results file (the detections)' },
     json: JSON_FLAG,
@@ -75,7 +76,7 @@ export const EVALUATE_COMMAND: Command = {
     if (gt !== undefined || dt !== undefined) {
       if (gt === undefined || dt === undefined) throw new UsageError('give both --gt and --dt', 'evaluate');
       if (a.positionals.PROJECT !== undefined) throw new UsageError('--gt and --dt evaluate files without a project; leave out PROJECT', 'evaluate');
-      for (const f of ['reference', 'final', 'run', 'model', 'by', 'compare']) if (a.flags[f] !== undefined) throw new UsageError(`--${f} needs a PROJECT, not --gt and --dt`, 'evaluate');
+      for (const f of ['reference', 'final', 'run', 'model', 'by', 'compare', 'measure-latency']) if (a.flags[f] !== undefined) throw new UsageError(`--${f} needs a PROJECT, not --gt and --dt`, 'evaluate');
       return evaluateFiles(ctx, gt, dt, !!a.flags.json);
     }
     if (a.positionals.PROJECT === undefined) throw new UsageError('give PROJECT, or --gt and --dt', 'evaluate');
@@ -91,6 +92,17 @@ export const EVALUATE_COMMAND: Command = {
       referenceId = reference.id;
     }
     const by = a.flags.by as string | undefined;
+    const measure = async (ids: number[]) => {
+      const runs = await call(ctx, 'runs:list', {});
+      for (const id of ids) {
+        const modelId = runs.find((r) => r.id === id)?.modelId ?? null;
+        if (modelId === null) throw new CliError(`run ${id} was imported, not made by a model in this project, so there is no model to time; leave out --measure-latency`);
+        const job = await call(ctx, 'models:latency', { id: modelId });
+        const final = await waitForJob(ctx, job, { doing: 'Timing the model', unit: 'steps', cancelling: 'stopping' });
+        if (final.state === 'cancelled') throw new Interrupted('latency measurement cancelled');
+        if (final.state === 'failed') throw new CliError(final.error ?? 'the latency measurement failed');
+      }
+    };
     const evaluate = async (run: number, compareRunId?: number) => {
       const job = await call(ctx, 'evaluation:start', { runId: run, referenceId, ...(compareRunId !== undefined ? { compareRunId } : {}) });
       const final = await waitForJob(ctx, job, { doing: 'Evaluating', unit: 'classes', cancelling: 'stopping' });
@@ -103,9 +115,11 @@ export const EVALUATE_COMMAND: Command = {
       const runs = await call(ctx, 'runs:list', {});
       if (!runs.some((r) => r.id === other)) throw new CliError(`no run ${other} to compare with; runs: ${runs.map((r) => `${r.id} (${r.name})`).join(', ') || 'none'}`);
       if (other === runId) throw new CliError(`--compare ${other} is the run being evaluated; pick another run`);
+      if (a.flags['measure-latency']) await measure([runId, other]);
       printComparison(ctx, await evaluate(runId, other), by, !!a.flags.json);
       return;
     }
+    if (a.flags['measure-latency']) await measure([runId]);
     const whole = await evaluate(runId);
     const report = by === undefined ? whole : onlyKey(whole, by);
     if (a.flags.json) printJson(ctx, report);

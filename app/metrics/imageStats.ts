@@ -10,8 +10,8 @@
  * - sharpness: variance of the 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]] (OpenCV's
  *   cv2.Laplacian with ksize 1) over the interior of the luma resampled to a fixed
  *   working size, so that the resolution of the file does not dominate the value:
- *   the luma is first averaged over k×k blocks, k = ⌊long side / 256⌋ when that is
- *   2 or more (an anti-aliasing step), then resampled bilinearly (half-pixel
+ *   the luma is first averaged over k×k blocks, k = min(64, ⌊long side / 256⌋) when
+ *   that is 2 or more (an anti-aliasing step), then resampled bilinearly (half-pixel
  *   centres, edge pixels repeated) to a long side of exactly 256 and a short side
  *   of max(3, round(short · 256 / long)). Working sizes are fixed per aspect ratio,
  *   so one scene at 640×480 and at 4000×3000 gets nearly the same sharpness,
@@ -37,18 +37,19 @@ export interface ImageStats {
 
 /** The long side of the grid sharpness is measured on. */
 export const SHARPNESS_LONG_SIDE = 256;
+/** The largest block averaged before the bilinear step (images up to 16,384 pixels on the long side get the full anti-aliasing). */
+const MAX_BLOCK = 64;
 
 /** Statistics of decoded RGB pixels. */
 export function statsOfPixels(img: RgbImage): ImageStats {
   const { width, height, data } = img;
   const n = width * height;
   // The luma goes straight into the k×k block sums of the sharpness grid (k = 1: the luma itself).
-  const k = Math.max(1, Math.floor(Math.max(width, height) / SHARPNESS_LONG_SIDE));
+  const k = Math.min(MAX_BLOCK, Math.max(1, Math.floor(Math.max(width, height) / SHARPNESS_LONG_SIDE)));
   const bw = Math.ceil(width / k);
   const bh = Math.ceil(height / k);
-  // Luma × 1000 in integers (exact, and cheaper than float sums); an Int32 block holds
-  // k² · 255,000 up to k = 64, larger blocks sum in doubles.
-  const sums = k <= 64 ? new Int32Array(bw * bh) : new Float64Array(bw * bh);
+  // Luma × 1000 in integers: exact, and cheaper than float sums; a block of 64² holds at most 1.05e9.
+  const sums = new Int32Array(bw * bh);
   // One pass of integer sums per row (exact; the first and second moments of R, G, B),
   // from which every other statistic follows: far cheaper than float sums per pixel.
   let sR = 0, sG = 0, sB = 0, sRR = 0, sGG = 0, sBB = 0, sRG = 0, sRB = 0, sGB = 0; // prettier-ignore

@@ -131,6 +131,29 @@ export function EvaluationDashboard({ project, onClose }: Props) {
     if (cached || project.imageCount <= AUTO_IMAGES) void evaluate();
   }, [pickKey]);
 
+  /** Time the model of each shown run that has none measured (one job per model), then evaluate again. */
+  const measure = async () => {
+    const models = new Set<number>();
+    for (const v of [a, b]) {
+      const run = v && v.latencyP50Ms === null ? runs?.find((r) => r.id === v.run.id) : undefined;
+      if (run?.modelId != null) models.add(run.modelId);
+    }
+    setError(null);
+    try {
+      for (const id of models) {
+        const started = await call('models:latency', { id });
+        const done = await waitForJob(started.id, { onUpdate: setJob });
+        setJob(done);
+        if (done.state === 'failed') throw new Error(done.error ?? 'Timing the model failed.');
+        if (done.state !== 'done') return;
+      }
+      await evaluate(true);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const canMeasure = [a, b].some((v) => v && v.latencyP50Ms === null && runs?.find((r) => r.id === v.run.id)?.modelId != null);
+
   const go = (f: EvalFocus) => {
     // The images open at the canvas, where the keys step through them.
     focus.returnTo(() => document.querySelector<HTMLElement>('.center .canvas[tabindex]'));
@@ -218,7 +241,7 @@ export function EvaluationDashboard({ project, onClose }: Props) {
         )}
         {runs && runs.length === 0 && <p className="muted agreement-empty">No model runs yet: pre-label images with a model, or import a model's predictions, to evaluate it.</p>}
         {a ? (
-          <EvaluationView a={a} b={other !== null ? b : null} names={names} points={points} go={go} />
+          <EvaluationView a={a} b={other !== null ? b : null} names={names} points={points} go={go} onMeasure={canMeasure && !running ? () => void measure() : undefined} />
         ) : (
           !error && !running && runs && runs.length > 0 && <p className="muted agreement-empty">Evaluate the run against the reference: the twelve COCO numbers, each class, each slice and their images.</p>
         )}

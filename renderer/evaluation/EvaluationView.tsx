@@ -11,10 +11,12 @@ interface Props {
   names: ReadonlyMap<number, string>;
   points: readonly LatencyPoint[];
   go(f: EvalFocus): void;
+  /** Time the models of the runs without a latency, when some have a model to time. */
+  onMeasure?: () => void;
 }
 
 /** The dashboard's body: the twelve numbers, classes, confusion, PR curves, latency and slices; each opens its images through `go`. */
-export function EvaluationView({ a, b, names, points, go }: Props) {
+export function EvaluationView({ a, b, names, points, go, onMeasure }: Props) {
   const className = (id: number | null) => (id === null ? 'background' : (names.get(id) ?? `class ${id}`));
   const focusOf = (v: EvalView, label: string, show: EvalFocus['show']): EvalFocus => ({ label: `${label} · ${runLabel(v)} against ${v.reference.name}`, runId: v.run.id, referenceId: v.reference.id, show });
   const openSlice = (s: SliceView, v: EvalView = a) => {
@@ -61,7 +63,7 @@ export function EvaluationView({ a, b, names, points, go }: Props) {
       </section>
 
       <PrCurves a={a} b={b} names={names} />
-      <LatencyScatter points={points} onSlice={openSlice} />
+      <LatencyScatter points={points} onSlice={openSlice} onMeasure={onMeasure} />
 
       <section className="agreement-card agreement-wide" data-testid="eval-slices-card">
         <h3>Slices, worst first</h3>

@@ -100,7 +100,7 @@ export interface LatencyPoint {
 }
 
 /** Each run's AP, overall and on its worst slice, against its median latency per image; a worst-slice point opens that slice. */
-export function LatencyScatter({ points, onSlice }: { points: readonly LatencyPoint[]; onSlice(s: SliceView, run: EvalView): void }) {
+export function LatencyScatter({ points, onSlice, onMeasure }: { points: readonly LatencyPoint[]; onSlice(s: SliceView, run: EvalView): void; onMeasure?: () => void }) {
   const known = points.filter((p) => p.latencyMs !== null);
   const unknown = points.filter((p) => p.latencyMs === null);
   const overall = known.map((p) => ({ x: p.latencyMs!, y: apValue(p.view.stats[0]), name: runLabel(p.view), what: 'overall' }));
@@ -147,6 +147,11 @@ export function LatencyScatter({ points, onSlice }: { points: readonly LatencyPo
         </ResponsiveContainer>
       )}
       {known.length > 0 && unknown.length > 0 && <p className="muted hint">No latency recorded for {unknown.map((p) => runLabel(p.view)).join(', ')}.</p>}
+      {onMeasure && unknown.length > 0 && (
+        <button type="button" onClick={onMeasure} data-testid="eval-measure" title="Time each model's inference on this machine (a job), then evaluate again">
+          Measure latency
+        </button>
+      )}
     </section>
   );
 }

@@ -167,8 +167,8 @@ export function MonitoringDashboard({ project, onClose }: { project: ProjectInfo
                       {t.series.map((s) => (
                         <Line key={s.slice} type="monotone" dataKey={s.slice} stroke={colors.get(s.slice)} strokeWidth={s.slice === 'all' ? 2 : 1.5} dot={false} connectNulls isAnimationActive={false} />
                       ))}
-                      {changeMarks(t.changes, stat).map((m) => (
-                        <ReferenceLine key={m.day} x={m.day} stroke="var(--muted)" strokeDasharray="4 2" label={{ value: m.label, position: 'insideTopLeft', fill: 'var(--text)', fontSize: 11 }} />
+                      {changeMarks(t.changes, stat).map((m, i) => (
+                        <ReferenceLine key={m.day} x={m.day} stroke="var(--muted)" strokeDasharray="4 2" label={{ value: m.label, position: i % 2 ? 'insideBottomLeft' : 'insideTopLeft', fill: 'var(--text)', fontSize: 11 }} />
                       ))}
                     </LineChart>
                   </ResponsiveContainer>

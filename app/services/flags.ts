@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LoupeError, messageOf } from '../domain/errors.ts';
 import { readFlagFile, FlagFileError, type SidecarFlag } from '../io/sidecarFlags.ts';
 import { listImageFiles } from '../io/walk.ts';
+import { bundledWorker } from '../jobs/bundledWorker.ts';
 import type { JobContext } from '../jobs/JobRunner.ts';
 import { DRIFT_FEATURES, DRIFT_THRESHOLD, driftOf, driftReference, type DriftReference } from '../metrics/drift.ts';
 import { CLASS_MIX_DEFAULTS, jensenShannon, LOW_CONFIDENCE_DEFAULTS, lowConfidence, type ClassMixOptions, type LowConfidenceOptions } from '../metrics/flagRules.ts';
@@ -166,7 +167,9 @@ async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T
  */
 export async function runFlags(project: Project, c: CheckedFlags, ctx: JobContext, opts: { workerFile?: URL; pool?: StatsPool } = {}): Promise<FlagsSummary> {
   const repo = flagRepo(project.db);
-  const pool = opts.pool ?? new StatsPool({ workerFile: opts.workerFile });
+  // Run from source, the worker starts from a bundle of it (no TypeScript compiled in each thread).
+  const workerFile = opts.workerFile ?? (opts.pool ? undefined : ((await bundledWorker(new URL('../metrics/statsWorker.ts', import.meta.url))) ?? undefined));
+  const pool = opts.pool ?? new StatsPool({ workerFile });
   try {
     // The reference first: a bad reference folder fails before any other work.
     let reference: DriftReference | null = null;

@@ -380,7 +380,6 @@ class Work {
   /** kStatus and kRank in score order (accumulateSlices). */
   sStatus = new Uint8Array(0);
   sRank = new Int32Array(0);
-  rc = new Float64Array(256);
   pr = new Float64Array(256);
   list = new Int32Array(256);
 
@@ -394,7 +393,6 @@ class Work {
       this.kRank = new Int32Array(cap);
       this.kStatus = new Uint8Array(cap * A * T);
       this.kSorted = new Int32Array(cap);
-      this.rc = new Float64Array(cap);
       this.pr = new Float64Array(cap);
     }
   }
@@ -546,8 +544,14 @@ function accumulateSlices(
     const n = kImg[order[j]];
     for (let q = sliceStart[n]; q < sliceStart[n + 1]; q++) list[fill[sliceList[q]]++] = j;
   }
-  const { rc, pr } = w;
+  // Precision only changes upwards at a true positive: between two, a false positive lowers it and an
+  // ignored detection keeps it. So the envelope (the maximum from the right) at any point is the
+  // maximum over the true positives from there on, and the first point reaching a recall is a true
+  // positive (or the first point, for recall 0). Only the true positives' precision is computed; every
+  // value is the same division of the same counts as accumulate's, so the result is the same to the bit.
+  const pr = w.pr;
   const small = new Int32Array(M - 1);
+  const need = new Int32Array(R);
   for (let s = 0; s < S; s++) {
     const part = parts[s];
     const l0 = start[s];
@@ -559,6 +563,18 @@ function accumulateSlices(
     for (let a = 0; a < A; a++) {
       const np = npig[s * A + a];
       if (np === 0) continue;
+      // need[r]: the fewest true positives whose recall tp / np is not below recall point r.
+      for (let r = 0; r < R; r++) {
+        const thrR = RECALL_THRESHOLDS[r];
+        let lo = r > 0 ? need[r - 1] : 0;
+        let hi = np;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (mid / np < thrR) lo = mid + 1;
+          else hi = mid;
+        }
+        need[r] = lo;
+      }
       for (let t = 0; t < T; t++) {
         const plane = (a * T + t) * cap;
         let tp = 0;
@@ -569,20 +585,20 @@ function accumulateSlices(
           const st = kStatus[plane + kj];
           if (st === TP) {
             tp++;
-            for (let m = 0; m < M - 1; m++) if (sRank[kj] < MAX_DETS[m]) small[m]++;
+            const rank = sRank[kj];
+            for (let m = 0; m < M - 1; m++) if (rank < MAX_DETS[m]) small[m]++;
+            pr[tp - 1] = tp / (fp + tp + EPS);
           } else if (st === FP) fp++;
-          rc[j] = tp / np;
-          pr[j] = tp / (fp + tp + EPS);
         }
         for (let m = 0; m < M - 1; m++) part.recall[((a * M + m) * T + t) * K + k] = small[m] / np;
-        part.recall[((a * M + M - 1) * T + t) * K + k] = n ? rc[n - 1] : 0;
-        for (let i = n - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-        let j = 0;
+        part.recall[((a * M + M - 1) * T + t) * K + k] = n ? tp / np : 0;
+        for (let i = tp - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
         const out = (a * T + t) * R * K + k;
         for (let r = 0; r < R; r++) {
-          const thrR = RECALL_THRESHOLDS[r];
-          while (j < n && rc[j] < thrR) j++;
-          part.precision[out + r * K] = j < n ? pr[j] : 0;
+          const q = need[r];
+          let v = 0;
+          if (n > 0 && q <= tp) v = q === 0 ? (tp > 0 ? pr[0] : 0) : pr[q - 1];
+          part.precision[out + r * K] = v;
         }
       }
     }

@@ -241,7 +241,7 @@ export function EvaluationDashboard({ project, onClose }: Props) {
         )}
         {runs && runs.length === 0 && <p className="muted agreement-empty">No model runs yet: pre-label images with a model, or import a model's predictions, to evaluate it.</p>}
         {a ? (
-          <EvaluationView a={a} b={other !== null ? b : null} names={names} points={points} go={go} onMeasure={canMeasure && !running ? () => void measure() : undefined} />
+          <EvaluationView a={a} b={other !== null ? b : null} names={names} points={points} go={go} onError={setError} onMeasure={canMeasure && !running ? () => void measure() : undefined} />
         ) : (
           !error && !running && runs && runs.length > 0 && <p className="muted agreement-empty">Evaluate the run against the reference: the twelve COCO numbers, each class, each slice and their images.</p>
         )}

@@ -1,7 +1,8 @@
 import { ConfusionHeatmap } from '../agreement/ConfusionHeatmap.tsx';
 import { ClassBars, LatencyScatter, PrCurves, type LatencyPoint } from './charts.tsx';
 import type { EvalFocus } from './focus.ts';
-import { runLabel, type EvalView, type SliceView } from './report.ts';
+import { call } from '../api/client.ts';
+import { isoWeekDays, runLabel, type EvalView, type SliceView } from './report.ts';
 import { sliceShow, SliceTable } from './SliceTable.tsx';
 import { CountsLine, StatsTable } from './StatsTable.tsx';
 
@@ -13,15 +14,26 @@ interface Props {
   go(f: EvalFocus): void;
   /** Time the models of the runs without a latency, when some have a model to time. */
   onMeasure?: () => void;
+  onError(message: string): void;
+}
+
+/** The images captured in a week, in capture order. */
+async function weekImages(week: { from: string; to: string }): Promise<number[]> {
+  const [from, after] = await Promise.all([call('timeline:images', { slice: 'all', day: week.from }), call('timeline:images', { slice: 'all', day: week.to })]);
+  const later = new Set(after.ids);
+  return from.ids.filter((id) => !later.has(id));
 }
 
 /** The dashboard's body: the twelve numbers, classes, confusion, PR curves, latency and slices; each opens its images through `go`. */
-export function EvaluationView({ a, b, names, points, go, onMeasure }: Props) {
+export function EvaluationView({ a, b, names, points, go, onMeasure, onError }: Props) {
   const className = (id: number | null) => (id === null ? 'background' : (names.get(id) ?? `class ${id}`));
   const focusOf = (v: EvalView, label: string, show: EvalFocus['show']): EvalFocus => ({ label: `${label} · ${runLabel(v)} against ${v.reference.name}`, runId: v.run.id, referenceId: v.reference.id, show });
   const openSlice = (s: SliceView, v: EvalView = a) => {
     const show = sliceShow(s);
-    if (show) go(focusOf(v, `${s.key} = ${s.value}`, show));
+    if (show) return go(focusOf(v, `${s.key} = ${s.value}`, show));
+    const week = s.kind === 'time' ? isoWeekDays(s.value) : null;
+    // A capture week: the images captured from its Monday on, less those from the next Monday on.
+    if (week) void weekImages(week).then((ids) => go(focusOf(v, `${s.key} = ${s.value}`, { ids })), (e: Error) => onError(e.message));
   };
   const openClass = (classId: number, v: EvalView) => go(focusOf(v, `class ${className(classId)}`, { classId }));
   const openCell = (i: number, j: number) => {

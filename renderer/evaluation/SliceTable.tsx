@@ -1,7 +1,7 @@
-import { signed3, sliceKey, stat3, statDiff, tone, worstFirst, type EvalView, type SliceView } from './report.ts';
+import { isoWeekDays, signed3, sliceKey, stat3, statDiff, tone, worstFirst, type EvalView, type SliceView } from './report.ts';
 import type { EvalFocus } from './focus.ts';
 
-/** The queue view of a slice's images: a metadata value or a flag reason filters the queue; other kinds need the report's list of images. */
+/** The queue view of a slice's images: a metadata value or a flag reason filters the queue; other kinds need the report's list of images (a capture week is looked up when opened). */
 export function sliceShow(s: SliceView): EvalFocus['show'] | null {
   if (s.kind === 'metadata') return { where: { key: s.key, value: s.value } };
   if (s.kind === 'flag' && s.value !== 'unflagged') return { flag: s.value };
@@ -37,7 +37,7 @@ export function SliceTable({ a, b, onOpen }: { a: EvalView; b: EvalView | null; 
           const o = other.get(sliceKey(s));
           const dAp = o ? statDiff(s.ap, o.ap) : null;
           const dAp50 = o ? statDiff(s.ap50, o.ap50) : null;
-          const can = sliceShow(s) !== null;
+          const can = sliceShow(s) !== null || (s.kind === 'time' && isoWeekDays(s.value) !== null);
           return (
             <tr
               key={sliceKey(s)}

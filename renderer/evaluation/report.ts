@@ -195,3 +195,20 @@ export function prPoints(c: PrCurve): { recall: number; precision: number }[] {
   for (let i = 0; i < n; i++) if (c.precision[i] >= 0) out.push({ recall: c.recall[i], precision: c.precision[i] });
   return out;
 }
+
+/** The Monday (YYYY-MM-DD, UTC) an ISO week such as 2026-W49 starts on, and the next week's Monday; null for anything else. */
+export function isoWeekDays(week: string): { from: string; to: string } | null {
+  const m = /^(\d{4})-W(\d{2})$/.exec(week);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > 53) return null;
+  // Week 1 is the week with 4 January in it.
+  const jan4 = Date.UTC(year, 0, 4);
+  const monday1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
+  const from = monday1 + (n - 1) * 7 * 86_400_000;
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  // Week 53 exists only in years whose 28 December falls in it.
+  if (n === 53 && day(from) > day(Date.UTC(year, 11, 28))) return null;
+  return { from: day(from), to: day(from + 7 * 86_400_000) };
+}

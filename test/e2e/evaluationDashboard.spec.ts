@@ -167,6 +167,19 @@ test('the evaluation dashboard by keyboard: the twelve numbers as the host repor
     await expect(page.getByTestId('image-list')).toHaveAttribute('data-total', String(withClass.total));
     await expect(canvas).toHaveAttribute('data-ready', 'true');
     await expect(canvas).toHaveAttribute('data-missed', /^\d+$/);
+
+    // A capture week (no queue filter selects one) opens its images by capture time: as many as the slice evaluated.
+    await page.getByTestId('eval-focus-leave').click();
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('Alt+e');
+    const week = dash.locator('[data-testid^="eval-slice-week-2"]').first();
+    await expect(week, 'the demo frames carry capture times').toHaveCount(1);
+    const weekImages = Number(await week.locator('td').nth(3).textContent());
+    const weekName = (await week.getAttribute('data-testid'))!.replace('eval-slice-week-', '');
+    await week.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('eval-focus-label')).toContainText(`week = ${weekName}`);
+    await expect(page.getByTestId('eval-focus')).toContainText(`image 1 of ${weekImages}`);
   } finally {
     await host.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -73,4 +73,31 @@ describe('loupe flag', () => {
     const ok = JSON.parse((await loupe(['flag', file, '--sidecar', good, '--json'])).stdout);
     expect(ok.weights).toEqual([{ reason: 'x', count: 1, weight: 1, set: false }]);
   });
+
+  it('flags low confidence of --run and a class mix against a reference run given by name', async () => {
+    const { file, root } = await project();
+    fs.writeFileSync(
+      path.join(root, 'instances.json'),
+      JSON.stringify({ images: ['p0.jpg', 'p1.jpg', 'p2.jpg', 'night.jpg'].map((f, i) => ({ id: i + 1, file_name: f })), categories: [{ id: 1, name: 'car' }, { id: 2, name: 'bus' }] }),
+    );
+    const det = (id: number, cat: number, score: number) => ({ image_id: id, category_id: cat, bbox: [1, 1, 10, 10], score });
+    // The reference run sees cars; the new run is sure of cars on p0, unsure on p1, and sees only buses on p2.
+    fs.writeFileSync(path.join(root, 'ref.json'), JSON.stringify([det(1, 1, 0.9), det(2, 1, 0.9), det(3, 1, 0.9), det(4, 1, 0.9)]));
+    fs.writeFileSync(path.join(root, 'new.json'), JSON.stringify([det(1, 1, 0.9), det(2, 1, 0.3), det(3, 2, 0.95), det(4, 1, 0.8)]));
+    for (const [f, model] of [['ref.json', 'old-model'], ['new.json', 'new-model']]) {
+      const r = await loupe(['import', file, '--predictions', path.join(root, f), '--images-json', path.join(root, 'instances.json'), '--format', 'coco-results', '--model', model]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await loupe(['flag', file, '--reference', 'old-model', '--run', 'new-model', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.run.name).toBe('new-model');
+    expect(j.referenceRun.name).toBe('old-model');
+    expect(j.flagged).toEqual({ 'low-confidence': 1, 'class-mix': 1 });
+    expect(Object.fromEntries(j.top.map((t: { path: string; flags: string[] }) => [t.path, t.flags]))).toEqual({ 'p1.jpg': ['low-confidence'], 'p2.jpg': ['class-mix'] });
+    const same = await loupe(['flag', file, '--reference', 'new-model']);
+    expect(same).toMatchObject({ code: 1, stderr: expect.stringMatching(/the reference run \d+ is the latest run; give --run RUN/) });
+    const unknown = await loupe(['flag', file, '--reference', 'old-model', '--run', 'nope']);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/--run "nope": no such model run; runs: \d+ \(old-model\), \d+ \(new-model\)/) });
+  });
 });

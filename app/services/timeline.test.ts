@@ -71,6 +71,18 @@ describe('the timeline on a project', () => {
     expect((p.db.prepare("SELECT count(*) AS n FROM flags WHERE reason = 'drift'").get() as { n: number }).n).toBe(1);
   });
 
+  it('reads brightness from the image statistics where they exist (stats that are not JSON or lack it count as none)', () => {
+    const { p, ids } = project();
+    const set = p.db.prepare('UPDATE images SET stats = ? WHERE id = ?');
+    set.run(JSON.stringify({ v: 1, brightness: 100, sharpness: 3 }), ids.a[0]);
+    set.run(JSON.stringify({ v: 1, brightness: 50 }), ids.a[1]);
+    set.run('not json', ids.a[2]);
+    set.run(JSON.stringify({ v: 1, brightness: 'dark' }), ids.a[3]);
+    set.run(JSON.stringify({ v: 1, brightness: 80 }), ids.a[4]);
+    const a = getTimeline(p, { by: 'camera' }).series.find((s) => s.slice === 'a')!.points;
+    expect(a.slice(0, 3).map((d) => d.meanBrightness)).toEqual([75, 80, null]);
+  });
+
   it('lists the images after a change, in capture order', () => {
     const { p, ids } = project();
     expect(imagesAfter(p, { by: 'camera', slice: 'b', day: '2026-01-16' })).toEqual({ ids: ids.b, truncated: false });

@@ -42,8 +42,9 @@ it('scripts/demo.mjs builds the project once, prints its path last, and stores c
     if (!classes.ok) throw new Error(classes.error.message);
     expect((classes.value as { name: string; color: string; hotkey: string }[]).map(({ name, color, hotkey }) => ({ name, color, hotkey }))).toEqual(DEMO_CLASS_STYLE);
     for (const entry of manifest.images) {
-      const row = session.project.db.prepare('SELECT metadata FROM images WHERE path = ?').get(entry.file) as { metadata: string };
+      const row = session.project.db.prepare('SELECT metadata, captured_at AS capturedAt FROM images WHERE path = ?').get(entry.file) as { metadata: string; capturedAt: string | null };
       expect(JSON.parse(row.metadata)).toEqual({ camera: entry.camera, shift: entry.shift, defectSize: entry.defectSize, part: entry.part });
+      expect(row.capturedAt).toMatch(/^2026-0[12]-\d{2}T\d{2}:\d{2}:\d{2}$/);
     }
     // The generator's true boxes are the reference annotator's, exactly, on every image it marked done.
     const ref = session.project.annotators.list().find((a) => a.name === DEMO_REFERENCE)!;
@@ -65,7 +66,8 @@ it('scripts/demo.mjs builds the project once, prints its path last, and stores c
     const report = (await session.jobs.wait((started.value as { id: string }).id)).result as { reviewed: number; overall: { gt: number }; slices: { key: string }[] };
     expect(report.reviewed).toBe(10);
     expect(report.overall.gt).toBe(truth.length);
-    expect(new Set(report.slices.map((r) => r.key))).toEqual(new Set(['camera', 'defectSize', 'part', 'shift']));
+    // Every frame has a capture time, so the capture weeks are slices too.
+    expect(new Set(report.slices.map((r) => r.key))).toEqual(new Set(['camera', 'defectSize', 'part', 'shift', 'week']));
   } finally {
     await session.close();
   }

@@ -27,20 +27,28 @@ export interface EvaluationInput extends ImageFacts {
   reviewed: number;
 }
 
-/** Box columns that grow as rows are read, so a million boxes are never a million objects. */
+/** Box columns filled as rows are read, allocated once at the most rows there can be, so a million boxes are never a million objects. */
 class ColumnsBuilder {
   n = 0;
-  private cap = 1024;
-  imageId = new Int32Array(this.cap);
-  classId = new Int32Array(this.cap);
-  x = new Float64Array(this.cap);
-  y = new Float64Array(this.cap);
-  w = new Float64Array(this.cap);
-  h = new Float64Array(this.cap);
-  score = new Float64Array(this.cap);
+  readonly imageId: Int32Array;
+  readonly classId: Int32Array;
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly w: Float64Array;
+  readonly h: Float64Array;
+  readonly score: Float64Array;
+
+  constructor(cap: number) {
+    this.imageId = new Int32Array(cap);
+    this.classId = new Int32Array(cap);
+    this.x = new Float64Array(cap);
+    this.y = new Float64Array(cap);
+    this.w = new Float64Array(cap);
+    this.h = new Float64Array(cap);
+    this.score = new Float64Array(cap);
+  }
 
   push(imageId: number, classId: number, x: number, y: number, w: number, h: number, score: number): void {
-    if (this.n === this.cap) this.grow();
     const i = this.n++;
     this.imageId[i] = imageId;
     this.classId[i] = classId;
@@ -51,39 +59,18 @@ class ColumnsBuilder {
     this.score[i] = score;
   }
 
-  private grow(): void {
-    this.cap *= 2;
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(this.cap);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(this.cap);
-      b.set(a);
-      return b;
-    };
-    this.imageId = i32(this.imageId);
-    this.classId = i32(this.classId);
-    this.x = f64(this.x);
-    this.y = f64(this.y);
-    this.w = f64(this.w);
-    this.h = f64(this.h);
-    this.score = f64(this.score);
-  }
-
-  /** The columns trimmed to their length (copies, so the spare capacity is freed). */
+  /** The filled part of the columns (views, not copies). */
   done(): BoxColumns {
     const n = this.n;
     return {
       n,
-      imageId: this.imageId.slice(0, n),
-      classId: this.classId.slice(0, n),
-      x: this.x.slice(0, n),
-      y: this.y.slice(0, n),
-      w: this.w.slice(0, n),
-      h: this.h.slice(0, n),
-      score: this.score.slice(0, n),
+      imageId: this.imageId.subarray(0, n),
+      classId: this.classId.subarray(0, n),
+      x: this.x.subarray(0, n),
+      y: this.y.subarray(0, n),
+      w: this.w.subarray(0, n),
+      h: this.h.subarray(0, n),
+      score: this.score.subarray(0, n),
     };
   }
 }
@@ -162,21 +149,26 @@ export function readEvaluationInput(
     const classIds = db.prepare<[], { id: number }>('SELECT id FROM classes ORDER BY position, id').all().map((r) => r.id);
     // A worker's share of the classes is filtered in SQL: rows never returned cost nothing on this side.
     const only = q.categories ? ` AND class_id IN (SELECT value FROM json_each('${JSON.stringify(q.categories.map((c) => Math.trunc(Number(c))))}'))` : '';
-    const read = (sql: string, param: number | null, keep: (r: BoxRow) => boolean): BoxColumns => {
-      const out = new ColumnsBuilder();
-      const stmt = db.prepare<unknown[], BoxRow>(sql + only).raw(true);
-      for (const r of param === null ? stmt.iterate() : stmt.iterate(param)) {
-        if (metadata.has(r[0]) && keep(r)) out.push(r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? 0);
+    // Rowid ranges read with all() cost about a quarter less than one iterate() over the table.
+    const maxId = db.prepare<[], number | null>('SELECT max(id) FROM boxes').pluck().get() ?? 0;
+    const CHUNK = 16384;
+    const COLS = 'image_id, class_id, x, y, w, h, score, annotator_id';
+    const read = (where: string, param: number | null, keep: (r: BoxRow) => boolean): BoxColumns => {
+      // Counting first (a scan without returning rows) sizes the columns exactly: no growing copies.
+      const count = db.prepare<unknown[], number>(`SELECT count(*) FROM boxes NOT INDEXED WHERE ${where}${only}`).pluck();
+      const out = new ColumnsBuilder((param === null ? count.get() : count.get(param)) ?? 0);
+      const stmt = db.prepare<unknown[], BoxRow>(`SELECT ${COLS} FROM boxes NOT INDEXED WHERE id > ? AND id <= ? AND ${where}${only}`).raw(true);
+      for (let lo = 0; lo < maxId; lo += CHUNK) {
+        const rows = param === null ? stmt.all(lo, lo + CHUNK) : stmt.all(lo, lo + CHUNK, param);
+        for (const r of rows) if (metadata.has(r[0]) && keep(r)) out.push(r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? 0);
       }
       return out.done();
     };
-    const COLS = 'image_id, class_id, x, y, w, h, score, annotator_id';
     const reference = final
-      ? read(`SELECT ${COLS} FROM boxes NOT INDEXED WHERE model_run_id IS NULL`, null, (r) => final.get(r[0])?.annotatorId === r[7])
-      : read(`SELECT ${COLS} FROM boxes NOT INDEXED WHERE annotator_id = ? AND model_run_id IS NULL`, q.referenceId!, () => true);
-    const runSql = `SELECT ${COLS} FROM boxes NOT INDEXED WHERE model_run_id = ?`;
-    const detections = read(runSql, q.runId, () => true);
-    const otherDetections = q.compare ? read(runSql, q.compare.runId, () => true) : undefined;
+      ? read('model_run_id IS NULL', null, (r) => final.get(r[0])?.annotatorId === r[7])
+      : read('annotator_id = ? AND model_run_id IS NULL', q.referenceId!, () => true);
+    const detections = read('model_run_id = ?', q.runId, () => true);
+    const otherDetections = q.compare ? read('model_run_id = ?', q.compare.runId, () => true) : undefined;
     return {
       imageIds: Int32Array.from(metadata.keys()),
       metadata,

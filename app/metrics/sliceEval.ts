@@ -16,7 +16,7 @@
  * Categories are independent, so `categories` evaluates a subset of them, and the
  * parts of several calls (one per worker) merge column by column (`mergeSliceParts`).
  */
-import { AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS } from './cocoEval.ts';
+import { AREA_HI, AREA_LO, AREA_RANGES, countingSort, EPS, FP, grow, IGNORED, IOU_THRESHOLDS, MAX_DET, MAX_DETS, meanAboveMinusOne, RECALL_THRESHOLDS, sortByScore, THRESHOLD_CAPPED, TP } from './cocoShared.ts';
 
 /** Boxes as columns: image id, class id and [x, y, w, h]; `score` for detections. */
 export interface BoxColumns {
@@ -75,14 +75,6 @@ const T = IOU_THRESHOLDS.length;
 const R = RECALL_THRESHOLDS.length;
 const A = AREA_RANGES.length;
 const M = MAX_DETS.length;
-const MAX_DET = MAX_DETS[M - 1];
-const AREA_LO = Float64Array.from(AREA_RANGES, (r) => r[0]);
-const AREA_HI = Float64Array.from(AREA_RANGES, (r) => r[1]);
-const THRESHOLD_CAPPED = Float64Array.from(IOU_THRESHOLDS, (t) => Math.min(t, 1 - 1e-10));
-const EPS = 2.220446049250313e-16;
-const FP = 0;
-const TP = 1;
-const IGNORED = 2;
 
 /** An empty part for `slices` slices of K categories: precision and recall -1, counts 0. */
 export function emptySliceParts(slices: number, K: number): SlicePart[] {
@@ -347,18 +339,6 @@ export function sortedIds(ids: readonly number[]): number[] {
   return [...new Set(ids)].sort((a, b) => a - b);
 }
 
-function countingSort(src: Int32Array | null, key: Int32Array, buckets: number, n: number): Int32Array {
-  const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) start[key[i] + 1]++;
-  for (let k = 0; k < buckets; k++) start[k + 1] += start[k];
-  const out = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = src === null ? j : src[j];
-    out[start[key[i]]++] = i;
-  }
-  return out;
-}
-
 /** Scratch buffers and the kept detections of the current category. */
 class Work {
   ious = new Float64Array(MAX_DET * 16);
@@ -603,77 +583,4 @@ function accumulateSlices(
       }
     }
   }
-}
-
-/** Sort idx[0..n), given ascending, by score, highest first, ties in their order (numpy's stable mergesort on -score). */
-function sortByScore(idx: Int32Array, n: number, score: Float64Array): void {
-  if (n < 2) return;
-  if (n <= 32) {
-    for (let i = 1; i < n; i++) {
-      const v = idx[i];
-      const s = score[v];
-      let j = i - 1;
-      while (j >= 0 && score[idx[j]] < s) {
-        idx[j + 1] = idx[j];
-        j--;
-      }
-      idx[j + 1] = v;
-    }
-    return;
-  }
-  idx.subarray(0, n).sort((p, q) => {
-    const a = score[p];
-    const b = score[q];
-    return a > b ? -1 : a < b ? 1 : p - q;
-  });
-}
-
-function grow(n: number): number {
-  let m = 16;
-  while (m < n) m *= 2;
-  return m;
-}
-
-/** `np.mean(s[s > -1])`, or -1 when no entry is > -1. */
-function meanAboveMinusOne(s: Float64Array, scratch: Float64Array): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) if (s[i] > -1) scratch[n++] = s[i];
-  if (n === 0) return -1;
-  return pairwiseSum(scratch, 0, n) / n;
-}
-
-/** numpy's pairwise summation of a contiguous float64 array (`pairwise_sum_DOUBLE`). */
-function pairwiseSum(a: Float64Array, lo: number, n: number): number {
-  if (n < 8) {
-    let res = 0;
-    for (let i = 0; i < n; i++) res += a[lo + i];
-    return res;
-  }
-  if (n <= 128) {
-    let r0 = a[lo];
-    let r1 = a[lo + 1];
-    let r2 = a[lo + 2];
-    let r3 = a[lo + 3];
-    let r4 = a[lo + 4];
-    let r5 = a[lo + 5];
-    let r6 = a[lo + 6];
-    let r7 = a[lo + 7];
-    let i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      r0 += a[lo + i];
-      r1 += a[lo + i + 1];
-      r2 += a[lo + i + 2];
-      r3 += a[lo + i + 3];
-      r4 += a[lo + i + 4];
-      r5 += a[lo + i + 5];
-      r6 += a[lo + i + 6];
-      r7 += a[lo + i + 7];
-    }
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < n; i++) res += a[lo + i];
-    return res;
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return pairwiseSum(a, lo, n2) + pairwiseSum(a, lo + n2, n - n2);
 }

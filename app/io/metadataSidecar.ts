@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { capturedAtProblem, parseCapturedAt } from '../domain/capturedAt.ts';
 import { LoupeError } from '../domain/errors.ts';
-import { JsonStreamParser, JsonSyntaxError } from './jsonStream.ts';
+import { readJsonRecords, type LineProblem } from './jsonRecords.ts';
 
 /** A scalar metadata value as a sidecar gives it. */
 export type MetaValue = string | number | boolean;
@@ -20,10 +20,7 @@ export interface SidecarRow {
 }
 
 /** A sidecar file's problem at a line. */
-export interface SidecarProblem {
-  line: number;
-  reason: string;
-}
+export type SidecarProblem = LineProblem;
 
 /** The most problems a refusal lists. */
 const SHOWN = 8;
@@ -59,7 +56,7 @@ export function parseSidecar(text: string, fileName: string): SidecarRow[] {
   const problems: SidecarProblem[] = [];
   let raw: { line: number; value: unknown }[];
   if (ext === '.csv') raw = readCsv(body, problems);
-  else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = body.trimStart().startsWith('[') ? readJsonArray(body, problems) : readJsonLines(body, problems);
+  else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = readJsonRecords(body, problems);
   else throw new LoupeError('bad_request', `Metadata file ${path.basename(fileName)}: expected a .csv, .json or .jsonl file, got "${ext || 'no extension'}"`);
   if (problems.length === 0 && raw.length === 0) problems.push({ line: 1, reason: 'no rows: expected one row per image with a "file" column' });
 
@@ -140,79 +137,4 @@ function newlines(rec: Record<string, string>): number {
   let n = 0;
   for (const v of Object.values(rec)) for (const ch of v) if (ch === '\n') n++;
   return n;
-}
-
-function readJsonLines(text: string, problems: SidecarProblem[]): { line: number; value: unknown }[] {
-  const out: { line: number; value: unknown }[] = [];
-  text.split('\n').forEach((l, i) => {
-    if (!l.trim()) return;
-    try {
-      out.push({ line: i + 1, value: JSON.parse(l) });
-    } catch (err) {
-      problems.push({ line: i + 1, reason: `not valid JSON: ${(err as Error).message}` });
-    }
-  });
-  return out;
-}
-
-function readJsonArray(text: string, problems: SidecarProblem[]): { line: number; value: unknown }[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    problems.push(syntaxProblem(text, err as Error));
-    return [];
-  }
-  if (!Array.isArray(value)) {
-    problems.push({ line: 1, reason: 'expected an array of objects, one per image' });
-    return [];
-  }
-  const starts = elementStarts(text);
-  return value.map((v, i) => ({ line: lineAt(text, starts[i] ?? 0), value: v }));
-}
-
-/** Where a JSON text stops being JSON: the streaming parser knows the line, JSON.parse does not always say. */
-function syntaxProblem(text: string, parseError: Error): SidecarProblem {
-  try {
-    const p = new JsonStreamParser({ member: () => 'skip' });
-    p.write(text);
-    p.end();
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) return { line: err.line, reason: err.message };
-  }
-  return { line: 1, reason: `not valid JSON: ${parseError.message}` };
-}
-
-/** 1-based line of a character offset. */
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-/** Offsets where each element of a (valid) top-level JSON array starts. */
-function elementStarts(text: string): number[] {
-  const starts: number[] = [];
-  let depth = 0;
-  let inString = false;
-  let expectElement = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (expectElement && !/\s/.test(ch) && ch !== ']') {
-      starts.push(i);
-      expectElement = false;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === '[' || ch === '{') {
-      depth++;
-      if (depth === 1) expectElement = true;
-    } else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 1) expectElement = true;
-  }
-  return starts;
 }

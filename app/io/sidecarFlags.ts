@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { LoupeError } from '../domain/errors.ts';
+import { readJsonRecords, type LineProblem } from './jsonRecords.ts';
 
 /** One flag an upstream monitoring system wrote for an image. */
 export interface SidecarFlag {
@@ -14,10 +15,7 @@ export interface SidecarFlag {
 }
 
 /** A problem at a line of a flags file. */
-export interface FlagFileProblem {
-  line: number;
-  reason: string;
-}
+export type FlagFileProblem = LineProblem;
 
 /** The most problems a refusal lists. */
 const SHOWN = 8;
@@ -58,7 +56,7 @@ export function readFlagFile(text: string, fileName: string): { rows: SidecarFla
   const problems: FlagFileProblem[] = [];
   let raw: { line: number; value: unknown }[];
   if (ext === '.csv') raw = readCsv(body, problems);
-  else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = body.trimStart().startsWith('[') ? readJsonArray(body, problems) : readJsonLines(body, problems);
+  else if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') raw = readJsonRecords(body, problems);
   else throw new LoupeError('bad_request', `Flags file ${path.basename(fileName)}: expected a .csv, .json or .jsonl file, got "${ext || 'no extension'}"`);
   if (problems.length === 0 && raw.length === 0) problems.push({ line: 1, reason: 'no rows: expected one row per flag with file, reason and score' });
   const rows: SidecarFlag[] = [];
@@ -126,64 +124,6 @@ function readCsv(text: string, problems: FlagFileProblem[]): { line: number; val
       continue;
     }
     out.push({ line, value: Object.fromEntries(header.map((h, i) => [h, r.record[i]])) });
-  }
-  return out;
-}
-
-function readJsonLines(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
-  const out: { line: number; value: unknown }[] = [];
-  text.split('\n').forEach((l, i) => {
-    if (!l.trim()) return;
-    try {
-      out.push({ line: i + 1, value: JSON.parse(l) });
-    } catch (err) {
-      problems.push({ line: i + 1, reason: `not valid JSON: ${(err as Error).message}` });
-    }
-  });
-  return out;
-}
-
-function readJsonArray(text: string, problems: FlagFileProblem[]): { line: number; value: unknown }[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : 1;
-    problems.push({ line, reason: `not valid JSON: ${msg}` });
-    return [];
-  }
-  // Each element's line: where its opening brace starts, found by scanning top-level elements.
-  const lines = elementLines(text);
-  return (value as unknown[]).map((v, i) => ({ line: lines[i] ?? 1, value: v }));
-}
-
-/** The line each top-level element of a JSON array starts on. */
-function elementLines(text: string): number[] {
-  const out: number[] = [];
-  let depth = 0;
-  let line = 1;
-  let inString = false;
-  let expectStart = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '\n') line++;
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (depth === 1 && expectStart && !/\s/.test(ch) && ch !== ']') {
-      out.push(line);
-      expectStart = false;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === '[' || ch === '{') {
-      depth++;
-      if (depth === 1) expectStart = true;
-    } else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 1) expectStart = true;
   }
   return out;
 }

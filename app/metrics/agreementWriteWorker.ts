@@ -1,10 +1,10 @@
 /**
  * Worker thread that writes a finished agreement report's per-image rows to
  * image_agreement with a connection of its own, in one write transaction (taken up
- * front), so the host's event loop never holds that write. It is started beside the
- * report's workers, opens the project at once, and waits for one message with the
- * rows; a cancelled report ends it before anything is written, and a kill during the
- * transaction leaves the last report's rows, as SQLite rolls it back.
+ * front), so the host's event loop never holds that write. It opens the project at
+ * once and waits for one message with the rows; stopped before that it writes
+ * nothing, and a kill during the transaction leaves the last report's rows, as
+ * SQLite rolls it back.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';

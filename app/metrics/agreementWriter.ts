@@ -13,8 +13,7 @@ export interface AgreementWriter {
 }
 
 /**
- * Start the writer of a report's per-image agreement, so that it has opened the
- * project by the time the report is done. Its messages are listened to from the start;
+ * Start the writer of a report's per-image agreement. Its messages are listened to from the start;
  * write() gives the rows (their buffers moved, not copied) and waits for the commit.
  */
 export async function startAgreementWriter(data: AgreementWriteData, workerFile?: URL): Promise<AgreementWriter> {

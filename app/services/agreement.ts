@@ -17,7 +17,7 @@ import { checkQuorum } from '../metrics/agreement/consensus.ts';
 import { checkThreshold } from '../metrics/agreement/match.ts';
 import type { AgreementWriteRows } from '../metrics/agreementProtocol.ts';
 import { agreementInWorker } from '../metrics/agreementInWorker.ts';
-import { startAgreementWriter } from '../metrics/agreementWriter.ts';
+import { startAgreementWriter, type AgreementWriter } from '../metrics/agreementWriter.ts';
 import { agreementRepo } from '../store/AgreementRepo.ts';
 import type { Project } from '../store/Project.ts';
 import { isBlind } from './people.ts';
@@ -96,9 +96,8 @@ export async function runAgreement(
   const repo = agreementRepo(project.db);
   const cuts =
     opts.workers === undefined ? repo.sharedCuts(Math.min(os.availableParallelism(), MAX_WORKERS), MARKS_PER_WORKER) : repo.sharedCuts(opts.workers, 1);
-  // the writer opens the project while the report is computed, so writing it waits for nobody
-  const writer = startAgreementWriter({ file: project.file, nativeBinding: opts.nativeBinding }, opts.writerFile);
-  writer.catch(() => undefined);
+  // started once the report is done: beside the report's workers its start would take a core from them
+  let writer: Promise<AgreementWriter> | null = null;
   try {
     const report = await agreementInWorker(
       { file: project.file, nativeBinding: opts.nativeBinding, iou: req.iou, quorum: req.quorum, progressEvery: opts.progressEvery },
@@ -106,10 +105,11 @@ export async function runAgreement(
     );
     if (report.images === 0) throw new LoupeError('bad_request', 'No image has done work from two or more people any more; nothing was written.');
     if (ctx?.signal.aborted) throw new LoupeError('cancelled', 'Agreement report cancelled.');
+    writer = startAgreementWriter({ file: project.file, nativeBinding: opts.nativeBinding }, opts.writerFile);
     await (await writer).write(imageAgreementColumns(report, req.iou));
     return nameReport(project, report, (performance.now() - t0) / 1000);
   } finally {
-    void writer.then((w) => w.stop(), () => undefined);
+    void writer?.then((w) => w.stop(), () => undefined);
   }
 }
 

@@ -29,7 +29,14 @@ export async function startWebHost(project: string): Promise<{ url: string; host
     stop: async () => {
       if (host.exitCode !== null) return;
       host.kill('SIGTERM');
-      await new Promise((r) => host.once('exit', r));
+      const exited = new Promise((r) => host.once('exit', r));
+      // A host that does not end on SIGTERM is reported, then killed, so one stuck shutdown does not take the test's whole time.
+      const timer = setTimeout(() => {
+        console.warn(`web host ${url} did not exit 15 s after SIGTERM; killing it`);
+        host.kill('SIGKILL');
+      }, 15_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -156,7 +156,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     close: async () => {
       unsubscribe();
       for (const s of streams) s.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The browser's keep-alive connections (and a request still in flight) would hold close() open.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

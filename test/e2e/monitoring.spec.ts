@@ -22,11 +22,16 @@ test('the monitoring dashboard shows the demo\'s re-mount and night shift, and a
   try {
     await page.goto(host.url);
     await expect(page.getByTestId('monitoring-open')).toBeVisible();
+    await expect(page.getByTestId('project-name')).toBeVisible();
     const who = page.getByTestId('identify-dialog');
     if (await who.isVisible()) await page.keyboard.press('Escape');
-    await page.keyboard.press('Alt+m');
+    await page.locator('body').focus();
     const dash = page.getByTestId('monitoring-dashboard');
-    await expect(dash).toBeVisible();
+    // The workspace's keys are bound once its settings have loaded: press again until the dialog is there.
+    await expect(async () => {
+      if (!(await dash.isVisible())) await page.keyboard.press('Alt+m');
+      await expect(dash).toBeVisible({ timeout: 1000 });
+    }).toPass({ timeout: 15_000 });
     // It opens sliced by camera, the slice picker focused.
     await expect(dash.getByTestId('monitoring-by')).toBeFocused();
     await expect(dash.getByTestId('monitoring-by')).toHaveValue('camera');
